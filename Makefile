@@ -1,0 +1,58 @@
+# Targets documented with "## name: description" are listed by `make help`.
+GO ?= go
+
+.DEFAULT_GOAL := help
+
+## help: list the targets
+.PHONY: help
+help:
+	@echo 'Usage: make <target>'
+	@echo
+	@echo 'Targets:'
+	@sed -n 's/^## //p' $(MAKEFILE_LIST) | awk '{ i = index($$0, ": "); printf "  %-8s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2) }'
+
+## build: build bin/rlbench
+.PHONY: build
+build:
+	$(GO) build -o bin/rlbench ./cmd/rlbench
+
+## run: run every algorithm against the embedded default Redis
+.PHONY: run
+run:
+	$(GO) run ./cmd/rlbench run --algo all
+
+## test: run all tests with the race detector (the command CI uses)
+.PHONY: test
+test:
+	$(GO) test -race -count=1 ./...
+
+## race: same as test
+.PHONY: race
+race: test
+
+## vet: run go vet
+.PHONY: vet
+vet:
+	$(GO) vet ./...
+
+## lint: go vet, then fail if any file needs gofmt
+.PHONY: lint
+lint: vet
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo 'These files need gofmt -w:'; echo "$$unformatted"; exit 1; \
+	fi
+
+## check: lint and test
+.PHONY: check
+check: lint test
+
+## bench: run Go benchmarks (no tests)
+.PHONY: bench
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## clean: remove build output
+.PHONY: clean
+clean:
+	rm -rf bin

@@ -1,0 +1,18 @@
+-- Shared prelude of every rlbench script. ARGV[1] is the client's time in
+-- integer microseconds, or '' to read the Redis server's clock, so that many
+-- load generators agree on one time. Integers stay exact as Lua doubles up
+-- to 2^53 (year 2255 in microseconds).
+local function now_us()
+  if ARGV[1] ~= '' then
+    return tonumber(ARGV[1])
+  end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+-- ttl_ms turns a span in microseconds into a PEXPIRE argument that is never
+-- shorter than the span, so that no state expires while it still matters.
+local function ttl_ms(us)
+  return math.max(1, math.ceil(us / 1000))
+end
+

@@ -1,0 +1,50 @@
+-- Sliding-window counter: the previous aligned window's count, weighted by
+-- how much of it still overlaps (now-window, now], plus the current count.
+-- Admits when prev*(window-elapsed)/window + current + cost <= limit, in
+-- exact integer arithmetic (multiplied through by window).
+-- KEYS[1] key prefix (the window's index is appended)
+-- ARGV: now_us|'', limit, window_us, cost
+-- Reply: {allowed, remaining, retry_after_us, reset_after_us}
+local now = now_us()
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+
+local start = now - (now % window)
+local index = start / window
+local elapsed = now - start
+local cur_key = KEYS[1] .. ':' .. tostring(index)
+local prev = tonumber(redis.call('GET', KEYS[1] .. ':' .. tostring(index - 1)) or '0')
+local cur = tonumber(redis.call('GET', cur_key) or '0')
+
+local function remaining(c)
+  return math.max(0, math.floor((limit * window - prev * (window - elapsed) - c * window) / window))
+end
+local function reset_after(c)
+  if c > 0 then return window - elapsed + window end
+  if prev > 0 then return window - elapsed end
+  return 0
+end
+
+if cost > limit then
+  return {0, remaining(cur), -1, reset_after(cur)}
+end
+if prev * (window - elapsed) + (cur + cost) * window > limit * window then
+  local retry
+  if cur + cost <= limit then
+    -- Only the previous window's weight is in the way: wait until it has
+    -- slid out far enough.
+    local need = window - math.floor((limit - cur - cost) * window / prev)
+    retry = need - elapsed
+  else
+    -- Not even an empty past would do: wait for the next window, where this
+    -- window's count becomes the weighted one.
+    local need = window - math.floor((limit - cost) * window / cur)
+    retry = window - elapsed + math.max(0, need)
+  end
+  return {0, remaining(cur), retry, reset_after(cur)}
+end
+cur = redis.call('INCRBY', cur_key, cost)
+-- The count is read again as the previous window's during the next one.
+redis.call('PEXPIRE', cur_key, ttl_ms(window - elapsed + window))
+return {1, remaining(cur), 0, reset_after(cur)}

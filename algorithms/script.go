@@ -1,0 +1,88 @@
+package algorithms
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// newScript prepends the shared clock prelude to an algorithm's body.
+func newScript(body string) *redis.Script {
+	return redis.NewScript(clockLua + body)
+}
+
+// scripted is what the atomic algorithms share: one script, one round trip.
+type scripted struct {
+	name   string
+	script *redis.Script
+	rdb    redis.Scripter
+	opts   Options
+}
+
+// key names the state of userKey for this algorithm. The braces make the
+// user key a Cluster hash tag, so every key of one decision shares a slot.
+func (s scripted) key(userKey string) string {
+	return s.opts.prefix() + ":{" + userKey + "}:" + s.name
+}
+
+// nowArg is ARGV[1]: the client clock in microseconds, or "" for Redis TIME.
+func (s scripted) nowArg() string {
+	if s.opts.Clock == nil {
+		return ""
+	}
+	return strconv.FormatInt(s.opts.Clock.Now().UnixMicro(), 10)
+}
+
+// run validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
+// type-checks its reply. args follow ARGV[1], the time.
+func (s scripted) run(ctx context.Context, key string, limit Limit, n int64, args ...any) (Decision, error) {
+	if err := checkRequest(limit, n); err != nil {
+		return Decision{}, err
+	}
+	argv := append([]any{s.nowArg()}, args...)
+	reply, err := s.script.Run(ctx, s.rdb, []string{s.key(key)}, argv...).Result()
+	if err != nil {
+		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
+	}
+	d, err := parseDecision(reply)
+	if err != nil {
+		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
+	}
+	return d, nil
+}
+
+// parseDecision reads the {allowed, remaining, retry_after_us,
+// reset_after_us} reply that every script returns.
+func parseDecision(reply any) (Decision, error) {
+	vals, ok := reply.([]any)
+	if !ok || len(vals) != 4 {
+		return Decision{}, fmt.Errorf("%w: want an array of 4 integers, got %T %v", ErrBadReply, reply, reply)
+	}
+	var ints [4]int64
+	for i, v := range vals {
+		n, ok := v.(int64)
+		if !ok {
+			return Decision{}, fmt.Errorf("%w: element %d is %T %v, want an integer", ErrBadReply, i, v, v)
+		}
+		ints[i] = n
+	}
+	if ints[0] != 0 && ints[0] != 1 {
+		return Decision{}, fmt.Errorf("%w: allowed is %d, want 0 or 1", ErrBadReply, ints[0])
+	}
+	d := Decision{
+		Allowed:    ints[0] == 1,
+		Remaining:  ints[1],
+		RetryAfter: time.Duration(ints[2]) * time.Microsecond,
+		ResetAfter: time.Duration(ints[3]) * time.Microsecond,
+	}
+	if ints[2] < 0 {
+		d.RetryAfter = NeverRetry
+	}
+	return d, nil
+}
+
+// ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0.
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -1,0 +1,42 @@
+package algorithms
+
+import (
+	"context"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var tokenScript = newScript(tokenLua)
+
+// TokenBucket holds up to Limit.Capacity() tokens and refills
+// Limit.Requests of them per Window, continuously; a request takes cost
+// tokens or is rejected. State is one hash, rl:{user}:token.
+//
+// With 10 per second and burst 20, an idle key lets 20 requests through at
+// once, then one every 100 ms; a rejection with 0.3 tokens left gets
+// RetryAfter 70ms. A rejection leaves the state unchanged. It is safe for
+// concurrent use.
+type TokenBucket struct{ scripted }
+
+// NewTokenBucket returns a token-bucket limiter that runs on rdb.
+func NewTokenBucket(rdb redis.Scripter, opts Options) *TokenBucket {
+	return &TokenBucket{scripted{name: "token", script: tokenScript, rdb: rdb, opts: opts}}
+}
+
+// AllowN implements Limiter.
+func (t *TokenBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
+	return t.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+}
+
+// Bound is the capacity plus what refills during the span: C + ⌊r·D⌋.
+func (t *TokenBucket) Bound(limit Limit, span time.Duration) int64 {
+	return bucketBound(limit, span)
+}
+
+func bucketBound(limit Limit, span time.Duration) int64 {
+	if span <= 0 {
+		return 0
+	}
+	return limit.Capacity() + span.Microseconds()*limit.Requests/limit.windowMicros()
+}
