@@ -64,7 +64,7 @@ func miniEnvs(t *testing.T) map[string]func(t *testing.T) env {
 	}
 }
 
-func startMini(t *testing.T) (*miniredis.Miniredis, *redis.Client) {
+func startMini(t testing.TB) (*miniredis.Miniredis, *redis.Client) {
 	t.Helper()
 	m := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})

@@ -1,0 +1,62 @@
+package algorithms_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rlbench/rlbench/algorithms"
+)
+
+func TestParseNames(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+		wantErr  bool
+	}{
+		{"one", "sliding", []string{"sliding"}, false},
+		{"all", "all", algorithms.Names(), false},
+		{"all and a seed", "all,seed-fixed", append(algorithms.Names(), "seed-fixed"), false},
+		{"order kept, duplicates dropped", "gcra, fixed,gcra", []string{"gcra", "fixed"}, false},
+		{"unknown", "sliding,nope", nil, true},
+		{"empty", "", nil, true},
+		{"trailing comma", "fixed,", nil, true},
+		{"case matters", "Fixed", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := algorithms.ParseNames(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ParseNames(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, algorithms.ErrUnknownAlgorithm) {
+				t.Errorf("error %v is not ErrUnknownAlgorithm", err)
+			}
+			if !equal(got, tt.want) {
+				t.Errorf("ParseNames(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzParseNames checks that any input gives known names or an error that
+// lists the valid ones, on one line.
+func FuzzParseNames(f *testing.F) {
+	for _, s := range []string{"all", "sliding,gcra", "seed-leaky", ",", "all,all", "x\ny"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		names, err := algorithms.ParseNames(in)
+		if err != nil {
+			if !strings.Contains(err.Error(), "valid names are all, fixed") {
+				t.Errorf("error %q does not list the valid names", err)
+			}
+			return
+		}
+		for _, n := range names {
+			if _, err := algorithms.New(n, nil, algorithms.Options{}); err != nil {
+				t.Errorf("ParseNames(%q) gave %q, which New refuses: %v", in, n, err)
+			}
+		}
+	})
+}
