@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// Exit statuses, as DESIGN.md fixes them.
+const (
+	exitOK          = 0
+	exitFailure     = 1 // a run failed: unreachable Redis, requests that errored
+	exitUsage       = 2 // bad usage or bad input: nothing was run
+	exitInterrupted = 130
+)
+
+// usageError is bad usage or bad input, found before anything ran.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// interruptedError is a run cut short by a signal; its results were printed.
+type interruptedError struct{ detail string }
+
+func (e interruptedError) Error() string {
+	return "interrupted; the results above are partial (" + e.detail + ")"
+}
+
+// exitCode maps an error from a command to the process's exit status.
+func exitCode(err error) int {
+	var usage usageError
+	var interrupted interruptedError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &interrupted):
+		return exitInterrupted
+	case errors.As(err, &usage),
+		errors.Is(err, redisconn.ErrBadURL),
+		errors.Is(err, algorithms.ErrUnknownAlgorithm),
+		errors.Is(err, algorithms.ErrInvalidLimit),
+		errors.Is(err, workload.ErrInvalidConfig):
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// oneLine keeps an error on one line of stderr, whatever a library put in it.
+func oneLine(msg string) string {
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// flagError turns pflag's parse errors into usage errors that name the
+// flag, the value and what is accepted.
+func flagError(cmd *cobra.Command, err error) error {
+	help := fmt.Sprintf("see %s --help", cmd.CommandPath())
+	var invalid *pflag.InvalidValueError
+	if errors.As(err, &invalid) {
+		return usageErrorf("invalid --%s %q: want %s", invalid.GetFlag().Name, invalid.GetValue(), accepted(invalid.GetFlag().Value.Type()))
+	}
+	return usageErrorf("%v (%s)", err, help)
+}
+
+// accepted says in words what a flag of a pflag type takes.
+func accepted(flagType string) string {
+	switch flagType {
+	case "duration":
+		return "a duration with a unit, such as 600s, 1m or 500ms"
+	case "int", "int64":
+		return "a whole number"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + flagType
+}
+
+// noArgs rejects positional arguments on commands that take only flags.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q: %s takes flags only (see %s --help)", args[0], cmd.CommandPath(), cmd.CommandPath())
+	}
+	return nil
+}
+
+// unknownCommand is the root's argument check: cobra's own adds its
+// suggestions on extra lines.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q: commands are %s", args[0], strings.Join(names, ", "))
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
+	}
+	return usageErrorf("%s", msg)
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redistest"
+)
+
+// tableRows reads a rendered table back into cells, keyed by the first.
+func tableRows(t *testing.T, out string) map[string][]string {
+	t.Helper()
+	rows := map[string][]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "│") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "│"), "│")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		rows[cells[0]] = cells
+	}
+	if _, ok := rows["algorithm"]; !ok {
+		t.Fatalf("no table header in output:\n%s", out)
+	}
+	return rows
+}
+
+// cell reads a numeric column of a row: 1 requests, 2 accepted, 3 rejected, 4 errors.
+func cell(t *testing.T, row []string, col int) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(row[col], 10, 64)
+	if err != nil {
+		t.Fatalf("row %v column %d: %v", row, col, err)
+	}
+	return n
+}
+
+func TestMainRunEmbedded(t *testing.T) {
+	// A one-hour window: buckets refill about one token in 36 s, nothing
+	// within a run.
+	io, out, errOut := newTestIO(nil, "run", "--algo", "all", "--requests", "200", "--concurrency", "4", "--window", "1h")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if errOut.Len() > 0 {
+		t.Errorf("stderr %q, want nothing", errOut)
+	}
+	header, _, _ := strings.Cut(out.String(), "\n")
+	for _, want := range []string{"miniredis v", " at 127.0.0.1:", "limit 100 per 1h", "200 requests from 4 workers on user:1:<algorithm>:", "redis clock", "timeout 1s"} {
+		if !strings.Contains(header, want) {
+			t.Errorf("header %q does not contain %q", header, want)
+		}
+	}
+	rows := tableRows(t, out.String())
+	for _, name := range algorithms.Names() {
+		row, ok := rows[name]
+		if !ok {
+			t.Errorf("no row for %s in\n%s", name, out)
+			continue
+		}
+		if len(row) != 10 {
+			t.Fatalf("row %v has %d columns, want 10", row, len(row))
+		}
+		most := int64(100)
+		if name == "fixed" {
+			most = 200 // a run that straddles an hour boundary sees two windows
+		}
+		sent, accepted, rejected, errs := cell(t, row, 1), cell(t, row, 2), cell(t, row, 3), cell(t, row, 4)
+		if sent != 200 || errs != 0 || accepted+rejected != 200 || accepted < 100 || accepted > most {
+			t.Errorf("%s: sent %d accepted %d rejected %d errors %d; want 200 sent, 100 accepted, no errors", name, sent, accepted, rejected, errs)
+		}
+		for _, latency := range row[6:] {
+			if _, err := strconv.ParseFloat(latency, 64); err != nil {
+				t.Errorf("%s: latency %q is not a number of µs", name, latency)
+			}
+		}
+	}
+	if len(rows) != len(algorithms.Names())+1 {
+		t.Errorf("%d rows, want one per algorithm and the header", len(rows))
+	}
+}
+
+func TestMainRunQuietClientClock(t *testing.T) {
+	io, out, errOut := newTestIO(nil, "run", "-q", "--algo", "token,seed-leaky", "--burst", "5", "--limit", "1", "--window", "1h",
+		"--requests", "20", "--concurrency", "1", "--client-clock", "--key", "k")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.HasPrefix(out.String(), "┌") {
+		t.Errorf("--quiet output does not start with the table:\n%s", out)
+	}
+	rows := tableRows(t, out.String())
+	if got := cell(t, rows["token"], 2); got != 5 {
+		t.Errorf("token accepted %d with --burst 5, want 5", got)
+	}
+}
+
+func TestMainRunErrorsExit1(t *testing.T) {
+	// A 1 ns bound leaves no time for any round trip.
+	io, out, errOut := newTestIO(nil, "run", "--algo", "fixed", "--requests", "20", "--concurrency", "2", "--timeout", "1ns")
+	if code := Main(io); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	rows := tableRows(t, out.String())
+	if got := cell(t, rows["fixed"], 4); got == 0 {
+		t.Errorf("no errors in the table:\n%s", out)
+	}
+	msg := errOut.String()
+	if !strings.HasPrefix(msg, "rlbench: requests failed: fixed ") || !strings.Contains(msg, "(timeout ") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr %q, want one line counting fixed's timeouts", msg)
+	}
+}
+
+// TestMainInterrupted stands in for Ctrl-C: what was done is printed and
+// the exit status is 130.
+func TestMainInterrupted(t *testing.T) {
+	io, out, errOut := newTestIO(nil, "run", "--algo", "fixed,sliding", "--requests", "1000000000", "--concurrency", "4")
+	io.Interrupt = func(parent context.Context) (context.Context, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(parent)
+		time.AfterFunc(300*time.Millisecond, cancel)
+		return ctx, cancel
+	}
+	if code := Main(io); code != 130 {
+		t.Errorf("exit %d, want 130; stderr %q", code, errOut)
+	}
+	rows := tableRows(t, out.String())
+	if _, ok := rows["sliding"]; ok {
+		t.Errorf("sliding ran after the interrupt:\n%s", out)
+	}
+	sent, accepted, rejected, errs := cell(t, rows["fixed"], 1), cell(t, rows["fixed"], 2), cell(t, rows["fixed"], 3), cell(t, rows["fixed"], 4)
+	if sent == 0 || sent != accepted+rejected+errs || errs != 0 {
+		t.Errorf("fixed: sent %d accepted %d rejected %d errors %d; want a partial run with no errors", sent, accepted, rejected, errs)
+	}
+	msg := errOut.String()
+	if !strings.HasPrefix(msg, "rlbench: interrupted; the results above are partial (fixed sent ") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("stderr %q, want one line saying the run was interrupted", msg)
+	}
+}
+
+// TestMainRunRealRedis is the seed's hot-key storm on a real redis-server:
+// the atomic algorithms admit exactly the limit.
+func TestMainRunRealRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	io, out, errOut := newTestIO(map[string]string{"REDIS_URL": srv.URL}, "run",
+		"--algo", "all,seed-fixed,seed-sliding,seed-leaky", "--requests", "640", "--concurrency", "64", "--limit", "100", "--window", "600s")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if header, _, _ := strings.Cut(out.String(), "\n"); !strings.HasPrefix(header, "redis "+srv.Version+" at "+srv.Addr+"; limit 100 per 10m;") {
+		t.Errorf("header %q does not name the server, its version and the limit", header)
+	}
+	rows := tableRows(t, out.String())
+	for _, name := range append(algorithms.Names(), "seed-fixed") {
+		if got := cell(t, rows[name], 2); got != 100 {
+			t.Errorf("%s admitted %d of 640 at limit 100, want exactly 100", name, got)
+		}
+	}
+	for _, name := range []string{"seed-sliding", "seed-leaky"} {
+		if got := cell(t, rows[name], 2); got < 100 {
+			t.Errorf("%s admitted %d, want at least the limit (its race only admits more)", name, got)
+		}
+	}
+	t.Logf("\n%s", out)
+}
+
+func TestMainVersionAndHelp(t *testing.T) {
+	io, out, _ := newTestIO(nil, "version")
+	if code := Main(io); code != 0 || !strings.HasPrefix(out.String(), "rlbench ") || !strings.Contains(out.String(), "go1.") {
+		t.Errorf("version: exit %d, output %q", code, out)
+	}
+
+	io, out, _ = newTestIO(map[string]string{"REDIS_URL": "redis://:" + secret + "@cache:6379"}, "run", "--help")
+	if code := Main(io); code != 0 || !strings.Contains(out.String(), "--concurrency int") {
+		t.Errorf("run --help: exit %d, output %q", code, out)
+	}
+	if strings.Contains(out.String(), secret) {
+		t.Errorf("help shows the password from REDIS_URL:\n%s", out)
+	}
+
+	io, out, _ = newTestIO(nil)
+	if code := Main(io); code != 0 || !strings.Contains(out.String(), "Available Commands:") {
+		t.Errorf("no arguments: exit %d, output %q", code, out)
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// GlobalOptions are the flags every command shares.
+type GlobalOptions struct {
+	// RedisURL is --redis, else $REDIS_URL; "" means an embedded miniredis.
+	RedisURL string
+	// Quiet leaves only results on stdout.
+	Quiet bool
+}
+
+// Main runs rlbench with io and returns the process's exit status. Errors
+// are printed here, once, as one line on io.Err prefixed "rlbench: ".
+func Main(io IO) int {
+	err := newCmdRoot(io, nil).Execute()
+	if err != nil {
+		fmt.Fprintln(io.Err, "rlbench: "+oneLine(err.Error()))
+	}
+	return exitCode(err)
+}
+
+// newCmdRoot builds the command tree. runF, when not nil, replaces the run
+// command's work, so that tests can check what the flags parse to.
+func newCmdRoot(io IO, runF func(*RunOptions) error) *cobra.Command {
+	global := &GlobalOptions{}
+	root := &cobra.Command{
+		Use:   "rlbench",
+		Short: "Load-test and benchmark Redis-backed rate limiters",
+		Long: `rlbench measures Redis-backed rate limiters for speed (latency per decision,
+throughput) and, as it grows, for accuracy (what each algorithm really admits).
+
+With no --redis and no REDIS_URL it runs on an embedded miniredis, so it
+works with nothing installed; point it at a real Redis to measure.`,
+		Example: `  rlbench run --algo sliding
+  rlbench run --algo all --requests 640 --concurrency 64 --limit 100 --window 600s
+  REDIS_URL=redis://localhost:6379/0 rlbench run --algo fixed,seed-fixed`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+		// REDIS_URL is read here rather than used as the flag's default so
+		// that --help never prints a password from the environment.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("redis") {
+				global.RedisURL = io.Getenv("REDIS_URL")
+			}
+			return nil
+		},
+	}
+	root.SetArgs(io.Args)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	root.SetFlagErrorFunc(flagError)
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SuggestionsMinimumDistance = 2
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (default $REDIS_URL, else an embedded miniredis)")
+	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results")
+
+	root.AddCommand(
+		NewCmdRun(io, global, runF),
+		NewCmdVersion(io),
+	)
+	return root
+}

@@ -1,0 +1,253 @@
+// Package redisconn opens the Redis that limiters run against: a server named
+// by URL, or an embedded miniredis when no URL is given.
+package redisconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Kinds of Target, as the results file names them.
+const (
+	KindMiniredis = "miniredis"
+	KindRedis     = "redis"
+)
+
+// Sentinel errors of Open. Their messages name the URL with any password
+// replaced by "xxxxx", never the password itself.
+var (
+	// ErrBadURL means the URL cannot name a Redis server: not redis:// or
+	// rediss://, unparsable, or with options go-redis does not know. It is
+	// bad input, not a failure of the server.
+	ErrBadURL = errors.New("bad redis URL")
+	// ErrUnreachable means the URL was well formed but no Redis answered
+	// PING through it: nothing listening, a network or TLS failure, or
+	// authentication refused.
+	ErrUnreachable = errors.New("redis unreachable")
+)
+
+// Target is the Redis that limiters run against. Close it when done; its
+// fields are read-only and Client is safe for concurrent use.
+type Target struct {
+	// Client talks to the server; a UniversalClient so that Cluster and
+	// Sentinel targets can later share every code path.
+	Client redis.UniversalClient
+	// Kind is KindMiniredis or KindRedis.
+	Kind string
+	// Address is host:port; never a password.
+	Address string
+	// ServerVersion is redis_version from INFO server for Redis, the
+	// miniredis module version for the embedded server, "unknown" when the
+	// server would not say.
+	ServerVersion string
+
+	embedded  *miniredis.Miniredis
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Options tune the connection pool for a load test.
+type Options struct {
+	// PoolSize is how many connections to open up front and keep: at least
+	// the concurrency, so that no worker waits for a connection and no
+	// measured decision pays for a dial. 0 leaves go-redis's default.
+	PoolSize int
+	// DialTimeout bounds each connection attempt; 0 means go-redis's 5 s.
+	// Connect errors surface after one attempt, not after retries.
+	DialTimeout time.Duration
+}
+
+// Open connects to rawURL, a redis:// or rediss:// URL (user and password
+// allowed, options as go-redis ParseURL reads them), or to an embedded
+// miniredis started in-process when rawURL is "". It PINGs before returning,
+// so a Target it returns has answered at least once.
+//
+// Failed commands are not retried (unless the URL sets max_retries): a load
+// tester must count an error as an error, and a retried decision could be
+// admitted twice. A context deadline bounds each command, which is what makes
+// a per-decision timeout work.
+func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
+	if rawURL == "" {
+		return openEmbedded(ctx, opts)
+	}
+	ro, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	tune(ro, opts)
+	t := &Target{
+		Client:  redis.NewClient(ro),
+		Kind:    KindRedis,
+		Address: ro.Addr,
+	}
+	if err := warm(ctx, t.Client, opts.PoolSize); err != nil {
+		_ = t.Close()
+		return nil, fmt.Errorf("%w at %q: %w%s", ErrUnreachable, Redact(rawURL), err, hint(err))
+	}
+	t.ServerVersion = serverVersion(ctx, t.Client)
+	return t, nil
+}
+
+// openEmbedded starts a miniredis whose TTLs follow the wall clock, as a real
+// server's do; by default miniredis only ages keys on FastForward, so state
+// that relies on expiry would live forever. The price: miniredis then ages
+// every key with a TTL on every command, which is slow with many keys.
+func openEmbedded(ctx context.Context, opts Options) (*Target, error) {
+	m := miniredis.NewMiniRedis()
+	m.ClockTTL(true)
+	if err := m.Start(); err != nil {
+		return nil, fmt.Errorf("%w: cannot start embedded miniredis: %v", ErrUnreachable, err)
+	}
+	ro := &redis.Options{Addr: m.Addr()}
+	tune(ro, opts)
+	t := &Target{
+		Client:        redis.NewClient(ro),
+		Kind:          KindMiniredis,
+		Address:       m.Addr(),
+		ServerVersion: miniredisVersion(),
+		embedded:      m,
+	}
+	if err := warm(ctx, t.Client, opts.PoolSize); err != nil {
+		_ = t.Close()
+		return nil, fmt.Errorf("%w: embedded miniredis at %s: %w", ErrUnreachable, m.Addr(), err)
+	}
+	return t, nil
+}
+
+// Close closes the client and stops the embedded server, if any. It is safe
+// to call more than once.
+func (t *Target) Close() error {
+	t.closeOnce.Do(func() {
+		t.closeErr = t.Client.Close()
+		if t.embedded != nil {
+			t.embedded.Close()
+		}
+	})
+	return t.closeErr
+}
+
+// parseURL accepts what ParseURL accepts over TCP. Errors never quote
+// rawURL itself, only Redact(rawURL): url.Parse errors would show the
+// password, and even a fragment of one ("invalid port") when it holds a "/".
+func parseURL(rawURL string) (*redis.Options, error) {
+	shown := Redact(rawURL)
+	if !strings.Contains(rawURL, "://") {
+		return nil, fmt.Errorf("%w %q: no scheme; want redis://[user:password@]host:port[/db] or rediss://...", ErrBadURL, shown)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		why := "not a valid URL; percent-encode special characters in the user and password"
+		var uerr *url.Error
+		if errors.As(err, &uerr) && !strings.Contains(rawURL, "@") {
+			why = uerr.Err.Error()
+		}
+		return nil, fmt.Errorf("%w %q: %s; want redis://[user:password@]host:port[/db] or rediss://...", ErrBadURL, shown, why)
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, fmt.Errorf("%w %q: scheme must be redis:// or rediss://, as in redis://localhost:6379/0", ErrBadURL, shown)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w %q: no host; want redis://[user:password@]host:port[/db]", ErrBadURL, shown)
+	}
+	ro, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// go-redis names the bad part (database number, option name) but
+		// never the password; strip its "redis: " prefix to keep one voice.
+		return nil, fmt.Errorf("%w %q: %s", ErrBadURL, shown, strings.TrimPrefix(err.Error(), "redis: "))
+	}
+	return ro, nil
+}
+
+// hint suggests the likely fix for a failed PING.
+func hint(err error) string {
+	var opErr *net.OpError
+	switch {
+	case redis.IsAuthError(err):
+		return " (check the user and password in the URL)"
+	case errors.As(err, &opErr):
+		return " (is a Redis server running there?)"
+	}
+	return ""
+}
+
+// tune applies what a load test needs on top of the URL's own options.
+func tune(ro *redis.Options, opts Options) {
+	if opts.PoolSize > ro.PoolSize {
+		ro.PoolSize = opts.PoolSize
+	}
+	if ro.DialTimeout == 0 {
+		ro.DialTimeout = opts.DialTimeout
+	}
+	if ro.MaxRetries == 0 {
+		ro.MaxRetries = -1
+	}
+	ro.DialerRetries = 1
+	ro.ContextTimeoutEnabled = true
+}
+
+// warm PINGs on n connections held at once, so that they are all dialled and
+// back in the pool before the first measured decision. With n < 2 it is a
+// single PING.
+func warm(ctx context.Context, client redis.UniversalClient, n int) error {
+	c, ok := client.(*redis.Client)
+	if !ok || n < 2 {
+		return client.Ping(ctx).Err()
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		return err // fail fast on the first dial, not n times
+	}
+	conns := make([]*redis.Conn, 0, n)
+	defer func() {
+		for _, conn := range conns {
+			_ = conn.Close()
+		}
+	}()
+	for range n {
+		conn := c.Conn()
+		conns = append(conns, conn)
+		if err := conn.Ping(ctx).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serverVersion reads redis_version from INFO server; servers that disable
+// INFO still work as targets, so failure is "unknown", not an error.
+func serverVersion(ctx context.Context, client redis.UniversalClient) string {
+	info, err := client.Info(ctx, "server").Result()
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v
+		}
+	}
+	return "unknown"
+}
+
+// miniredisVersion is the module version of the embedded server, the only
+// version it has.
+func miniredisVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, dep := range info.Deps {
+		if dep.Path == "github.com/alicebob/miniredis/v2" {
+			return dep.Version
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,85 @@
+package workload
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rlbench/rlbench/algorithms"
+)
+
+// Error classes: why a decision was not made. A rejection is a decision;
+// none of these is.
+const (
+	// ClassTimeout is a decision that outlived its deadline.
+	ClassTimeout = "timeout"
+	// ClassConnection is a broken, refused or unavailable connection.
+	ClassConnection = "connection"
+	// ClassScript is Redis refusing the script or its keys (ERR, NOSCRIPT,
+	// WRONGTYPE), or a reply the algorithm could not read: a bug to fix,
+	// not load to tolerate.
+	ClassScript = "script"
+	// ClassOther is everything else, such as LOADING, READONLY or OOM.
+	ClassOther = "other"
+)
+
+// ErrorClasses lists every class in the order reports show them.
+func ErrorClasses() []string {
+	return []string{ClassTimeout, ClassConnection, ClassScript, ClassOther}
+}
+
+// Classify names the class of err, which must not be nil. Timeouts are
+// checked first, so a dial that timed out is a timeout, not a connection
+// error.
+func Classify(err error) string {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &netErr) && netErr.Timeout():
+		return ClassTimeout
+	case isConnection(err):
+		return ClassConnection
+	case isScript(err):
+		return ClassScript
+	}
+	return ClassOther
+}
+
+func isConnection(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return true
+	}
+	for _, target := range []error{
+		io.EOF, io.ErrUnexpectedEOF, net.ErrClosed,
+		syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
+		redis.ErrClosed, redis.ErrPoolExhausted, redis.ErrPoolTimeout,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+func isScript(err error) bool {
+	if errors.Is(err, algorithms.ErrBadReply) {
+		return true
+	}
+	var redisErr redis.Error
+	if !errors.As(err, &redisErr) {
+		return false
+	}
+	msg := redisErr.Error()
+	for _, prefix := range []string{"ERR", "NOSCRIPT", "WRONGTYPE"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}

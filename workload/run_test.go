@@ -1,0 +1,397 @@
+package workload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redistest"
+)
+
+// A fixed instant in the middle of a minute, so that no window boundary
+// falls inside a test run and every algorithm's count is exact.
+var storm = time.Date(2025, 6, 1, 12, 0, 30, 0, time.UTC)
+
+func stormLimit() algorithms.Limit {
+	return algorithms.Limit{Requests: 100, Window: time.Minute}
+}
+
+func newClient(t testing.TB) *redis.Client {
+	t.Helper()
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr(), PoolSize: 64, MaxRetries: -1})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newLimiter(t testing.TB, name string, rdb redis.Cmdable, at time.Time) algorithms.Limiter {
+	t.Helper()
+	l, err := algorithms.New(name, rdb, algorithms.Options{Clock: algorithms.ClockFunc(func() time.Time { return at })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// checkInvariants holds for every Result, whatever happened.
+func checkInvariants(t *testing.T, res Result) {
+	t.Helper()
+	if res.Sent != res.Accepted+res.Rejected+res.Errors {
+		t.Errorf("sent %d != accepted %d + rejected %d + errors %d", res.Sent, res.Accepted, res.Rejected, res.Errors)
+	}
+	var byClass int64
+	for _, n := range res.ErrorsByClass {
+		byClass += n
+	}
+	if byClass != res.Errors {
+		t.Errorf("errors by class %v sum to %d, want %d", res.ErrorsByClass, byClass, res.Errors)
+	}
+	if got, want := res.Latency.TotalCount(), res.Sent-res.Errors-res.OverRange; got != want {
+		t.Errorf("histogram holds %d samples, want sent - errors - over range = %d", got, want)
+	}
+	if (res.Errors == 0) != (res.FirstError == nil) {
+		t.Errorf("errors %d but FirstError %v", res.Errors, res.FirstError)
+	}
+}
+
+// TestRunStorm is the seed's hot-key storm on every atomic algorithm:
+// 64 workers, 640 requests, one key, limit 100.
+func TestRunStorm(t *testing.T) {
+	for _, name := range algorithms.Names() {
+		t.Run(name, func(t *testing.T) {
+			rdb := newClient(t)
+			res, err := Run(t.Context(), Config{
+				Limiter:     newLimiter(t, name, rdb, storm),
+				Limit:       stormLimit(),
+				Key:         "user:1",
+				Concurrency: 64,
+				Requests:    640,
+			})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			checkInvariants(t, res)
+			if res.Algorithm != name {
+				t.Errorf("Algorithm = %q, want %q", res.Algorithm, name)
+			}
+			if res.Sent != 640 || res.Accepted != 100 || res.Rejected != 540 || res.Errors != 0 {
+				t.Errorf("sent/accepted/rejected/errors = %d/%d/%d/%d, want 640/100/540/0 (first error: %v)",
+					res.Sent, res.Accepted, res.Rejected, res.Errors, res.FirstError)
+			}
+			if res.Interrupted {
+				t.Error("Interrupted on a completed run")
+			}
+			if res.Elapsed <= 0 || res.Throughput() <= 0 {
+				t.Errorf("Elapsed %v, Throughput %v; want both positive", res.Elapsed, res.Throughput())
+			}
+		})
+	}
+}
+
+// TestRunServerClock runs on the Redis clock, the default, with more
+// workers than requests.
+func TestRunServerClock(t *testing.T) {
+	rdb := newClient(t)
+	l, err := algorithms.New("sliding", rdb, algorithms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(t.Context(), Config{
+		Limiter: l, Limit: algorithms.Limit{Requests: 5, Window: time.Hour},
+		Key: "user:2", Concurrency: 20, Requests: 12, Timeout: time.Second,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	if res.Sent != 12 || res.Accepted != 5 || res.Rejected != 7 {
+		t.Errorf("sent/accepted/rejected = %d/%d/%d, want 12/5/7 (first error: %v)", res.Sent, res.Accepted, res.Rejected, res.FirstError)
+	}
+}
+
+// fakeLimiter answers from a function of the call number, 1-based.
+type fakeLimiter struct {
+	calls  atomic.Int64
+	answer func(ctx context.Context, call int64) (algorithms.Decision, error)
+}
+
+func (f *fakeLimiter) Name() string { return "fake" }
+
+func (f *fakeLimiter) AllowN(ctx context.Context, _ string, _ algorithms.Limit, _ int64) (algorithms.Decision, error) {
+	return f.answer(ctx, f.calls.Add(1))
+}
+
+func (f *fakeLimiter) Bound(limit algorithms.Limit, _ time.Duration) int64 { return limit.Requests }
+
+type redisError string
+
+func (e redisError) Error() string { return string(e) }
+func (redisError) RedisError()     {}
+
+// TestRunCountsErrorsApart checks that an error is never a rejection and
+// that each lands in its class.
+func TestRunCountsErrorsApart(t *testing.T) {
+	outcomes := []error{
+		nil, // accepted
+		errors.New("rejected"),
+		context.DeadlineExceeded,
+		&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED},
+		redisError("NOSCRIPT No matching script"),
+		redisError("LOADING Redis is loading the dataset in memory"),
+	}
+	f := &fakeLimiter{answer: func(_ context.Context, call int64) (algorithms.Decision, error) {
+		switch err := outcomes[(call-1)%int64(len(outcomes))]; {
+		case err == nil:
+			return algorithms.Decision{Allowed: true}, nil
+		case err.Error() == "rejected":
+			return algorithms.Decision{Allowed: false}, nil
+		default:
+			return algorithms.Decision{}, err
+		}
+	}}
+	res, err := Run(t.Context(), Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 1, Requests: 600})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	want := map[string]int64{ClassTimeout: 100, ClassConnection: 100, ClassScript: 100, ClassOther: 100}
+	if res.Accepted != 100 || res.Rejected != 100 || res.Errors != 400 || fmt.Sprint(res.ErrorsByClass) != fmt.Sprint(want) {
+		t.Errorf("accepted %d, rejected %d, errors %d %v; want 100, 100, 400 %v",
+			res.Accepted, res.Rejected, res.Errors, res.ErrorsByClass, want)
+	}
+	if !errors.Is(res.FirstError, context.DeadlineExceeded) {
+		t.Errorf("FirstError = %v, want the first one sent", res.FirstError)
+	}
+	if got := res.Throughput(); got <= 0 {
+		t.Errorf("Throughput = %v, want > 0", got)
+	}
+}
+
+// TestRunCancel cancels mid-run: no new request starts, the one in flight
+// completes as a decision rather than an error, and Run reports no error.
+func TestRunCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f := &fakeLimiter{answer: func(ctx context.Context, call int64) (algorithms.Decision, error) {
+		if call == 50 {
+			cancel()
+			time.Sleep(10 * time.Millisecond) // still in flight after the cancel
+		}
+		if err := ctx.Err(); err != nil {
+			return algorithms.Decision{}, err
+		}
+		return algorithms.Decision{Allowed: call%2 == 0}, nil
+	}}
+	res, err := Run(ctx, Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 4, Requests: 1_000_000})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	if !res.Interrupted {
+		t.Error("Interrupted = false after cancel")
+	}
+	if res.Errors != 0 {
+		t.Errorf("%d errors (%v): in-flight requests were cut short", res.Errors, res.FirstError)
+	}
+	if res.Sent != f.calls.Load() || res.Sent < 50 || res.Sent > 100 {
+		t.Errorf("sent %d of %d calls; want every call counted and the run stopped soon after call 50", res.Sent, f.calls.Load())
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	f := &fakeLimiter{answer: func(ctx context.Context, _ int64) (algorithms.Decision, error) {
+		<-ctx.Done()
+		return algorithms.Decision{}, ctx.Err()
+	}}
+	res, err := Run(t.Context(), Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 2, Requests: 4, Timeout: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	if res.Errors != 4 || res.ErrorsByClass[ClassTimeout] != 4 || res.Rejected != 0 {
+		t.Errorf("errors %d %v, rejected %d; want 4 timeouts and no rejection", res.Errors, res.ErrorsByClass, res.Rejected)
+	}
+}
+
+func TestRunInvalidConfig(t *testing.T) {
+	f := &fakeLimiter{}
+	good := Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 1, Requests: 1}
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"no limiter", func(c *Config) { c.Limiter = nil }, "no limiter"},
+		{"empty key", func(c *Config) { c.Key = "" }, "key is empty"},
+		{"negative cost", func(c *Config) { c.Cost = -1 }, "cost -1 must be at least 1"},
+		{"no workers", func(c *Config) { c.Concurrency = 0 }, "concurrency 0 must be at least 1"},
+		{"no requests", func(c *Config) { c.Requests = 0 }, "requests 0 must be at least 1"},
+		{"negative timeout", func(c *Config) { c.Timeout = -time.Second }, "timeout -1s"},
+		{"zero limit", func(c *Config) { c.Limit.Requests = 0 }, "requests 0 must be at least 1"},
+		{"tiny window", func(c *Config) { c.Limit.Window = time.Microsecond }, "window 1µs must be at least 1ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			tt.change(&cfg)
+			_, err := Run(t.Context(), cfg)
+			if !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("Run = %v, want ErrInvalidConfig", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.want) {
+				t.Errorf("error %q does not contain %q", msg, tt.want)
+			}
+		})
+	}
+	if f.calls.Load() != 0 {
+		t.Errorf("the limiter was called %d times for invalid configs", f.calls.Load())
+	}
+}
+
+func TestRecorderOverRange(t *testing.T) {
+	r := newRecorder()
+	r.observe(true, 61*time.Second, nil)
+	r.observe(false, 250*time.Microsecond, nil)
+	res := merge([]*recorder{r})
+	if res.OverRange != 1 || res.Latency.TotalCount() != 1 || res.Accepted != 1 || res.Rejected != 1 {
+		t.Errorf("over range %d, histogram %d, accepted %d, rejected %d; want 1, 1, 1, 1",
+			res.OverRange, res.Latency.TotalCount(), res.Accepted, res.Rejected)
+	}
+	if got := res.Latency.Max(); got < int64(249*time.Microsecond) || got > int64(251*time.Microsecond) {
+		t.Errorf("max %d ns, want about 250 µs: the over-range sample must not be clamped in", got)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"deadline", context.DeadlineExceeded, ClassTimeout},
+		{"wrapped deadline", fmt.Errorf("fixed: %w", context.DeadlineExceeded), ClassTimeout},
+		{"socket deadline", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, ClassTimeout},
+		{"refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, ClassConnection},
+		{"bare refused", syscall.ECONNREFUSED, ClassConnection},
+		{"reset", fmt.Errorf("x: %w", syscall.ECONNRESET), ClassConnection},
+		{"eof", io.EOF, ClassConnection},
+		{"closed client", redis.ErrClosed, ClassConnection},
+		{"pool timeout", redis.ErrPoolTimeout, ClassConnection},
+		{"pool exhausted", redis.ErrPoolExhausted, ClassConnection},
+		{"script error", fmt.Errorf("sliding: %w", redisError("ERR user_script:3: attempt to compare nil")), ClassScript},
+		{"noscript", redis.ErrNoScript, ClassScript},
+		{"wrongtype", redisError("WRONGTYPE Operation against a key holding the wrong kind of value"), ClassScript},
+		{"bad reply", fmt.Errorf("gcra: %w: want 4 integers", algorithms.ErrBadReply), ClassScript},
+		{"loading", redisError("LOADING Redis is loading"), ClassOther},
+		{"cancelled", context.Canceled, ClassOther},
+		{"anything", errors.New("boom"), ClassOther},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err); got != tt.want {
+			t.Errorf("%s: Classify(%v) = %q, want %q", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestClassifyLive checks the classes of errors a real client returns.
+func TestClassifyLive(t *testing.T) {
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, DialerRetries: 1})
+	defer c.Close()
+	ctx := t.Context()
+	if err := c.Set(ctx, "s", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Eval(ctx, "return redis.call('ZCARD', KEYS[1])", []string{"s"}).Err(); Classify(err) != ClassScript {
+		t.Errorf("ZCARD on a string: %v is %q, want script", err, Classify(err))
+	}
+	if err := c.Eval(ctx, "this is not lua", nil).Err(); Classify(err) != ClassScript {
+		t.Errorf("bad Lua: %v is %q, want script", err, Classify(err))
+	}
+	m.Close()
+	if err := c.Ping(ctx).Err(); Classify(err) != ClassConnection {
+		t.Errorf("server gone: %v is %q, want connection", err, Classify(err))
+	}
+}
+
+// TestRunRealRedis runs the storm on a real redis-server, on its clock.
+func TestRunRealRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	for _, name := range []string{"fixed", "sliding", "token"} {
+		l, err := algorithms.New(name, rdb, algorithms.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A one-hour window: refills and boundaries are negligible in a
+		// run of milliseconds.
+		res, err := Run(t.Context(), Config{
+			Limiter: l, Limit: algorithms.Limit{Requests: 100, Window: time.Hour},
+			Key: "user:real", Concurrency: 64, Requests: 640, Timeout: 2 * time.Second,
+		})
+		if err != nil {
+			t.Fatalf("%s: Run: %v", name, err)
+		}
+		checkInvariants(t, res)
+		if res.Accepted != 100 || res.Errors != 0 {
+			t.Errorf("%s: accepted %d, errors %d (%v); want 100, 0", name, res.Accepted, res.Errors, res.FirstError)
+		}
+	}
+}
+
+// BenchmarkRun measures the runner and one algorithm on miniredis; the
+// figure that matters is decisions/s, reported alongside ns/op.
+func BenchmarkRun(b *testing.B) {
+	for _, workers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("fixed/workers=%d", workers), func(b *testing.B) {
+			rdb := newClient(b)
+			l := newLimiter(b, "fixed", rdb, storm)
+			b.ResetTimer()
+			res, err := Run(b.Context(), Config{
+				Limiter: l, Limit: algorithms.Limit{Requests: 1 << 40, Window: time.Minute},
+				Key: "bench", Concurrency: workers, Requests: int64(b.N),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.Errors > 0 {
+				b.Fatalf("%d errors: %v", res.Errors, res.FirstError)
+			}
+			b.ReportMetric(res.Throughput(), "decisions/s")
+			b.ReportMetric(float64(res.Latency.ValueAtQuantile(99))/1e3, "p99-µs")
+		})
+	}
+}
+
+// BenchmarkRunOverhead measures the runner alone, with a limiter that
+// answers at once: what rlbench adds to every decision it times.
+func BenchmarkRunOverhead(b *testing.B) {
+	f := &fakeLimiter{answer: func(context.Context, int64) (algorithms.Decision, error) {
+		return algorithms.Decision{Allowed: true}, nil
+	}}
+	for _, workers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.ReportAllocs()
+			res, err := Run(b.Context(), Config{
+				Limiter: f, Limit: stormLimit(), Key: "bench",
+				Concurrency: workers, Requests: int64(b.N), Timeout: time.Second,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(res.Throughput(), "decisions/s")
+		})
+	}
+}
