@@ -114,6 +114,9 @@ func checkAdmissions(t *testing.T, e env, c algorithmCase) {
 			if d.Remaining != wantRemaining {
 				t.Errorf("at +%v: request %d remaining %d, want %d", s.at, i, d.Remaining, wantRemaining)
 			}
+			if !d.At.Equal(epoch.Add(s.at)) {
+				t.Errorf("at +%v: request %d decided At %v, want the limiter's clock %v", s.at, i, d.At, epoch.Add(s.at))
+			}
 			if d.Allowed && d.RetryAfter != 0 {
 				t.Errorf("at +%v: admitted request %d has RetryAfter %v", s.at, i, d.RetryAfter)
 			}

@@ -75,5 +75,5 @@ func ExampleParseNames() {
 	fmt.Println(err)
 	// Output:
 	// [fixed sliding sliding-counter token leaky gcra seed-sliding]
-	// unknown algorithm "slidng": valid names are all, fixed, sliding, sliding-counter, token, leaky, gcra, seed-fixed, seed-sliding, seed-leaky
+	// unknown algorithm "slidng": valid names are all, fixed, sliding, sliding-counter, token, leaky, gcra, seed-fixed, seed-sliding, seed-leaky, baseline
 }

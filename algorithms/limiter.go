@@ -77,6 +77,10 @@ type Decision struct {
 	// ResetAfter is how long until the key's state is back to its full,
 	// idle allowance if nothing else is admitted; 0 when it already is.
 	ResetAfter time.Duration
+	// At is the instant the decision was made, by the clock the limiter
+	// uses: Redis TIME, read inside the script, by default. Accuracy is
+	// measured on these instants, not on when the answer reached the client.
+	At time.Time
 }
 
 // NeverRetry is the RetryAfter of a request that costs more than the limit's capacity.

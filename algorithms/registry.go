@@ -7,8 +7,20 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// All is the name that stands for every non-seed algorithm in ParseNames.
+// All is the name that stands for every atomic algorithm in ParseNames.
 const All = "all"
+
+// BaselineName is the PING pseudo-algorithm: a round trip and nothing else.
+const BaselineName = "baseline"
+
+// kind sorts the registry: what "all" means, and what is only for comparison.
+type kind int
+
+const (
+	atomicKind   kind = iota // a correct, one-round-trip algorithm
+	seedKind                 // a seed-faithful variant
+	baselineKind             // the PING baseline
+)
 
 // constructor builds one algorithm. Atomic algorithms need only scripts;
 // the seed variants send plain commands, as the seed did.
@@ -16,30 +28,31 @@ type constructor func(rdb redis.Cmdable, opts Options) Limiter
 
 var registry = []struct {
 	name  string
-	seed  bool
+	kind  kind
 	build constructor
 }{
-	{"fixed", false, func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }},
-	{"sliding", false, func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }},
-	{"sliding-counter", false, func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }},
-	{"token", false, func(rdb redis.Cmdable, o Options) Limiter { return NewTokenBucket(rdb, o) }},
-	{"leaky", false, func(rdb redis.Cmdable, o Options) Limiter { return NewLeakyBucket(rdb, o) }},
-	{"gcra", false, func(rdb redis.Cmdable, o Options) Limiter { return NewGCRA(rdb, o) }},
-	{"seed-fixed", true, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedFixed(rdb, o) }},
-	{"seed-sliding", true, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedSliding(rdb, o) }},
-	{"seed-leaky", true, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedLeaky(rdb, o) }},
+	{"fixed", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }},
+	{"sliding", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }},
+	{"sliding-counter", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }},
+	{"token", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewTokenBucket(rdb, o) }},
+	{"leaky", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewLeakyBucket(rdb, o) }},
+	{"gcra", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewGCRA(rdb, o) }},
+	{"seed-fixed", seedKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedFixed(rdb, o) }},
+	{"seed-sliding", seedKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedSliding(rdb, o) }},
+	{"seed-leaky", seedKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedLeaky(rdb, o) }},
+	{BaselineName, baselineKind, func(rdb redis.Cmdable, o Options) Limiter { return NewBaseline(rdb, o) }},
 }
 
 // Names lists the atomic algorithms in their canonical order: what "all" means.
-func Names() []string { return namesWhere(false) }
+func Names() []string { return namesWhere(atomicKind) }
 
 // SeedNames lists the seed-faithful, non-atomic variants.
-func SeedNames() []string { return namesWhere(true) }
+func SeedNames() []string { return namesWhere(seedKind) }
 
-func namesWhere(seed bool) []string {
+func namesWhere(k kind) []string {
 	var names []string
 	for _, r := range registry {
-		if r.seed == seed {
+		if r.kind == k {
 			names = append(names, r.name)
 		}
 	}
@@ -50,7 +63,7 @@ func namesWhere(seed bool) []string {
 func IsSeed(name string) bool {
 	for _, r := range registry {
 		if r.name == name {
-			return r.seed
+			return r.kind == seedKind
 		}
 	}
 	return false
@@ -103,6 +116,6 @@ func known(name string) bool {
 }
 
 func unknown(name string) error {
-	valid := append(append([]string{All}, Names()...), SeedNames()...)
+	valid := append(append(append([]string{All}, Names()...), SeedNames()...), BaselineName)
 	return fmt.Errorf("%w %q: valid names are %s", ErrUnknownAlgorithm, name, strings.Join(valid, ", "))
 }

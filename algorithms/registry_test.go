@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
 )
@@ -18,6 +19,7 @@ func TestParseNames(t *testing.T) {
 		{"all", "all", algorithms.Names(), false},
 		{"all and a seed", "all,seed-fixed", append(algorithms.Names(), "seed-fixed"), false},
 		{"order kept, duplicates dropped", "gcra, fixed,gcra", []string{"gcra", "fixed"}, false},
+		{"baseline is not in all", "baseline,all", append([]string{"baseline"}, algorithms.Names()...), false},
 		{"unknown", "sliding,nope", nil, true},
 		{"empty", "", nil, true},
 		{"trailing comma", "fixed,", nil, true},
@@ -59,4 +61,26 @@ func FuzzParseNames(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestBaselineAllowsEverythingWithOnePing(t *testing.T) {
+	_, rdb := startMini(t)
+	counter := &commandCounter{}
+	rdb.AddHook(counter)
+	l, err := algorithms.New("baseline", rdb, algorithms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := algorithms.Limit{Requests: 1, Window: time.Second}
+	ask(t, l, "b", limit, 1) // the connection's own handshake commands
+	counter.n = 0
+	if got := admitted(ask(t, l, "b", limit, 50)); got != 50 {
+		t.Errorf("%d of 50 allowed, want all", got)
+	}
+	if counter.n != 50 {
+		t.Errorf("%d commands for 50 decisions, want one PING each", counter.n)
+	}
+	if b := l.Bound(limit, time.Second); b != algorithms.NoBound {
+		t.Errorf("Bound = %d, want NoBound", b)
+	}
 }

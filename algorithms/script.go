@@ -55,13 +55,13 @@ func (s scripted) run(ctx context.Context, key string, limit Limit, n int64, arg
 }
 
 // parseDecision reads the {allowed, remaining, retry_after_us,
-// reset_after_us} reply that every script returns.
+// reset_after_us, now_us} reply that every script returns.
 func parseDecision(reply any) (Decision, error) {
 	vals, ok := reply.([]any)
-	if !ok || len(vals) != 4 {
-		return Decision{}, fmt.Errorf("%w: want an array of 4 integers, got %T %v", ErrBadReply, reply, reply)
+	if !ok || len(vals) != 5 {
+		return Decision{}, fmt.Errorf("%w: want an array of 5 integers, got %T %v", ErrBadReply, reply, reply)
 	}
-	var ints [4]int64
+	var ints [5]int64
 	for i, v := range vals {
 		n, ok := v.(int64)
 		if !ok {
@@ -77,6 +77,7 @@ func parseDecision(reply any) (Decision, error) {
 		Remaining:  ints[1],
 		RetryAfter: time.Duration(ints[2]) * time.Microsecond,
 		ResetAfter: time.Duration(ints[3]) * time.Microsecond,
+		At:         time.UnixMicro(ints[4]),
 	}
 	if ints[2] < 0 {
 		d.RetryAfter = NeverRetry

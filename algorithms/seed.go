@@ -71,7 +71,8 @@ func (s *SeedFixed) AllowN(ctx context.Context, key string, limit Limit, n int64
 	if err := checkRequest(limit, n); err != nil {
 		return Decision{}, err
 	}
-	now := s.now().UnixMicro()
+	at := s.now()
+	now := at.UnixMicro()
 	window := limit.windowMicros()
 	index := now / window
 	toEnd := time.Duration((index+1)*window-now) * time.Microsecond
@@ -85,7 +86,7 @@ func (s *SeedFixed) AllowN(ctx context.Context, key string, limit Limit, n int64
 			return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
-	d := Decision{Allowed: count <= limit.Requests, Remaining: max(0, limit.Requests-count), ResetAfter: toEnd}
+	d := Decision{Allowed: count <= limit.Requests, Remaining: max(0, limit.Requests-count), ResetAfter: toEnd, At: at}
 	if !d.Allowed {
 		d.RetryAfter = toEnd
 		if n > limit.Requests {
@@ -117,7 +118,8 @@ func (s *SeedSliding) AllowN(ctx context.Context, key string, limit Limit, n int
 		return Decision{}, err
 	}
 	k := s.key(key)
-	secs, member := pythonTime(s.now())
+	at := s.now()
+	secs, member := pythonTime(at)
 	if err := s.rdb.ZRemRangeByScore(ctx, k, "0", strconv.FormatFloat(secs-limit.Window.Seconds(), 'f', -1, 64)).Err(); err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
@@ -126,7 +128,7 @@ func (s *SeedSliding) AllowN(ctx context.Context, key string, limit Limit, n int
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	if count+n > limit.Requests {
-		d := Decision{Remaining: max(0, limit.Requests-count), RetryAfter: limit.Window, ResetAfter: limit.Window}
+		d := Decision{Remaining: max(0, limit.Requests-count), RetryAfter: limit.Window, ResetAfter: limit.Window, At: at}
 		if n > limit.Requests {
 			d.RetryAfter = NeverRetry
 		}
@@ -139,7 +141,7 @@ func (s *SeedSliding) AllowN(ctx context.Context, key string, limit Limit, n int
 	if err := s.rdb.Expire(ctx, k, time.Duration(expireSeconds(limit.Window)+1)*time.Second).Err(); err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
-	return Decision{Allowed: true, Remaining: max(0, limit.Requests-count-n), ResetAfter: limit.Window}, nil
+	return Decision{Allowed: true, Remaining: max(0, limit.Requests-count-n), ResetAfter: limit.Window, At: at}, nil
 }
 
 // Bound is what a sliding log promises: Requests per window.
@@ -164,6 +166,7 @@ func (s *SeedLeaky) AllowN(ctx context.Context, key string, limit Limit, n int64
 		return Decision{}, err
 	}
 	k := s.key(key)
+	at := s.now()
 	capacity := limit.Capacity()
 	// capacity / (Requests per Window) seconds: 100 / (1/s) = 100 s in the seed.
 	quiet := time.Duration(capacity) * limit.Window / time.Duration(limit.Requests)
@@ -175,13 +178,13 @@ func (s *SeedLeaky) AllowN(ctx context.Context, key string, limit Limit, n int64
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	if length+n > capacity {
-		d := Decision{Remaining: max(0, capacity-length), RetryAfter: quiet, ResetAfter: quiet}
+		d := Decision{Remaining: max(0, capacity-length), RetryAfter: quiet, ResetAfter: quiet, At: at}
 		if n > capacity {
 			d.RetryAfter = NeverRetry
 		}
 		return d, nil
 	}
-	_, stamp := pythonTime(s.now())
+	_, stamp := pythonTime(at)
 	values := make([]any, n)
 	for i := range values {
 		values[i] = stamp
@@ -192,7 +195,7 @@ func (s *SeedLeaky) AllowN(ctx context.Context, key string, limit Limit, n int64
 	if err := s.rdb.Expire(ctx, k, time.Duration(expireSeconds(quiet))*time.Second).Err(); err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
-	return Decision{Allowed: true, Remaining: capacity - length - n, ResetAfter: quiet}, nil
+	return Decision{Allowed: true, Remaining: capacity - length - n, ResetAfter: quiet, At: at}, nil
 }
 
 // Bound is what a leaky bucket promises, C + ⌊r·D⌋; the seed's admits less.

@@ -1,7 +1,7 @@
 -- Fixed window: at most `limit` per epoch-aligned window.
 -- KEYS[1] key prefix (the window's start is appended)
 -- ARGV: now_us|'', limit, window_us, cost
--- Reply: {allowed, remaining, retry_after_us, reset_after_us}
+-- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -15,12 +15,12 @@ local count = tonumber(redis.call('GET', key) or '0')
 if cost > limit then
   local reset = 0
   if count > 0 then reset = to_end end
-  return {0, math.max(0, limit - count), -1, reset}
+  return {0, math.max(0, limit - count), -1, reset, now}
 end
 if count + cost > limit then
-  return {0, math.max(0, limit - count), to_end, to_end}
+  return {0, math.max(0, limit - count), to_end, to_end, now}
 end
 count = redis.call('INCRBY', key, cost)
 -- The key matters until its window ends; the next window has its own key.
 redis.call('PEXPIRE', key, ttl_ms(to_end))
-return {1, limit - count, 0, to_end}
+return {1, limit - count, 0, to_end, now}

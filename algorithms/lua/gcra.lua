@@ -4,7 +4,7 @@
 -- intervals ahead of now.
 -- KEYS[1] string: the TAT in microseconds
 -- ARGV: now_us|'', limit, window_us, burst, cost
--- Reply: {allowed, remaining, retry_after_us, reset_after_us}
+-- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -23,13 +23,13 @@ local function remaining(t)
 end
 
 if cost > burst then
-  return {0, remaining(tat), -1, tat - now}
+  return {0, remaining(tat), -1, tat - now, now}
 end
 local new_tat = tat + cost * interval
 local allow_at = new_tat - horizon
 if now < allow_at then
-  return {0, remaining(tat), allow_at - now, tat - now}
+  return {0, remaining(tat), allow_at - now, tat - now, now}
 end
 -- Once now passes the TAT a missing key means the same as the stored one.
 redis.call('SET', key, new_tat, 'PX', ttl_ms(new_tat - now))
-return {1, remaining(new_tat), 0, new_tat - now}
+return {1, remaining(new_tat), 0, new_tat - now, now}

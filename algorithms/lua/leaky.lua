@@ -4,7 +4,7 @@
 -- `limit` units per microsecond and all arithmetic stays in integers.
 -- KEYS[1] hash {level, ts}
 -- ARGV: now_us|'', limit, window_us, capacity, cost
--- Reply: {allowed, remaining, retry_after_us, reset_after_us}
+-- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -26,13 +26,13 @@ local function drain_time(units)
 end
 
 if cost > capacity then
-  return {0, math.floor((depth - level) / window), -1, drain_time(level)}
+  return {0, math.floor((depth - level) / window), -1, drain_time(level), now}
 end
 if level + need > depth then
-  return {0, math.floor((depth - level) / window), drain_time(level + need - depth), drain_time(level)}
+  return {0, math.floor((depth - level) / window), drain_time(level + need - depth), drain_time(level), now}
 end
 level = level + need
 redis.call('HSET', key, 'level', level, 'ts', now)
 -- A missing key reads as an empty queue, so it may go once the queue drains.
 redis.call('PEXPIRE', key, ttl_ms(drain_time(level)))
-return {1, math.floor((depth - level) / window), 0, drain_time(level)}
+return {1, math.floor((depth - level) / window), 0, drain_time(level), now}

@@ -1,7 +1,7 @@
 -- Sliding-window log: at most `limit` admissions in any window (now-window, now].
 -- KEYS[1] sorted set of admissions, scored by time in microseconds
 -- ARGV: now_us|'', limit, window_us, cost, nonce (unique per call)
--- Reply: {allowed, remaining, retry_after_us, reset_after_us}
+-- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -19,17 +19,17 @@ local function reset_after()
 end
 
 if cost > limit then
-  return {0, math.max(0, limit - count), -1, reset_after()}
+  return {0, math.max(0, limit - count), -1, reset_after(), now}
 end
 if count + cost > limit then
   -- The oldest (count + cost - limit) admissions must leave first; the last
   -- of them leaves when now reaches its score plus the window.
   local blocker = redis.call('ZRANGE', key, count + cost - limit - 1, count + cost - limit - 1, 'WITHSCORES')
-  return {0, math.max(0, limit - count), tonumber(blocker[2]) + window - now, reset_after()}
+  return {0, math.max(0, limit - count), tonumber(blocker[2]) + window - now, reset_after(), now}
 end
 -- Members are unique per call and unit, so equal timestamps never collide.
 for i = 1, cost do
   redis.call('ZADD', key, now, ARGV[5] .. ':' .. i)
 end
 redis.call('PEXPIRE', key, ttl_ms(window))
-return {1, limit - count - cost, 0, window}
+return {1, limit - count - cost, 0, window, now}

@@ -4,7 +4,7 @@
 -- exact integer arithmetic (multiplied through by window).
 -- KEYS[1] key prefix (the window's index is appended)
 -- ARGV: now_us|'', limit, window_us, cost
--- Reply: {allowed, remaining, retry_after_us, reset_after_us}
+-- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -27,7 +27,7 @@ local function reset_after(c)
 end
 
 if cost > limit then
-  return {0, remaining(cur), -1, reset_after(cur)}
+  return {0, remaining(cur), -1, reset_after(cur), now}
 end
 if prev * (window - elapsed) + (cur + cost) * window > limit * window then
   local retry
@@ -42,9 +42,9 @@ if prev * (window - elapsed) + (cur + cost) * window > limit * window then
     local need = window - math.floor((limit - cost) * window / cur)
     retry = window - elapsed + math.max(0, need)
   end
-  return {0, remaining(cur), retry, reset_after(cur)}
+  return {0, remaining(cur), retry, reset_after(cur), now}
 end
 cur = redis.call('INCRBY', cur_key, cost)
 -- The count is read again as the previous window's during the next one.
 redis.call('PEXPIRE', cur_key, ttl_ms(window - elapsed + window))
-return {1, remaining(cur), 0, reset_after(cur)}
+return {1, remaining(cur), 0, reset_after(cur), now}

@@ -1,0 +1,201 @@
+package report
+
+import "time"
+
+// SchemaVersion is the major version of the results file this package
+// writes. Readers refuse any other major version.
+const SchemaVersion = 1
+
+// File is one results file: what ran, where, how it ended, and one Run per
+// algorithm and workload. Field names are fixed by DESIGN.md so that
+// scripts and CI can rely on them; add fields freely, rename none without
+// bumping SchemaVersion. Times are in microseconds unless a name says
+// otherwise.
+type File struct {
+	SchemaVersion int    `json:"schema_version"`
+	Tool          Tool   `json:"tool"`
+	Host          Host   `json:"host"`
+	Target        Target `json:"target"`
+	// Config is the fully resolved configuration, the random seed included.
+	Config    Config    `json:"config"`
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+	// EndReason is EndCompleted, EndInterrupted or EndError.
+	EndReason string `json:"end_reason"`
+	// Error is the error that ended the run, when EndReason is EndError.
+	Error string `json:"error,omitempty"`
+	Runs  []Run  `json:"runs"`
+}
+
+// End reasons.
+const (
+	EndCompleted   = "completed"
+	EndInterrupted = "interrupted"
+	EndError       = "error"
+)
+
+// Tool names the program that wrote the file.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Go      string `json:"go"`
+}
+
+// Host describes the machine the load generator ran on.
+type Host struct {
+	OS   string `json:"os"`
+	Arch string `json:"arch"`
+	CPUs int    `json:"cpus"`
+}
+
+// Target is the Redis the limiters ran against. Address never holds a password.
+type Target struct {
+	// Kind is miniredis, redis, cluster, sentinel or http.
+	Kind          string `json:"kind"`
+	Address       string `json:"address"`
+	ServerVersion string `json:"server_version"`
+}
+
+// Config is the resolved configuration of a run, flags and defaults alike.
+type Config struct {
+	Algorithms   []string `json:"algorithms"`
+	Workload     string   `json:"workload"`
+	Requests     int64    `json:"requests"`
+	DurationUS   int64    `json:"duration_us"`
+	Rate         float64  `json:"rate,omitempty"`
+	RateStart    float64  `json:"rate_start,omitempty"`
+	BurstSize    int64    `json:"burst_size,omitempty"`
+	BurstEveryUS int64    `json:"burst_every_us,omitempty"`
+	EdgeOffsetUS int64    `json:"edge_offset_us,omitempty"`
+	Concurrency  int      `json:"concurrency"`
+	MaxInflight  int      `json:"max_inflight,omitempty"`
+	TimeoutUS    int64    `json:"timeout_us"`
+	IntervalUS   int64    `json:"interval_us"`
+	Keys         int      `json:"keys"`
+	KeyDist      string   `json:"key_dist"`
+	ZipfS        float64  `json:"zipf_s,omitempty"`
+	Tiers        []Tier   `json:"tiers,omitempty"`
+	Limit        Limit    `json:"limit"`
+	Clock        string   `json:"clock"`
+	Seed         uint64   `json:"seed"`
+}
+
+// Tier is a share of the key population with its own limit.
+type Tier struct {
+	Name  string  `json:"name"`
+	Limit Limit   `json:"limit"`
+	Share float64 `json:"share"`
+}
+
+// Limit is a rate limit: Requests per WindowUS, with Burst for the buckets
+// (0 means Requests).
+type Limit struct {
+	Requests int64 `json:"requests"`
+	WindowUS int64 `json:"window_us"`
+	Burst    int64 `json:"burst"`
+}
+
+// Run is one algorithm under one workload.
+type Run struct {
+	Algorithm  string     `json:"algorithm"`
+	Workload   string     `json:"workload"`
+	Limit      Limit      `json:"limit"`
+	Counts     Counts     `json:"counts"`
+	Rates      Rates      `json:"rates"`
+	Latency    Latency    `json:"latency"`
+	Accuracy   Accuracy   `json:"accuracy"`
+	Generator  Generator  `json:"generator"`
+	Timeseries Timeseries `json:"timeseries"`
+	// ElapsedUS is how long the run lasted, first send to last answer.
+	ElapsedUS int64 `json:"elapsed_us"`
+	// EndReason is this run's: a run after an interrupted one never started
+	// and is absent.
+	EndReason string `json:"end_reason"`
+}
+
+// Counts are outcomes. Sent = Accepted + Rejected + Errors. Missed counts
+// requests sent later than their slot (see Generator); they are in Sent too.
+type Counts struct {
+	Sent          int64            `json:"sent"`
+	Accepted      int64            `json:"accepted"`
+	Rejected      int64            `json:"rejected"`
+	Errors        int64            `json:"errors"`
+	Missed        int64            `json:"missed"`
+	ErrorsByClass map[string]int64 `json:"errors_by_class"`
+}
+
+// Rates are per second of the run's elapsed time.
+type Rates struct {
+	// OfferedPerS is what the schedule asked for: sent per second of
+	// schedule, or achieved in the closed model, which has no schedule.
+	OfferedPerS  float64 `json:"offered_per_s"`
+	AchievedPerS float64 `json:"achieved_per_s"`
+	AcceptedPerS float64 `json:"accepted_per_s"`
+}
+
+// Latency holds response time (from the intended send time) and service
+// time (from the actual send). In the closed model they are the same.
+type Latency struct {
+	ResponseUS Percentiles `json:"response_us"`
+	ServiceUS  Percentiles `json:"service_us"`
+	// Histogram is the encoded HdrHistogram of response time, in
+	// nanoseconds (hdrhistogram-go Encode, base64 of the compressed V2 form).
+	Histogram string `json:"histogram"`
+	// OverRange counts samples above the histogram's highest trackable
+	// value; they are recorded as that value, and counted here.
+	OverRange int64 `json:"over_range"`
+}
+
+// Percentiles of one latency distribution, in microseconds.
+type Percentiles struct {
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+// Accuracy is what the algorithm admitted against what it promises. The
+// admission instants are the limiter's own clock (Redis TIME by default),
+// as each script reports it.
+type Accuracy struct {
+	// MaxAdmittedInWindow is the most admitted for one key in any span of
+	// one window length; Bound is what the algorithm promises for that key
+	// and span; the key is the busiest one.
+	MaxAdmittedInWindow int64 `json:"max_admitted_in_window"`
+	Bound               int64 `json:"bound"`
+	// OverAdmitted sums, over keys, admissions above each key's bound.
+	OverAdmitted int64 `json:"over_admitted"`
+	// KeysOverBound counts keys whose busiest span passed their bound.
+	KeysOverBound int64 `json:"keys_over_bound"`
+	// LongRunAcceptedPerS is accepted per second over the run, against
+	// ConfiguredPerS, the sum of the configured rates of the keys used.
+	LongRunAcceptedPerS float64 `json:"long_run_accepted_per_s"`
+	ConfiguredPerS      float64 `json:"configured_per_s"`
+	// Keys is how many distinct keys were asked for.
+	Keys int64 `json:"keys"`
+}
+
+// Generator is the load generator's own health: how far behind its
+// schedule it fell. Behind is true when it missed slots.
+type Generator struct {
+	Behind      bool    `json:"behind"`
+	MaxLagUS    float64 `json:"max_lag_us"`
+	P99LagUS    float64 `json:"p99_lag_us"`
+	MissAfterUS int64   `json:"miss_after_us"`
+}
+
+// Timeseries counts outcomes per interval of IntervalUS from the start.
+type Timeseries struct {
+	IntervalUS int64   `json:"interval_us"`
+	Points     []Point `json:"points"`
+}
+
+// Point is one interval of a Timeseries, starting at TUS.
+type Point struct {
+	TUS      int64 `json:"t_us"`
+	Accepted int64 `json:"accepted"`
+	Rejected int64 `json:"rejected"`
+	Errors   int64 `json:"errors"`
+}
