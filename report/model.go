@@ -69,6 +69,7 @@ type Config struct {
 	EdgeOffsetUS int64    `json:"edge_offset_us,omitempty"`
 	Concurrency  int      `json:"concurrency"`
 	MaxInflight  int      `json:"max_inflight,omitempty"`
+	MissAfterUS  int64    `json:"miss_after_us,omitempty"`
 	TimeoutUS    int64    `json:"timeout_us"`
 	IntervalUS   int64    `json:"interval_us"`
 	Keys         int      `json:"keys"`
@@ -162,7 +163,8 @@ type Percentiles struct {
 type Accuracy struct {
 	// MaxAdmittedInWindow is the most admitted for one key in any span of
 	// one window length; Bound is what the algorithm promises for that key
-	// and span; the key is the busiest one.
+	// and span, -1 when it promises nothing (the baseline); the key is the
+	// busiest one.
 	MaxAdmittedInWindow int64 `json:"max_admitted_in_window"`
 	Bound               int64 `json:"bound"`
 	// OverAdmitted sums, over keys, admissions above each key's bound.

@@ -1,0 +1,211 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// ErrSchemaVersion means a results file has no schema_version or one this
+// rlbench does not read. Its text completes the message
+// "results file x.json has schema_version 2; this rlbench reads version 1",
+// so that errors wrapping it say both what was found and what is accepted.
+var ErrSchemaVersion = fmt.Errorf("this rlbench reads version %d", SchemaVersion)
+
+// ErrMalformed means a results file is not valid JSON or does not fit the
+// model (a string where a number belongs, say). Errors wrapping it name the
+// file and give the JSON error on one line.
+var ErrMalformed = errors.New("malformed results file")
+
+// WriteFile writes f as indented JSON to path atomically: a temporary file
+// in the same directory, fsync, then rename, so a reader never sees half a
+// file and a failed or interrupted write leaves any previous file whole. It
+// sets f.SchemaVersion to SchemaVersion when zero.
+//
+// The file is made readable by all (0644): a results file holds no secret,
+// since Target.Address never holds a password.
+func WriteFile(path string, f *File) (err error) {
+	if f == nil {
+		return fmt.Errorf("write results file %s: no results", path)
+	}
+	if f.SchemaVersion == 0 {
+		f.SchemaVersion = SchemaVersion
+	}
+	// Encode before touching the disk, so that a value JSON cannot hold
+	// (a NaN rate) fails without creating anything.
+	var buf bytes.Buffer
+	if err := Encode(&buf, f); err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	// The temporary file must be in the same directory: rename is atomic
+	// only within one file system.
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	// Sync before rename: otherwise a crash can leave the new name pointing
+	// at a file whose data never reached the disk.
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write results file %s: %w", path, err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename in dir durable. It is best effort: some file
+// systems refuse to sync a directory, and the file is already complete
+// under its name by then.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	d.Sync()
+	d.Close()
+}
+
+// Encode writes f as indented JSON to w. A zero SchemaVersion is written as
+// SchemaVersion, since a file without one could not be read back; f itself
+// is left as it is.
+func Encode(w io.Writer, f *File) error {
+	if f == nil {
+		return errors.New("encode results: no results")
+	}
+	out := *f
+	if out.SchemaVersion == 0 {
+		out.SchemaVersion = SchemaVersion
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&out); err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	return nil
+}
+
+// ReadFile reads and checks a results file; errors name the file.
+func ReadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results file: %w", err)
+	}
+	return decode(path, data)
+}
+
+// Decode reads a results file from r. It refuses a missing schema_version
+// or any other than SchemaVersion with ErrSchemaVersion ("results file has
+// schema_version 2; this rlbench reads version 1"), and input that is not a
+// results file with ErrMalformed. Unknown fields are ignored: a later minor
+// revision of the format may add some.
+func Decode(r io.Reader) (*File, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read results file: %w", err)
+	}
+	return decode("", data)
+}
+
+// decode checks the schema version before decoding the whole file, so that
+// a file from a newer rlbench is refused for its version rather than for
+// whichever field changed shape. name is the file's name for messages, or
+// empty when there is none.
+func decode(name string, data []byte) (*File, error) {
+	what := "results file" + spaced(name)
+	var probe struct {
+		SchemaVersion *json.RawMessage `json:"schema_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, malformed(name, data, err)
+	}
+	if probe.SchemaVersion == nil || string(*probe.SchemaVersion) == "null" {
+		return nil, fmt.Errorf("%s has no schema_version; %w", what, ErrSchemaVersion)
+	}
+	var version int
+	if err := json.Unmarshal(*probe.SchemaVersion, &version); err != nil {
+		return nil, fmt.Errorf("%w%s: schema_version %s is not a whole number", ErrMalformed, spaced(name), snippet(*probe.SchemaVersion))
+	}
+	if version != SchemaVersion {
+		return nil, fmt.Errorf("%s has schema_version %d; %w", what, version, ErrSchemaVersion)
+	}
+	f := new(File)
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, malformed(name, data, err)
+	}
+	return f, nil
+}
+
+// malformed wraps a JSON error with ErrMalformed and the file's name and,
+// when the error knows its byte offset, turns that into a line and column
+// that a person can find.
+func malformed(name string, data []byte, err error) error {
+	var offset int64 = -1
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		offset = syntax.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	}
+	if offset < 0 || offset > int64(len(data)) {
+		return fmt.Errorf("%w%s: %v", ErrMalformed, spaced(name), err)
+	}
+	// The offset counts the bytes read, the offending one included.
+	line, col := position(data[:max(offset-1, 0)])
+	return fmt.Errorf("%w%s: line %d, column %d: %v", ErrMalformed, spaced(name), line, col, err)
+}
+
+// snippet is a JSON value for an error message: on one line, and cut
+// short when long.
+func snippet(raw json.RawMessage) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return "(invalid)"
+	}
+	const most = 40
+	if s := buf.String(); len(s) <= most {
+		return s
+	}
+	return string(bytes.ToValidUTF8(buf.Bytes()[:most], nil)) + "…"
+}
+
+// spaced is name with a leading space, or empty when name is.
+func spaced(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " " + name
+}
+
+// position is the 1-based line and column of the byte that follows before.
+func position(before []byte) (line, col int) {
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}

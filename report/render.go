@@ -1,0 +1,401 @@
+package report
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// ErrUnknownFormat means Render was asked for a format it does not know;
+// the wrapping error names the format and lists those it does.
+var ErrUnknownFormat = errors.New("unknown format")
+
+// Formats lists the names Render accepts: table, json, csv, markdown.
+func Formats() []string {
+	return []string{"table", "json", "csv", "markdown"}
+}
+
+// Render writes f in the named format: table for a terminal, markdown for
+// a README or a pull request, csv for spreadsheets and scripts, json for
+// the results file itself. Any other name is an ErrUnknownFormat.
+func Render(w io.Writer, format string, f *File) error {
+	if f == nil {
+		return errors.New("render results: no results")
+	}
+	switch format {
+	case "table":
+		return renderTable(w, f)
+	case "markdown":
+		return renderMarkdown(w, f)
+	case "csv":
+		return renderCSV(w, f)
+	case "json":
+		return Encode(w, f)
+	}
+	return fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
+}
+
+// column is one column of the table and markdown renderers: its header,
+// its alignment, and how a Run fills it. Keeping the three together keeps
+// headers and cells from drifting apart.
+type column struct {
+	header string
+	align  tw.Align
+	cell   func(r *Run) string
+}
+
+// columns are those of the table and markdown renderers. Latency is
+// response time, from each request's intended send time, because that is
+// what a caller waits; service time is in the csv and json.
+var columns = []column{
+	{"algorithm", tw.AlignLeft, func(r *Run) string { return r.Algorithm }},
+	{"workload", tw.AlignLeft, func(r *Run) string { return r.Workload }},
+	{"sent", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Sent) }},
+	{"accepted", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Accepted) }},
+	{"rejected", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Rejected) }},
+	{"errors", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Errors) }},
+	{"missed", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Missed) }},
+	{"achieved/s", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Rates.AchievedPerS })},
+	{"mean µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.Mean })},
+	{"p50 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P50 })},
+	{"p99 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P99 })},
+	{"max µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.Max })},
+	{"max-in-window", tw.AlignRight, func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInWindow) }},
+	{"bound", tw.AlignRight, func(r *Run) string {
+		// No bound (the baseline, which limits nothing) is not a bound of 0.
+		if r.Accuracy.Bound <= 0 {
+			return "-"
+		}
+		return integer(r.Accuracy.Bound)
+	}},
+	{"over-admitted", tw.AlignRight, func(r *Run) string { return integer(r.Accuracy.OverAdmitted) }},
+}
+
+// ifSent formats a rate or a latency with one decimal, or "-" for a run
+// that sent nothing, whose zeros would read as measurements.
+func ifSent(value func(r *Run) float64) func(r *Run) string {
+	return func(r *Run) string {
+		if r.Counts.Sent == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(value(r), 'f', 1, 64)
+	}
+}
+
+func integer(n int64) string { return strconv.FormatInt(n, 10) }
+
+// renderTable writes the summary line, the table and the notes.
+func renderTable(w io.Writer, f *File) error {
+	if _, err := fmt.Fprintln(w, summary(f)); err != nil {
+		return err
+	}
+	if err := writeRuns(w, f.Runs, false); err != nil {
+		return err
+	}
+	for _, n := range notes(f) {
+		if _, err := fmt.Fprintln(w, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderMarkdown writes what renderTable does as GitHub Markdown: the
+// summary as a paragraph, the table, and the notes as a list.
+func renderMarkdown(w io.Writer, f *File) error {
+	if _, err := fmt.Fprintf(w, "**rlbench** %s\n\n", summary(f)); err != nil {
+		return err
+	}
+	if err := writeRuns(w, f.Runs, true); err != nil {
+		return err
+	}
+	if n := notes(f); len(n) > 0 {
+		if _, err := fmt.Fprintf(w, "\n- %s\n", strings.Join(n, "\n- ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRuns writes one row per run with tablewriter, in its default box
+// style or as a GitHub Markdown table.
+func writeRuns(w io.Writer, runs []Run, markdown bool) error {
+	headers := make([]string, len(columns))
+	aligns := make([]tw.Align, len(columns))
+	for i, c := range columns {
+		headers[i], aligns[i] = c.header, c.align
+	}
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: aligns}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: aligns}),
+	}
+	if markdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(headers)
+	for i := range runs {
+		row := make([]string, len(columns))
+		for j, c := range columns {
+			row[j] = c.cell(&runs[i])
+			if markdown {
+				// The markdown renderer leaves a pipe in a cell as it is,
+				// which would end the cell.
+				row[j] = strings.ReplaceAll(row[j], "|", `\|`)
+			}
+		}
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// summary is one line saying what ran against what, so that a table
+// pasted somewhere still says where its figures came from.
+func summary(f *File) string {
+	c := f.Config
+	var parts []string
+	if t := target(f.Target); t != "" {
+		parts = append(parts, "target "+t)
+	}
+	if c.Workload != "" {
+		parts = append(parts, "workload "+workload(c))
+	}
+	if c.Limit.Requests > 0 {
+		parts = append(parts, "limit "+limit(c.Limit))
+	}
+	if c.Keys > 0 {
+		keys := "keys " + strconv.Itoa(c.Keys)
+		if c.KeyDist != "" {
+			keys += " " + c.KeyDist
+		}
+		if c.KeyDist == "zipf" && c.ZipfS > 0 {
+			keys += " s=" + number(c.ZipfS)
+		}
+		parts = append(parts, keys)
+	}
+	if len(c.Tiers) > 0 {
+		tiers := make([]string, len(c.Tiers))
+		for i, t := range c.Tiers {
+			tiers[i] = fmt.Sprintf("%s %s (%s%%)", t.Name, limit(t.Limit), number(t.Share*100))
+		}
+		parts = append(parts, "tiers "+strings.Join(tiers, ", "))
+	}
+	if c.Clock != "" {
+		parts = append(parts, "clock "+c.Clock)
+	}
+	parts = append(parts, "seed "+strconv.FormatUint(c.Seed, 10))
+	switch f.EndReason {
+	case EndInterrupted:
+		parts = append(parts, "PARTIAL: interrupted")
+	case EndError:
+		end := "ended by an error"
+		if f.Error != "" {
+			end += ": " + f.Error
+		}
+		parts = append(parts, end)
+	case "":
+	default:
+		parts = append(parts, f.EndReason)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// target is "redis 7.0.15 at 127.0.0.1:6379", leaving out what is unknown.
+func target(t Target) string {
+	s := t.Kind
+	if t.ServerVersion != "" {
+		s = strings.TrimSpace(s + " " + t.ServerVersion)
+	}
+	if t.Address != "" {
+		s = strings.TrimSpace(s + " at " + t.Address)
+	}
+	return s
+}
+
+// workload names the workload with the settings that shape its traffic.
+func workload(c Config) string {
+	s := c.Workload
+	switch {
+	case c.RateStart > 0 && c.Rate > 0:
+		s += fmt.Sprintf(" from %s/s to %s/s", number(c.RateStart), number(c.Rate))
+	case c.Rate > 0:
+		s += fmt.Sprintf(" at %s/s", number(c.Rate))
+	}
+	if c.BurstSize > 0 {
+		s += fmt.Sprintf(", bursts of %d", c.BurstSize)
+		if c.BurstEveryUS > 0 {
+			s += " every " + window(c.BurstEveryUS)
+		}
+	}
+	if c.Rate == 0 && c.RateStart == 0 && c.BurstSize == 0 && c.Concurrency > 0 {
+		s += fmt.Sprintf(", %d workers", c.Concurrency)
+	}
+	return s
+}
+
+// limit is "100/1s", with the burst when it differs from the requests.
+func limit(l Limit) string {
+	s := fmt.Sprintf("%d/%s", l.Requests, window(l.WindowUS))
+	if l.Burst != 0 && l.Burst != l.Requests {
+		s += fmt.Sprintf(" burst %d", l.Burst)
+	}
+	return s
+}
+
+// window writes microseconds in the largest whole unit, as a limit is
+// written on the command line ("10m", not time.Duration's "10m0s").
+func window(us int64) string {
+	units := []struct {
+		us   int64
+		name string
+	}{
+		{int64(time.Hour / time.Microsecond), "h"},
+		{int64(time.Minute / time.Microsecond), "m"},
+		{int64(time.Second / time.Microsecond), "s"},
+		{int64(time.Millisecond / time.Microsecond), "ms"},
+	}
+	for _, u := range units {
+		if us != 0 && us%u.us == 0 {
+			return strconv.FormatInt(us/u.us, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(us, 10) + "µs"
+}
+
+// number writes a float as briefly as it can be read back exactly.
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// notes are the lines below the table that a reader must not miss: runs
+// that did not finish, a generator that fell behind (its response times
+// then include its own lag), latencies the histogram could not hold, and
+// errors by class.
+func notes(f *File) []string {
+	var out []string
+	for _, r := range f.Runs {
+		if r.EndReason != "" && r.EndReason != EndCompleted {
+			out = append(out, fmt.Sprintf("partial: %s/%s: %s after %s; its figures cover only what ran",
+				r.Algorithm, r.Workload, r.EndReason, time.Duration(r.ElapsedUS)*time.Microsecond))
+		}
+	}
+	for _, r := range f.Runs {
+		if g := r.Generator; g.Behind {
+			out = append(out, fmt.Sprintf("warning: %s/%s: the generator fell behind its schedule: "+
+				"%d requests missed their slot by more than %sms (max lag %.1f ms); response times include that lag",
+				r.Algorithm, r.Workload, r.Counts.Missed, number(float64(g.MissAfterUS)/1e3), g.MaxLagUS/1e3))
+		}
+	}
+	for _, r := range f.Runs {
+		if n := r.Latency.OverRange; n > 0 {
+			out = append(out, fmt.Sprintf("warning: %s/%s: %d response times exceeded the histogram's range "+
+				"and were recorded as its highest value", r.Algorithm, r.Workload, n))
+		}
+	}
+	for _, r := range f.Runs {
+		if r.Counts.Errors > 0 {
+			out = append(out, fmt.Sprintf("errors: %s/%s: %s", r.Algorithm, r.Workload, errorClasses(r.Counts)))
+		}
+	}
+	return out
+}
+
+// errorClassOrder is the order of DESIGN.md; other classes follow by name.
+var errorClassOrder = []string{"timeout", "connection", "script", "other"}
+
+// errorClasses is "12 timeout, 3 connection", or the bare count when the
+// run recorded no classes.
+func errorClasses(c Counts) string {
+	if len(c.ErrorsByClass) == 0 {
+		return integer(c.Errors) + " unclassified"
+	}
+	classes := make([]string, 0, len(c.ErrorsByClass))
+	for class := range c.ErrorsByClass {
+		classes = append(classes, class)
+	}
+	rank := func(class string) int {
+		if i := slices.Index(errorClassOrder, class); i >= 0 {
+			return i
+		}
+		return len(errorClassOrder)
+	}
+	slices.SortFunc(classes, func(a, b string) int {
+		if d := rank(a) - rank(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(classes))
+	for i, class := range classes {
+		parts[i] = fmt.Sprintf("%d %s", c.ErrorsByClass[class], class)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// csvColumns are the csv header and cells, in machine-friendly names and
+// unrounded numbers, for scripts and spreadsheets.
+var csvColumns = []struct {
+	name string
+	cell func(r *Run) string
+}{
+	{"algorithm", func(r *Run) string { return r.Algorithm }},
+	{"workload", func(r *Run) string { return r.Workload }},
+	{"limit_requests", func(r *Run) string { return integer(r.Limit.Requests) }},
+	{"limit_window_us", func(r *Run) string { return integer(r.Limit.WindowUS) }},
+	{"limit_burst", func(r *Run) string { return integer(r.Limit.Burst) }},
+	{"sent", func(r *Run) string { return integer(r.Counts.Sent) }},
+	{"accepted", func(r *Run) string { return integer(r.Counts.Accepted) }},
+	{"rejected", func(r *Run) string { return integer(r.Counts.Rejected) }},
+	{"errors", func(r *Run) string { return integer(r.Counts.Errors) }},
+	{"missed", func(r *Run) string { return integer(r.Counts.Missed) }},
+	{"offered_per_s", func(r *Run) string { return number(r.Rates.OfferedPerS) }},
+	{"achieved_per_s", func(r *Run) string { return number(r.Rates.AchievedPerS) }},
+	{"accepted_per_s", func(r *Run) string { return number(r.Rates.AcceptedPerS) }},
+	{"response_mean_us", func(r *Run) string { return number(r.Latency.ResponseUS.Mean) }},
+	{"response_p50_us", func(r *Run) string { return number(r.Latency.ResponseUS.P50) }},
+	{"response_p90_us", func(r *Run) string { return number(r.Latency.ResponseUS.P90) }},
+	{"response_p99_us", func(r *Run) string { return number(r.Latency.ResponseUS.P99) }},
+	{"response_p999_us", func(r *Run) string { return number(r.Latency.ResponseUS.P999) }},
+	{"response_max_us", func(r *Run) string { return number(r.Latency.ResponseUS.Max) }},
+	{"service_mean_us", func(r *Run) string { return number(r.Latency.ServiceUS.Mean) }},
+	{"service_p50_us", func(r *Run) string { return number(r.Latency.ServiceUS.P50) }},
+	{"service_p99_us", func(r *Run) string { return number(r.Latency.ServiceUS.P99) }},
+	{"max_admitted_in_window", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInWindow) }},
+	{"bound", func(r *Run) string { return integer(r.Accuracy.Bound) }},
+	{"over_admitted", func(r *Run) string { return integer(r.Accuracy.OverAdmitted) }},
+	{"long_run_accepted_per_s", func(r *Run) string { return number(r.Accuracy.LongRunAcceptedPerS) }},
+	{"behind", func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
+	{"end_reason", func(r *Run) string { return r.EndReason }},
+}
+
+// renderCSV writes a header row and one row per run.
+func renderCSV(w io.Writer, f *File) error {
+	cw := csv.NewWriter(w)
+	row := make([]string, len(csvColumns))
+	for i, c := range csvColumns {
+		row[i] = c.name
+	}
+	if err := cw.Write(row); err != nil {
+		return err
+	}
+	for i := range f.Runs {
+		for j, c := range csvColumns {
+			row[j] = c.cell(&f.Runs[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

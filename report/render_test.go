@@ -1,0 +1,171 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestRenderGolden(t *testing.T) {
+	files := map[string]func() *File{"": fixture, "_interrupted": interruptedFixture}
+	for _, format := range Formats() {
+		for suffix, file := range files {
+			name := format + suffix
+			t.Run(name, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := Render(&buf, format, file()); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join("testdata", name+".golden"), buf.Bytes())
+			})
+		}
+	}
+}
+
+// golden compares got with the golden file at path, or rewrites the file
+// under -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test ./report -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestRenderUnknownFormat(t *testing.T) {
+	err := Render(&bytes.Buffer{}, "html5", fixture())
+	want := `unknown format "html5": want one of table, json, csv, markdown`
+	if !errors.Is(err, ErrUnknownFormat) || err.Error() != want {
+		t.Errorf("Render(html5) = %v, want %q wrapping ErrUnknownFormat", err, want)
+	}
+}
+
+func TestRenderJSONDecodes(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Render(&buf, "json", fixture()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixture()
+	want.SchemaVersion = SchemaVersion
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Decode(Render json) = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRenderCSVShape(t *testing.T) {
+	var buf bytes.Buffer
+	f := fixture()
+	if err := Render(&buf, "csv", f); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1+len(f.Runs) {
+		t.Fatalf("csv has %d records, want a header and %d runs", len(records), len(f.Runs))
+	}
+	header := records[0]
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("csv header %q lacks %s", header, name)
+		return -1
+	}
+	for _, c := range []struct{ column, want string }{
+		{"algorithm", "token"},
+		{"limit_burst", "30"},
+		{"response_p99_us", "153400.3"},
+		{"response_max_us", "161203.31"},
+		{"behind", "true"},
+		{"end_reason", "completed"},
+	} {
+		if got := records[2][col(c.column)]; got != c.want {
+			t.Errorf("csv %s = %q, want %q", c.column, got, c.want)
+		}
+	}
+}
+
+func TestRenderEmpty(t *testing.T) {
+	for _, format := range Formats() {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, format, &File{}); err != nil {
+				t.Fatal(err)
+			}
+			if buf.Len() == 0 {
+				t.Error("no output for a file without runs")
+			}
+		})
+	}
+}
+
+func TestRenderNotSent(t *testing.T) {
+	f := fixture()
+	f.Runs = []Run{{Algorithm: "gcra", Workload: "steady"}}
+	var buf bytes.Buffer
+	if err := Render(&buf, "table", f); err != nil {
+		t.Fatal(err)
+	}
+	// A run that sent nothing has no rate or latency: dashes, not zeros.
+	// So has a run without a bound.
+	if n := len(regexp.MustCompile(` - │`).FindAllString(buf.String(), -1)); n != 6 {
+		t.Errorf("table for a run that sent nothing shows %d dashes, want 6:\n%s", n, buf.String())
+	}
+}
+
+func TestSummary(t *testing.T) {
+	tests := []struct {
+		name string
+		file File
+		want string
+	}{
+		{"bare", File{}, "seed 0"},
+		{"miniredis", File{Target: Target{Kind: "miniredis"}, EndReason: EndCompleted}, "target miniredis · seed 0 · completed"},
+		{"error", File{EndReason: EndError, Error: "dial tcp: refused"}, "seed 0 · ended by an error: dial tcp: refused"},
+		{"ramp and zipf", File{Config: Config{
+			Workload: "ramp", RateStart: 10, Rate: 500.5, Keys: 1000, KeyDist: "zipf", ZipfS: 1.1,
+			Limit: Limit{Requests: 100, WindowUS: 600_000_000, Burst: 100}, Clock: "client", Seed: 7,
+		}}, "workload ramp from 10/s to 500.5/s · limit 100/10m · keys 1000 zipf s=1.1 · clock client · seed 7"},
+		{"bursty and tiers", File{Config: Config{
+			Workload: "bursty", BurstSize: 50, BurstEveryUS: 250_000,
+			Tiers: []Tier{
+				{Name: "free", Limit: Limit{Requests: 100, WindowUS: 600_000_000}, Share: 0.9},
+				{Name: "premium", Limit: Limit{Requests: 500, WindowUS: 600_000_000, Burst: 600}, Share: 0.1},
+			},
+		}}, "workload bursty, bursts of 50 every 250ms · tiers free 100/10m (90%), premium 500/10m burst 600 (10%) · seed 0"},
+		{"closed", File{Config: Config{Workload: "closed", Concurrency: 64, Limit: Limit{Requests: 5, WindowUS: 1500}}},
+			"workload closed, 64 workers · limit 5/1500µs · seed 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := summary(&tt.file); got != tt.want {
+				t.Errorf("summary = %q\nwant      %q", got, tt.want)
+			}
+		})
+	}
+}
