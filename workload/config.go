@@ -3,6 +3,7 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
@@ -13,36 +14,83 @@ import (
 // accepts.
 var ErrInvalidConfig = errors.New("invalid workload")
 
-// Config describes one run of one algorithm in the closed model: Concurrency
-// workers send back to back, each waiting for its decision before the next,
-// until Requests have been sent in total.
+// Config describes one run of one algorithm.
 //
-// Config{Limiter: l, Limit: algorithms.Limit{Requests: 100, Window: time.Minute},
-// Key: "user:1", Concurrency: 64, Requests: 640} is the seed's hot-key storm:
-// 64 callers race for one key, and an atomic algorithm admits exactly 100.
+// Without a Pacer it is the closed model: Concurrency workers send back to
+// back, each waiting for its decision before the next. Config{Limiter: l,
+// Limit: algorithms.Limit{Requests: 100, Window: time.Minute}, Key:
+// "user:1", Concurrency: 64, Requests: 640} is the seed's hot-key storm: 64
+// callers race for one key, and an atomic algorithm admits exactly 100.
+//
+// With a Pacer it is the open model: requests are due at the Pacer's
+// instants whether or not earlier ones were answered, at most MaxInflight
+// at a time, and latency counts from when each was due (wrk2's correction
+// for coordinated omission).
 type Config struct {
 	// Limiter decides every request.
 	Limiter algorithms.Limiter
-	// Limit is what each request is checked against.
+	// Limit is what each request is checked against, unless its key's
+	// tier has its own.
 	Limit algorithms.Limit
-	// Key is the user key every request asks for.
+	// Key is the user key; with more than one key, key k is Key:k.
 	Key string
+	// Keys chooses each request's key; nil means the one key Key.
+	Keys Keys
+	// Tiers give keys their own limits; TierOf maps a key to its tier.
+	// Both nil means every key has Limit.
+	Tiers  []Tier
+	TierOf func(key int) int
 	// Cost is the units each request asks for; 0 means 1.
 	Cost int64
-	// Concurrency is the number of workers, at least 1.
+	// Pacer schedules the open model; nil means the closed model.
+	Pacer Pacer
+	// Concurrency is the number of workers of the closed model.
 	Concurrency int
-	// Requests is how many requests to send in total, at least 1.
+	// MaxInflight bounds the requests in flight in the open model; 0 means
+	// DefaultMaxInflight.
+	MaxInflight int
+	// Requests and Duration end the run, whichever comes first; 0 means
+	// no bound, and at least one of them must be set.
 	Requests int64
+	Duration time.Duration
 	// Timeout bounds each decision, pool wait and round trip included; a
 	// decision that outlives it is a timeout error. 0 means no bound
 	// beyond the client's own read and write timeouts.
 	Timeout time.Duration
+	// Interval is the width of one point of the time series; 0 means 1s.
+	Interval time.Duration
+	// MissAfter is how late after its slot a request of the open model may
+	// be sent before it counts as missed; 0 means DefaultMissAfter.
+	MissAfter time.Duration
+	// Progress, when set, is updated as requests are answered.
+	Progress *Progress
+	// Start, when set, is when the run begins: Run waits for it, so that a
+	// Pacer built for that instant (NewWindowEdge) is aligned to it.
+	Start time.Time
 }
+
+// Defaults of the open model.
+const (
+	DefaultMaxInflight = 256
+	DefaultMissAfter   = 10 * time.Millisecond
+)
 
 // withDefaults fills the fields whose zero value stands for a default.
 func (c Config) withDefaults() Config {
 	if c.Cost == 0 {
 		c.Cost = 1
+	}
+	if c.Interval == 0 {
+		c.Interval = time.Second
+	}
+	if c.MaxInflight == 0 {
+		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.MissAfter == 0 {
+		c.MissAfter = DefaultMissAfter
+	}
+	if c.Keys == nil {
+		c.Keys = oneKey{}
 	}
 	return c
 }
@@ -55,15 +103,54 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: key is empty", ErrInvalidConfig)
 	case c.Cost < 1:
 		return fmt.Errorf("%w: cost %d must be at least 1", ErrInvalidConfig, c.Cost)
-	case c.Concurrency < 1:
+	case c.Pacer == nil && c.Concurrency < 1:
 		return fmt.Errorf("%w: concurrency %d must be at least 1", ErrInvalidConfig, c.Concurrency)
-	case c.Requests < 1:
-		return fmt.Errorf("%w: requests %d must be at least 1", ErrInvalidConfig, c.Requests)
+	case c.MaxInflight < 1:
+		return fmt.Errorf("%w: max in flight %d must be at least 1", ErrInvalidConfig, c.MaxInflight)
+	case c.Requests < 0:
+		return fmt.Errorf("%w: requests %d must be at least 1 (or 0 to run for the duration)", ErrInvalidConfig, c.Requests)
+	case c.Duration < 0:
+		return fmt.Errorf("%w: duration %v must be positive (or 0 to run for the requests)", ErrInvalidConfig, c.Duration)
+	case c.Requests == 0 && c.Duration == 0:
+		return fmt.Errorf("%w: neither requests nor duration is set, so the run would never end", ErrInvalidConfig)
 	case c.Timeout < 0:
 		return fmt.Errorf("%w: timeout %v must be 0 (none) or positive", ErrInvalidConfig, c.Timeout)
+	case c.Interval < time.Millisecond:
+		return fmt.Errorf("%w: interval %v must be at least 1ms", ErrInvalidConfig, c.Interval)
+	case (c.Tiers == nil) != (c.TierOf == nil):
+		return fmt.Errorf("%w: tiers and their assignment go together", ErrInvalidConfig)
+	case c.Keys.N() < 1:
+		return fmt.Errorf("%w: %d keys, want at least 1", ErrInvalidConfig, c.Keys.N())
 	}
 	if err := c.Limit.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
+	for _, t := range c.Tiers {
+		if err := t.Limit.Validate(); err != nil {
+			return fmt.Errorf("%w: tier %s: %w", ErrInvalidConfig, t.Name, err)
+		}
+	}
 	return nil
 }
+
+// limitOf is key k's limit: its tier's, or the Config's.
+func (c Config) limitOf(k int) algorithms.Limit {
+	if c.TierOf == nil {
+		return c.Limit
+	}
+	return c.Tiers[c.TierOf(k)].Limit
+}
+
+// keyName is key k's user key.
+func (c Config) keyName(k int) string {
+	if c.Keys.N() == 1 {
+		return c.Key
+	}
+	return c.Key + ":" + strconv.Itoa(k)
+}
+
+// oneKey is the Keys of a run at a single key.
+type oneKey struct{}
+
+func (oneKey) Key(uint64) int { return 0 }
+func (oneKey) N() int         { return 1 }

@@ -21,48 +21,96 @@ func NewLatencyHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(lowestLatency, highestLatency, latencyDigits)
 }
 
+// sample is one request, from its slot to its answer.
+type sample struct {
+	intended, sent, done time.Time
+	allowed              bool
+	err                  error
+}
+
 // recorder holds what one worker saw. Each worker owns one, so recording
-// takes no lock; Run merges them when every worker has stopped.
+// takes no lock; Run merges them when every worker has stopped. Its memory
+// grows with the run's duration (one time-series point per interval), not
+// with the number of requests.
 type recorder struct {
-	latency                  *hdrhistogram.Histogram
+	start     time.Time
+	interval  time.Duration
+	missAfter time.Duration
+
+	response, service, lag   *hdrhistogram.Histogram
 	sent, accepted, rejected int64
+	missed                   int64
 	errors                   map[string]int64
 	overRange                int64
 	firstErr                 error
+	points                   []Point
 }
 
-func newRecorder() *recorder {
-	return &recorder{latency: NewLatencyHistogram(), errors: map[string]int64{}}
+func newRecorder(start time.Time, interval, missAfter time.Duration) *recorder {
+	return &recorder{
+		start: start, interval: interval, missAfter: missAfter,
+		response: NewLatencyHistogram(), service: NewLatencyHistogram(), lag: NewLatencyHistogram(),
+		errors: map[string]int64{},
+	}
 }
 
 // observe records one request. Only decisions have a latency: an error's
 // duration says how long it took to fail, not how fast the limiter is.
-func (r *recorder) observe(allowed bool, took time.Duration, err error) {
+func (r *recorder) observe(s sample) {
 	r.sent++
-	if err != nil {
-		r.errors[Classify(err)]++
+	lag := s.sent.Sub(s.intended)
+	r.record(r.lag, lag)
+	if lag > r.missAfter {
+		r.missed++
+	}
+	point := r.point(s.done)
+	if s.err != nil {
+		r.errors[Classify(s.err)]++
+		point.Errors++
 		if r.firstErr == nil {
-			r.firstErr = err
+			r.firstErr = s.err
 		}
 		return
 	}
-	if allowed {
+	if s.allowed {
 		r.accepted++
+		point.Accepted++
 	} else {
 		r.rejected++
+		point.Rejected++
 	}
-	// The histogram would accept values somewhat past highestLatency (its
-	// top bucket is wider), so the range is enforced here, where it is
-	// documented.
-	if int64(took) > highestLatency || r.latency.RecordValue(int64(took)) != nil {
+	if !r.record(r.response, s.done.Sub(s.intended)) {
 		r.overRange++
 	}
+	r.record(r.service, s.done.Sub(s.sent))
 }
 
-// merge sums the recorders into a Result; firstErr is the first error of
+// record adds d to h and reports whether it was in range. The histogram
+// would accept values somewhat past highestLatency (its top bucket is
+// wider), so the range is enforced here, where it is documented.
+func (r *recorder) record(h *hdrhistogram.Histogram, d time.Duration) bool {
+	if int64(d) > highestLatency || h.RecordValue(max(int64(d), 0)) != nil {
+		return false
+	}
+	return true
+}
+
+// point is the time-series point that instant t falls in.
+func (r *recorder) point(t time.Time) *Point {
+	i := int(max(t.Sub(r.start), 0) / r.interval)
+	for len(r.points) <= i {
+		r.points = append(r.points, Point{Offset: time.Duration(len(r.points)) * r.interval})
+	}
+	return &r.points[i]
+}
+
+// merge sums the recorders into a Result; FirstError is the first error of
 // the lowest-numbered worker that saw one.
 func merge(recs []*recorder) Result {
-	res := Result{Latency: NewLatencyHistogram(), ErrorsByClass: map[string]int64{}}
+	res := Result{
+		Latency: NewLatencyHistogram(), Service: NewLatencyHistogram(), Lag: NewLatencyHistogram(),
+		ErrorsByClass: map[string]int64{},
+	}
 	for _, class := range ErrorClasses() {
 		res.ErrorsByClass[class] = 0
 	}
@@ -70,6 +118,7 @@ func merge(recs []*recorder) Result {
 		res.Sent += r.sent
 		res.Accepted += r.accepted
 		res.Rejected += r.rejected
+		res.Missed += r.missed
 		res.OverRange += r.overRange
 		for class, n := range r.errors {
 			res.ErrorsByClass[class] += n
@@ -78,8 +127,18 @@ func merge(recs []*recorder) Result {
 		if res.FirstError == nil {
 			res.FirstError = r.firstErr
 		}
-		// Same geometry on both sides, so nothing is ever dropped.
-		res.Latency.Merge(r.latency)
+		// Same geometry on every side, so nothing is ever dropped.
+		res.Latency.Merge(r.response)
+		res.Service.Merge(r.service)
+		res.Lag.Merge(r.lag)
+		for i, p := range r.points {
+			if i == len(res.Timeseries) {
+				res.Timeseries = append(res.Timeseries, Point{Offset: p.Offset})
+			}
+			res.Timeseries[i].Accepted += p.Accepted
+			res.Timeseries[i].Rejected += p.Rejected
+			res.Timeseries[i].Errors += p.Errors
+		}
 	}
 	return res
 }

@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -23,20 +24,42 @@ type Result struct {
 	// FirstError is one of the errors, to show what went wrong; nil when
 	// Errors is 0.
 	FirstError error
-	// Interrupted reports that the context was cancelled before every
-	// request was sent: the counts are of a partial run.
+	// Interrupted reports that the context was cancelled before the run
+	// ended by itself: the counts are of a partial run.
 	Interrupted bool
-	// Elapsed is the wall time from the first worker's start to the last
-	// one's end.
+	// Elapsed is the wall time from the start to the last answer.
 	Elapsed time.Duration
-	// Latency is the service time of every decision, in nanoseconds: from
-	// the call to AllowN to its return, merged from every worker's
-	// histogram. Its TotalCount is Accepted + Rejected - OverRange.
+	// Scheduled is how long the open model's schedule lasted, first slot
+	// to last; 0 in the closed model.
+	Scheduled time.Duration
+	// Latency is the response time of every decision, in nanoseconds: from
+	// the request's slot in the schedule to its answer (in the closed
+	// model, from the call), merged from every worker's histogram. Its
+	// TotalCount is Accepted + Rejected - OverRange.
 	Latency *hdrhistogram.Histogram
+	// Service is the service time of every decision: from the actual call
+	// to its answer. It equals Latency in the closed model.
+	Service *hdrhistogram.Histogram
+	// Lag is how late each request was sent after its slot; Missed counts
+	// those later than MissAfter. Both are zero in the closed model.
+	Lag    *hdrhistogram.Histogram
+	Missed int64
 	// OverRange counts decisions slower than the histogram's 60 s range:
 	// counted here rather than clamped into the histogram, so that the
 	// percentiles stay honest about what they cover.
 	OverRange int64
+	// Accuracy is what was admitted against what the limiter promises.
+	Accuracy Accuracy
+	// Timeseries counts outcomes per Interval, by when they were answered.
+	Timeseries []Point
+	Interval   time.Duration
+}
+
+// Point is one interval of the time series, starting at Offset from the
+// run's start.
+type Point struct {
+	Offset                     time.Duration
+	Accepted, Rejected, Errors int64
 }
 
 // Decisions is the number of requests that were accepted or rejected.
@@ -49,4 +72,29 @@ func (r Result) Throughput() float64 {
 		return 0
 	}
 	return float64(r.Decisions()) / r.Elapsed.Seconds()
+}
+
+// Offered is the rate the run asked for: requests per second of schedule
+// in the open model, and sent per second of run in the closed model.
+func (r Result) Offered() float64 {
+	span := r.Scheduled
+	if span <= 0 {
+		span = r.Elapsed
+	}
+	if span <= 0 {
+		return 0
+	}
+	return float64(r.Sent) / span.Seconds()
+}
+
+// Behind reports that the generator missed slots of its schedule, so that
+// response times include its own lag.
+func (r Result) Behind() bool { return r.Missed > 0 }
+
+// Progress is read by a display while a run lasts; Run updates it.
+type Progress struct {
+	// Done counts requests answered, decision or error.
+	Done atomic.Int64
+	// Accepted counts admissions.
+	Accepted atomic.Int64
 }

@@ -1,5 +1,6 @@
 // Package workload drives a rate limiter with traffic and records what
-// happened: outcomes, errors by class and latency histograms.
+// happened: outcomes, errors by class, latency histograms, admissions
+// against the limiter's promise, and a time series.
 package workload
 
 import (
@@ -9,61 +10,185 @@ import (
 	"time"
 )
 
-// Run sends cfg.Requests requests from cfg.Concurrency workers and returns
-// what they saw. It returns an error only for a Config that cannot run
-// (ErrInvalidConfig); errors of individual requests are counted in Result.
+// Run sends the requests cfg describes and returns what they got. It
+// returns an error only for a Config that cannot run (ErrInvalidConfig);
+// errors of individual requests are counted in Result.
 //
-// Cancelling ctx stops workers from starting new requests; requests already
-// sent finish under their own timeout, so that none is cut short and
-// miscounted as an error, and Run returns the partial Result with
-// Interrupted set.
+// Cancelling ctx stops new requests; requests already sent finish under
+// their own timeout, so that none is cut short and miscounted as an error,
+// and Run returns the partial Result with Interrupted set.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
+	r := newRunner(cfg)
+	if cfg.Pacer == nil {
+		r.closed(ctx)
+	} else {
+		r.open(ctx)
+	}
+	return r.result(), nil
+}
 
+// runner is one Run in progress.
+type runner struct {
+	cfg        Config
+	start      time.Time
+	inFlight   context.Context // never cancelled: answers are awaited
+	cancelled  func() bool
+	recs       []*recorder
+	admissions *admissions
+	asked      []atomic.Bool
+	scheduled  time.Duration
+	// interrupted is set when a cancellation, not the end of the run,
+	// stopped the sending.
+	interrupted atomic.Bool
+}
+
+func newRunner(cfg Config) *runner {
+	reorder := max(cfg.Timeout, time.Second)
+	return &runner{
+		cfg:        cfg,
+		admissions: newAdmissions(cfg.Keys.N(), func(k int) time.Duration { return cfg.limitOf(k).Window }, reorder),
+		asked:      make([]atomic.Bool, cfg.Keys.N()),
+	}
+}
+
+// begin starts the clock and the workers' recorders.
+func (r *runner) begin(ctx context.Context, workers int) {
+	if wait := time.Until(r.cfg.Start); !r.cfg.Start.IsZero() && wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	r.start = time.Now()
+	r.inFlight = context.WithoutCancel(ctx)
 	done := ctx.Done() // read once: the channel itself is polled lock-free
-	stopped := func() bool {
+	r.cancelled = func() bool {
 		select {
 		case <-done:
+			r.interrupted.Store(true)
 			return true
 		default:
 			return false
 		}
 	}
-	inFlight := context.WithoutCancel(ctx)
+	r.recs = make([]*recorder, workers)
+	for i := range r.recs {
+		r.recs[i] = newRecorder(r.start, r.cfg.Interval, r.cfg.MissAfter)
+	}
+}
 
+// closed runs Concurrency workers back to back.
+func (r *runner) closed(ctx context.Context) {
+	r.begin(ctx, r.cfg.Concurrency)
 	var issued atomic.Int64
-	recs := make([]*recorder, cfg.Concurrency)
 	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range recs {
-		rec := newRecorder()
-		recs[i] = rec
+	for _, rec := range r.recs {
 		wg.Go(func() {
-			for !stopped() && issued.Add(1) <= cfg.Requests {
-				rec.observe(decide(inFlight, cfg))
+			for !r.cancelled() && (r.cfg.Duration == 0 || time.Since(r.start) < r.cfg.Duration) {
+				hit := issued.Add(1) - 1
+				if r.cfg.Requests > 0 && hit >= r.cfg.Requests {
+					return
+				}
+				// No schedule: each request is due when it is sent.
+				rec.observe(r.decide(uint64(hit), time.Time{}))
 			}
 		})
 	}
 	wg.Wait()
-
-	res := merge(recs)
-	res.Algorithm = cfg.Limiter.Name()
-	res.Elapsed = time.Since(start)
-	res.Interrupted = res.Sent < cfg.Requests
-	return res, nil
 }
 
-// decide asks for one decision and times it.
-func decide(ctx context.Context, cfg Config) (allowed bool, took time.Duration, err error) {
-	if cfg.Timeout > 0 {
+// open sends each request at its slot in the schedule, from MaxInflight
+// workers. When all are busy the next request waits for one: its lag is
+// recorded, counted as missed past MissAfter, and included in its
+// response time.
+func (r *runner) open(ctx context.Context) {
+	r.begin(ctx, r.cfg.MaxInflight)
+	type job struct {
+		hit      uint64
+		intended time.Time
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for _, rec := range r.recs {
+		wg.Go(func() {
+			for j := range jobs {
+				rec.observe(r.decide(j.hit, j.intended))
+			}
+		})
+	}
+	timer := time.NewTimer(0)
+	<-timer.C
+	for hit := uint64(0); r.cfg.Requests == 0 || hit < uint64(r.cfg.Requests); hit++ {
+		offset, ok := r.cfg.Pacer.At(hit)
+		if !ok || (r.cfg.Duration > 0 && offset >= r.cfg.Duration) {
+			break
+		}
+		intended := r.start.Add(offset)
+		if wait := time.Until(intended); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+			}
+		}
+		// The schedule, not the wall clock, says when the run ends: a
+		// generator running late still sends every slot, and says so.
+		if r.cancelled() {
+			break
+		}
+		r.scheduled = offset
+		jobs <- job{hit, intended}
+	}
+	close(jobs)
+	wg.Wait()
+	if r.cfg.Duration > 0 && !r.interrupted.Load() {
+		r.scheduled = r.cfg.Duration
+	} else if rate := r.cfg.Pacer.Rate(r.scheduled); rate > 0 {
+		r.scheduled += time.Duration(float64(time.Second) / rate)
+	}
+}
+
+// decide asks for one decision for request hit, due at intended.
+func (r *runner) decide(hit uint64, intended time.Time) sample {
+	k := r.cfg.Keys.Key(hit)
+	r.asked[k].Store(true)
+	ctx := r.inFlight
+	if r.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
 		defer cancel()
 	}
-	start := time.Now()
-	d, err := cfg.Limiter.AllowN(ctx, cfg.Key, cfg.Limit, cfg.Cost)
-	return d.Allowed, time.Since(start), err
+	s := sample{intended: intended, sent: time.Now()}
+	if intended.IsZero() {
+		s.intended = s.sent
+	}
+	d, err := r.cfg.Limiter.AllowN(ctx, r.cfg.keyName(k), r.cfg.limitOf(k), r.cfg.Cost)
+	s.done, s.allowed, s.err = time.Now(), d.Allowed, err
+	if err == nil && d.Allowed {
+		r.admissions.admit(k, d.At)
+	}
+	if p := r.cfg.Progress; p != nil {
+		p.Done.Add(1)
+		if s.allowed && err == nil {
+			p.Accepted.Add(1)
+		}
+	}
+	return s
+}
+
+func (r *runner) result() Result {
+	res := merge(r.recs)
+	res.Algorithm = r.cfg.Limiter.Name()
+	res.Elapsed = time.Since(r.start)
+	res.Interrupted = r.interrupted.Load()
+	res.Interval = r.cfg.Interval
+	if r.cfg.Pacer != nil {
+		res.Scheduled = r.scheduled
+	}
+	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, func(k int) bool { return r.asked[k].Load() })
+	return res
 }

@@ -237,7 +237,7 @@ func TestRunInvalidConfig(t *testing.T) {
 		{"empty key", func(c *Config) { c.Key = "" }, "key is empty"},
 		{"negative cost", func(c *Config) { c.Cost = -1 }, "cost -1 must be at least 1"},
 		{"no workers", func(c *Config) { c.Concurrency = 0 }, "concurrency 0 must be at least 1"},
-		{"no requests", func(c *Config) { c.Requests = 0 }, "requests 0 must be at least 1"},
+		{"no requests", func(c *Config) { c.Requests = 0 }, "neither requests nor duration is set"},
 		{"negative timeout", func(c *Config) { c.Timeout = -time.Second }, "timeout -1s"},
 		{"zero limit", func(c *Config) { c.Limit.Requests = 0 }, "requests 0 must be at least 1"},
 		{"tiny window", func(c *Config) { c.Limit.Window = time.Microsecond }, "window 1µs must be at least 1ms"},
@@ -261,9 +261,10 @@ func TestRunInvalidConfig(t *testing.T) {
 }
 
 func TestRecorderOverRange(t *testing.T) {
-	r := newRecorder()
-	r.observe(true, 61*time.Second, nil)
-	r.observe(false, 250*time.Microsecond, nil)
+	start := time.Now()
+	r := newRecorder(start, time.Second, time.Millisecond)
+	r.observe(sample{intended: start, sent: start, done: start.Add(61 * time.Second), allowed: true})
+	r.observe(sample{intended: start, sent: start, done: start.Add(250 * time.Microsecond)})
 	res := merge([]*recorder{r})
 	if res.OverRange != 1 || res.Latency.TotalCount() != 1 || res.Accepted != 1 || res.Rejected != 1 {
 		t.Errorf("over range %d, histogram %d, accepted %d, rejected %d; want 1, 1, 1, 1",

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/term"
 )
 
 // IO is everything rlbench takes from and gives to its process, passed in so
@@ -24,6 +25,9 @@ type IO struct {
 	// and a stop function that stops listening, so that the next signal
 	// kills the process as usual.
 	Interrupt func(parent context.Context) (context.Context, context.CancelFunc)
+	// ErrIsTerminal reports that Err is a terminal, where a live progress
+	// display belongs; never in a pipe, a file or CI's log.
+	ErrIsTerminal bool
 }
 
 // SystemIO is the IO of the running process. It also silences go-redis's
@@ -39,6 +43,7 @@ func SystemIO() IO {
 		Interrupt: func(parent context.Context) (context.Context, context.CancelFunc) {
 			return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 		},
+		ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 }
 

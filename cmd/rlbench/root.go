@@ -2,16 +2,25 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rlbench/rlbench/report"
 )
 
 // GlobalOptions are the flags every command shares.
 type GlobalOptions struct {
 	// RedisURL is --redis, else $REDIS_URL; "" means an embedded miniredis.
 	RedisURL string
-	// Quiet leaves only results on stdout.
+	// Quiet leaves only results on stdout and no progress on stderr.
 	Quiet bool
+	// Format is how results are printed: one of report.Formats.
+	Format string
+	// Seed makes randomness repeatable; 0 means a random seed, recorded
+	// in the results.
+	Seed uint64
 }
 
 // Main runs rlbench with io and returns the process's exit status. Errors
@@ -51,6 +60,9 @@ works with nothing installed; point it at a real Redis to measure.`,
 			if !cmd.Flags().Changed("redis") {
 				global.RedisURL = io.Getenv("REDIS_URL")
 			}
+			if !slices.Contains(report.Formats(), global.Format) {
+				return usageErrorf("invalid --format %q: want one of %s", global.Format, strings.Join(report.Formats(), ", "))
+			}
 			return nil
 		},
 	}
@@ -63,7 +75,9 @@ works with nothing installed; point it at a real Redis to measure.`,
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (default $REDIS_URL, else an embedded miniredis)")
-	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results")
+	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")
+	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(report.Formats(), ", "))
+	pf.Uint64Var(&global.Seed, "seed", 0, "seed for every random choice (poisson arrivals, keys); 0 picks one and records it")
 
 	root.AddCommand(
 		NewCmdRun(io, global, runF),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/workload"
 )
 
 // newTestIO returns an IO on buffers, with env as the environment and an
@@ -30,13 +31,24 @@ func newTestIO(env map[string]string, args ...string) (IO, *bytes.Buffer, *bytes
 
 func TestNewCmdRun(t *testing.T) {
 	defaults := RunOptions{
-		Global:      &GlobalOptions{},
+		Global:      &GlobalOptions{Format: "table"},
 		Algorithms:  []string{"sliding"},
 		Limit:       algorithms.Limit{Requests: 100, Window: time.Minute},
+		Workload:    "closed",
+		Rate:        100,
+		BurstSize:   100,
+		BurstEvery:  time.Minute,
+		EdgeOffset:  5 * time.Millisecond,
 		Requests:    10000,
 		Concurrency: 10,
+		MaxInflight: 256,
 		Key:         "user:1",
+		Keys:        1,
+		KeyDist:     "uniform",
+		ZipfS:       1.1,
 		Timeout:     time.Second,
+		Interval:    time.Second,
+		MissAfter:   10 * time.Millisecond,
 	}
 	tests := []struct {
 		name   string
@@ -54,7 +66,31 @@ func TestNewCmdRun(t *testing.T) {
 				o.Limit = algorithms.Limit{Requests: 50, Window: 10 * time.Minute, Burst: 20}
 				o.Requests, o.Concurrency, o.Key = 640, 64, "api:7"
 				o.Timeout, o.ClientClock = 250*time.Millisecond, true
+				o.BurstSize, o.BurstEvery = 50, 10*time.Minute
 			},
+		},
+		{
+			name: "open-model flags",
+			args: []string{"--workload", "bursty", "--rate", "20", "--burst-size", "7", "--burst-every", "2s",
+				"--duration", "5s", "--requests", "0", "--max-inflight", "32", "--interval", "100ms", "--miss-after", "2ms",
+				"--keys", "50", "--key-dist", "zipf", "--zipf-s", "1.5", "--tier", "free=10/1s:0.5", "--tier", "pro=20/1s:0.5",
+				"-o", "out.json", "--format", "csv", "--seed", "7"},
+			change: func(o *RunOptions) {
+				o.Workload, o.Rate, o.BurstSize, o.BurstEvery = "bursty", 20, 7, 2*time.Second
+				o.Duration, o.Requests, o.MaxInflight, o.Interval, o.MissAfter = 5*time.Second, 0, 32, 100*time.Millisecond, 2*time.Millisecond
+				o.Keys, o.KeyDist, o.ZipfS = 50, "zipf", 1.5
+				o.Tiers = []workload.Tier{
+					{Name: "free", Limit: algorithms.Limit{Requests: 10, Window: time.Second}, Share: 0.5},
+					{Name: "pro", Limit: algorithms.Limit{Requests: 20, Window: time.Second}, Share: 0.5},
+				}
+				o.Output = "out.json"
+				o.Global.Format, o.Global.Seed = "csv", 7
+			},
+		},
+		{
+			name:   "bursty has no base rate unless asked",
+			args:   []string{"--workload", "bursty"},
+			change: func(o *RunOptions) { o.Workload, o.Rate = "bursty", 0 },
 		},
 		{
 			name:   "all and seeds",
@@ -62,9 +98,12 @@ func TestNewCmdRun(t *testing.T) {
 			change: func(o *RunOptions) { o.Algorithms = append(algorithms.Names(), "seed-sliding") },
 		},
 		{
-			name:   "equals signs and millisecond window",
-			args:   []string{"--window=500ms", "--limit=3", "--timeout=0"},
-			change: func(o *RunOptions) { o.Limit.Window, o.Limit.Requests, o.Timeout = 500*time.Millisecond, 3, 0 },
+			name: "equals signs and millisecond window",
+			args: []string{"--window=500ms", "--limit=3", "--timeout=0"},
+			change: func(o *RunOptions) {
+				o.Limit.Window, o.Limit.Requests, o.Timeout = 500*time.Millisecond, 3, 0
+				o.BurstSize, o.BurstEvery = 3, 500*time.Millisecond
+			},
 		},
 		{
 			name:   "REDIS_URL is the default",
@@ -101,7 +140,7 @@ func TestNewCmdRun(t *testing.T) {
 				t.Fatal("runF was not called")
 			}
 			want := defaults
-			want.Global = &GlobalOptions{}
+			want.Global = &GlobalOptions{Format: "table"}
 			tt.change(&want)
 			got.IO = IO{}
 			if !reflect.DeepEqual(*got.Global, *want.Global) {
@@ -162,7 +201,20 @@ func TestMainBadInput(t *testing.T) {
 		{"empty key", nil, []string{"run", "--key", ""}, 2, `invalid --key "": must not be empty`},
 		{"negative timeout", nil, []string{"run", "--timeout", "-1s"}, 2, "invalid --timeout -1s: must be 0 (no timeout) or positive"},
 		{"bad bool", nil, []string{"run", "--client-clock=maybe"}, 2, `invalid --client-clock "maybe": want true or false`},
-		{"unknown flag", nil, []string{"run", "--rate", "5"}, 2, "unknown flag: --rate (see rlbench run --help)"},
+		{"unknown flag", nil, []string{"run", "--rat", "5"}, 2, "unknown flag: --rat (see rlbench run --help)"},
+		{"unknown workload", nil, []string{"run", "--workload", "spiky"}, 2, `invalid --workload "spiky": want one of closed, steady, bursty, window-edge, poisson, ramp`},
+		{"zero rate", nil, []string{"run", "--workload", "steady", "--rate", "0"}, 2, "invalid --rate 0: must be a positive number of requests per second"},
+		{"edge offset too wide", nil, []string{"run", "--workload", "window-edge", "--window", "1s", "--edge-offset", "600ms"}, 2, "--edge-offset 600ms: must be positive and less than half of --window 1s"},
+		{"ramp without duration", nil, []string{"run", "--workload", "ramp"}, 2, "--workload ramp needs a --duration"},
+		{"no bound at all", nil, []string{"run", "--requests", "0"}, 2, "invalid --requests 0: must be at least 1 (or 0 with a --duration)"},
+		{"zero keys", nil, []string{"run", "--keys", "0"}, 2, "invalid --keys 0: must be at least 1"},
+		{"bad key dist", nil, []string{"run", "--key-dist", "pareto"}, 2, `invalid --key-dist "pareto": want uniform or zipf`},
+		{"bad zipf", nil, []string{"run", "--keys", "10", "--key-dist", "zipf", "--zipf-s", "0"}, 2, "--zipf-s 0"},
+		{"bad tier", nil, []string{"run", "--tier", "free=100:0.9"}, 2, `invalid --tier "free=100:0.9": no '/' between requests and window; want NAME=REQUESTS/WINDOW:SHARE, such as free=100/10m:0.9`},
+		{"tier shares", nil, []string{"run", "--keys", "10", "--tier", "free=100/1m:0.5"}, 2, "invalid --tier shares: free 0.5 = 0.5, want a total of 1"},
+		{"bad format", nil, []string{"run", "--format", "xml"}, 2, `invalid --format "xml": want one of table, json, csv, markdown`},
+		{"zero interval", nil, []string{"run", "--interval", "0s"}, 2, "invalid --interval 0s: must be at least 1ms"},
+		{"zero max inflight", nil, []string{"run", "--max-inflight", "0"}, 2, "invalid --max-inflight 0: must be at least 1"},
 		{"missing value", nil, []string{"run", "--limit"}, 2, "flag needs an argument: --limit"},
 		{"argument", nil, []string{"run", "fixed"}, 2, `unexpected argument "fixed": rlbench run takes flags only`},
 		{"unknown command", nil, []string{"bench"}, 2, `unknown command "bench": commands are run, version`},

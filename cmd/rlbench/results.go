@@ -1,0 +1,153 @@
+package main
+
+import (
+	"math"
+	"runtime"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// newResultsFile describes a run about to start: everything but its runs.
+func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *report.File {
+	clock := "server"
+	if opts.ClientClock {
+		clock = "client"
+	}
+	cfg := report.Config{
+		Algorithms:  opts.Algorithms,
+		Workload:    opts.Workload,
+		Requests:    opts.Requests,
+		DurationUS:  opts.Duration.Microseconds(),
+		Concurrency: opts.Concurrency,
+		TimeoutUS:   opts.Timeout.Microseconds(),
+		IntervalUS:  opts.Interval.Microseconds(),
+		Keys:        opts.Keys,
+		KeyDist:     opts.KeyDist,
+		Limit:       reportLimit(opts.Limit),
+		Clock:       clock,
+		Seed:        seed,
+	}
+	if opts.KeyDist == "zipf" {
+		cfg.ZipfS = opts.ZipfS
+	}
+	if opts.Workload != workloadClosed {
+		cfg.MaxInflight = opts.MaxInflight
+		cfg.MissAfterUS = opts.MissAfter.Microseconds()
+	}
+	switch opts.Workload {
+	case workloadSteady, workloadPoisson:
+		cfg.Rate = opts.Rate
+	case workloadRamp:
+		cfg.Rate, cfg.RateStart = opts.Rate, opts.RateStart
+	case workloadBursty:
+		cfg.Rate, cfg.BurstSize, cfg.BurstEveryUS = opts.Rate, opts.BurstSize, opts.BurstEvery.Microseconds()
+	case workloadWindowEdge:
+		cfg.BurstSize, cfg.EdgeOffsetUS = opts.BurstSize, opts.EdgeOffset.Microseconds()
+	}
+	for _, t := range opts.Tiers {
+		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: reportLimit(t.Limit), Share: t.Share})
+	}
+	return &report.File{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "rlbench", Version: version(), Go: runtime.Version()},
+		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
+		Target:        report.Target{Kind: target.Kind, Address: target.Address, ServerVersion: target.ServerVersion},
+		Config:        cfg,
+		StartedAt:     time.Now().UTC(),
+		EndReason:     report.EndCompleted,
+	}
+}
+
+func reportLimit(l algorithms.Limit) report.Limit {
+	return report.Limit{Requests: l.Requests, WindowUS: l.Window.Microseconds(), Burst: l.Burst}
+}
+
+// reportRun turns one workload result into its row of the results file.
+func reportRun(res workload.Result, workloadName string, limit algorithms.Limit, missAfter time.Duration) report.Run {
+	run := report.Run{
+		Algorithm: res.Algorithm,
+		Workload:  workloadName,
+		Limit:     reportLimit(limit),
+		Counts: report.Counts{
+			Sent: res.Sent, Accepted: res.Accepted, Rejected: res.Rejected, Errors: res.Errors,
+			Missed: res.Missed, ErrorsByClass: res.ErrorsByClass,
+		},
+		Rates: report.Rates{
+			OfferedPerS:  finite(res.Offered()),
+			AchievedPerS: finite(res.Throughput()),
+			AcceptedPerS: finite(perSecond(res.Accepted, res.Elapsed)),
+		},
+		Latency: report.Latency{
+			ResponseUS: percentiles(res.Latency),
+			ServiceUS:  percentiles(res.Service),
+			OverRange:  res.OverRange,
+		},
+		Accuracy: report.Accuracy{
+			MaxAdmittedInWindow: res.Accuracy.Busiest.MostInWindow,
+			Bound:               res.Accuracy.Busiest.Bound,
+			OverAdmitted:        res.Accuracy.OverAdmitted,
+			KeysOverBound:       res.Accuracy.KeysOverBound,
+			LongRunAcceptedPerS: finite(perSecond(res.Accepted, res.Elapsed)),
+			ConfiguredPerS:      finite(res.Accuracy.ConfiguredPerS),
+			Keys:                res.Accuracy.Keys,
+		},
+		Generator: report.Generator{
+			Behind:      res.Behind(),
+			MaxLagUS:    float64(res.Lag.Max()) / 1e3,
+			P99LagUS:    float64(res.Lag.ValueAtQuantile(99)) / 1e3,
+			MissAfterUS: missAfter.Microseconds(),
+		},
+		Timeseries: report.Timeseries{IntervalUS: res.Interval.Microseconds()},
+		ElapsedUS:  res.Elapsed.Microseconds(),
+		EndReason:  report.EndCompleted,
+	}
+	if res.Interrupted {
+		run.EndReason = report.EndInterrupted
+	}
+	if encoded, err := res.Latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
+		run.Latency.Histogram = string(encoded)
+	}
+	for _, p := range res.Timeseries {
+		run.Timeseries.Points = append(run.Timeseries.Points, report.Point{
+			TUS: p.Offset.Microseconds(), Accepted: p.Accepted, Rejected: p.Rejected, Errors: p.Errors,
+		})
+	}
+	return run
+}
+
+// percentiles summarises a histogram of nanoseconds in microseconds.
+func percentiles(h *hdrhistogram.Histogram) report.Percentiles {
+	if h == nil || h.TotalCount() == 0 {
+		return report.Percentiles{}
+	}
+	us := func(ns int64) float64 { return float64(ns) / 1e3 }
+	return report.Percentiles{
+		Mean: finite(h.Mean() / 1e3),
+		P50:  us(h.ValueAtQuantile(50)),
+		P90:  us(h.ValueAtQuantile(90)),
+		P99:  us(h.ValueAtQuantile(99)),
+		P999: us(h.ValueAtQuantile(99.9)),
+		Max:  us(h.Max()),
+	}
+}
+
+func perSecond(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// finite keeps NaN and infinities, which JSON cannot hold, out of results.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

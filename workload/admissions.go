@@ -1,0 +1,133 @@
+package workload
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rlbench/rlbench/algorithms"
+)
+
+// admissions tracks, for every key, the most requests admitted in any span
+// of one window, on the limiter's own clock (Decision.At). Answers arrive
+// from many workers slightly out of order, so each key keeps its recent
+// admissions sorted and lets go of those older than a span plus a reorder
+// allowance: memory follows the admissions in one window, not the requests
+// sent.
+//
+// The busiest half-open span of length D holds as many admissions as the
+// busiest span (a−D, a] ending at an admission a, so each admission carries
+// the count of the span that ends at it; a late admission adds one to the
+// counts of the admissions within D after it.
+type admissions struct {
+	keys    []keyAdmissions
+	reorder int64 // µs an answer may arrive behind a later one
+}
+
+type keyAdmissions struct {
+	mu       sync.Mutex
+	span     int64   // µs: the key's window
+	times    []int64 // sorted admission instants, µs
+	counts   []int64 // counts[i]: admissions in (times[i]-span, times[i]]
+	most     int64
+	admitted int64
+}
+
+// newAdmissions tracks n keys; windowOf gives each key's window.
+func newAdmissions(n int, windowOf func(key int) time.Duration, reorder time.Duration) *admissions {
+	a := &admissions{keys: make([]keyAdmissions, n), reorder: max(reorder.Microseconds(), 1)}
+	for k := range a.keys {
+		a.keys[k].span = windowOf(k).Microseconds()
+	}
+	return a
+}
+
+// admit records one admission of key k at instant at.
+func (a *admissions) admit(k int, at time.Time) {
+	ka := &a.keys[k]
+	t := at.UnixMicro()
+	ka.mu.Lock()
+	defer ka.mu.Unlock()
+	ka.admitted++
+
+	// Forget what no span reaching the newest admission can hold, keeping
+	// the reorder allowance for answers still on their way.
+	if n := len(ka.times); n > 0 {
+		horizon := ka.times[n-1] - ka.span - a.reorder
+		drop, _ := slices.BinarySearch(ka.times, horizon)
+		if drop > 0 && drop > len(ka.times)/2 {
+			ka.times = slices.Delete(ka.times, 0, drop)
+			ka.counts = slices.Delete(ka.counts, 0, drop)
+		}
+	}
+
+	// Insert after any equal instant, so that equal instants count together.
+	pos, _ := slices.BinarySearch(ka.times, t+1)
+	first, _ := slices.BinarySearch(ka.times, t-ka.span+1)
+	count := int64(pos-first) + 1
+	ka.times = slices.Insert(ka.times, pos, t)
+	ka.counts = slices.Insert(ka.counts, pos, count)
+	ka.most = max(ka.most, count)
+	for j := pos + 1; j < len(ka.times) && ka.times[j] < t+ka.span; j++ {
+		ka.counts[j]++
+		ka.most = max(ka.most, ka.counts[j])
+	}
+}
+
+// KeyAccuracy is one key's admissions against its bound.
+type KeyAccuracy struct {
+	Key          int
+	Admitted     int64
+	MostInWindow int64
+	// Bound is algorithms.NoBound when the limiter promises nothing.
+	Bound int64
+}
+
+// Over is how many admissions passed the bound in the busiest span.
+func (k KeyAccuracy) Over() int64 {
+	if k.Bound < 0 {
+		return 0
+	}
+	return max(0, k.MostInWindow-k.Bound)
+}
+
+// Accuracy summarises admissions over every key that was asked for.
+type Accuracy struct {
+	// Busiest is the key whose busiest window held the most admissions
+	// above its bound, or simply the most when none passed.
+	Busiest KeyAccuracy
+	// OverAdmitted sums Over across keys; KeysOverBound counts the keys
+	// with any.
+	OverAdmitted, KeysOverBound int64
+	// Keys is how many keys were asked for at least once.
+	Keys int64
+	// ConfiguredPerS is the sum of the configured rates of those keys.
+	ConfiguredPerS float64
+}
+
+// summarise holds every key to bound(k), the limiter's promise for key k's
+// limit over one window. asked reports whether a key was asked for at all.
+func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, asked func(int) bool) Accuracy {
+	var acc Accuracy
+	for k := range a.keys {
+		if !asked(k) {
+			continue
+		}
+		ka := &a.keys[k]
+		limit := limitOf(k)
+		ka.mu.Lock()
+		key := KeyAccuracy{Key: k, Admitted: ka.admitted, MostInWindow: ka.most, Bound: l.Bound(limit, limit.Window)}
+		ka.mu.Unlock()
+		acc.Keys++
+		acc.ConfiguredPerS += float64(limit.Requests) / limit.Window.Seconds()
+		acc.OverAdmitted += key.Over()
+		if key.Over() > 0 {
+			acc.KeysOverBound++
+		}
+		if acc.Keys == 1 || key.Over() > acc.Busiest.Over() ||
+			(key.Over() == acc.Busiest.Over() && key.MostInWindow > acc.Busiest.MostInWindow) {
+			acc.Busiest = key
+		}
+	}
+	return acc
+}

@@ -1,0 +1,58 @@
+package workload
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/rlbench/rlbench/report"
+)
+
+// TestAdmissionsMatchesTheSweep feeds admissions slightly out of order, as
+// concurrent workers deliver them, and checks the streaming count against
+// report.MaxInSpan over the sorted instants.
+func TestAdmissionsMatchesTheSweep(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		span    time.Duration
+		jitter  int64 // µs of reordering
+		n       int
+		spacing int64 // mean µs between admissions
+	}{
+		{"in order", time.Second, 0, 2000, 2000},
+		{"reordered", time.Second, 3000, 5000, 700},
+		{"bursts of equal instants", 100 * time.Millisecond, 500, 3000, 40},
+		{"long window", time.Minute, 10000, 5000, 50000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			var instants []int64
+			now := int64(1_700_000_000_000_000)
+			for range tt.n {
+				now += rng.Int64N(2 * tt.spacing)
+				instants = append(instants, now)
+			}
+			// Deliver with bounded reordering: swap neighbours within the jitter.
+			delivered := append([]int64(nil), instants...)
+			for i := 1; i < len(delivered); i++ {
+				if delivered[i]-delivered[i-1] < tt.jitter && rng.IntN(2) == 0 {
+					delivered[i], delivered[i-1] = delivered[i-1], delivered[i]
+				}
+			}
+			a := newAdmissions(1, func(int) time.Duration { return tt.span }, 10*time.Millisecond)
+			for _, us := range delivered {
+				a.admit(0, time.UnixMicro(us))
+			}
+			want, _ := report.MaxInSpan(report.SortedCopy(instants), tt.span.Microseconds())
+			if got := a.keys[0].most; got != int64(want) {
+				t.Errorf("streaming count %d, sweep %d", got, want)
+			}
+			if got := a.keys[0].admitted; got != int64(tt.n) {
+				t.Errorf("admitted %d, want %d", got, tt.n)
+			}
+			if kept := len(a.keys[0].times); tt.span < time.Minute && kept > tt.n/2+int(2*tt.span.Microseconds()/tt.spacing)+100 {
+				t.Errorf("kept %d instants of %d: memory grows with the run", kept, tt.n)
+			}
+		})
+	}
+}
