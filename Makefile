@@ -52,6 +52,11 @@ check: lint test
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+## perf: benchmark rlbench against redis-benchmark on a local redis-server
+.PHONY: perf
+perf:
+	scripts/perf.sh
+
 ## clean: remove build output
 .PHONY: clean
 clean:

@@ -11,15 +11,20 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 )
 
-// The fixed window admits its limit, then tells the caller when to come back.
-func ExampleFixedWindow() {
+// embeddedRedis starts an in-process miniredis for an example.
+func embeddedRedis() (*redis.Client, func()) {
 	m := miniredis.NewMiniRedis()
 	if err := m.Start(); err != nil {
 		panic(err)
 	}
-	defer m.Close()
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	defer rdb.Close()
+	return rdb, func() { rdb.Close(); m.Close() }
+}
+
+// The fixed window admits its limit, then tells the caller when to come back.
+func ExampleFixedWindow() {
+	rdb, stop := embeddedRedis()
+	defer stop()
 
 	now := time.Date(2026, 1, 1, 12, 0, 0, 250_000_000, time.UTC)
 	clock := algorithms.ClockFunc(func() time.Time { return now })
@@ -39,13 +44,8 @@ func ExampleFixedWindow() {
 // GCRA lets its burst through at once after idle, then one request per
 // emission interval.
 func ExampleGCRA() {
-	m := miniredis.NewMiniRedis()
-	if err := m.Start(); err != nil {
-		panic(err)
-	}
-	defer m.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	defer rdb.Close()
+	rdb, stop := embeddedRedis()
+	defer stop()
 
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := algorithms.ClockFunc(func() time.Time { return now })

@@ -240,7 +240,10 @@ func workload(c Config) string {
 		}
 	}
 	if c.Rate == 0 && c.RateStart == 0 && c.BurstSize == 0 && c.Concurrency > 0 {
-		s += fmt.Sprintf(", %d workers", c.Concurrency)
+		s += fmt.Sprintf(", %d worker", c.Concurrency)
+		if c.Concurrency != 1 {
+			s += "s"
+		}
 	}
 	return s
 }

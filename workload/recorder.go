@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -28,11 +29,11 @@ type sample struct {
 	err                  error
 }
 
-// recorder holds what one worker saw. Each worker owns one, so recording
-// takes no lock; Run merges them when every worker has stopped. Its memory
-// grows with the run's duration (one time-series point per interval), not
-// with the number of requests.
+// recorder holds what the workers of one lane saw; Run merges the lanes
+// when every worker has stopped. Its memory grows with the run's duration
+// (one time-series point per interval), not with the number of requests.
 type recorder struct {
+	mu        sync.Mutex
 	start     time.Time
 	interval  time.Duration
 	missAfter time.Duration
@@ -57,6 +58,8 @@ func newRecorder(start time.Time, interval, missAfter time.Duration) *recorder {
 // observe records one request. Only decisions have a latency: an error's
 // duration says how long it took to fail, not how fast the limiter is.
 func (r *recorder) observe(s sample) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.sent++
 	lag := s.sent.Sub(s.intended)
 	r.record(r.lag, lag)

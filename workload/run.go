@@ -5,6 +5,7 @@ package workload
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,7 @@ type runner struct {
 	inFlight   context.Context // never cancelled: answers are awaited
 	cancelled  func() bool
 	recs       []*recorder
+	workers    int
 	admissions *admissions
 	asked      []atomic.Bool
 	scheduled  time.Duration
@@ -64,6 +66,12 @@ func (r *runner) begin(ctx context.Context, workers int) {
 		}
 	}
 	r.start = time.Now()
+	// A Start already past (Run was called late, or its timer woke late)
+	// stays the start, so that a Pacer built for it stays aligned: the
+	// slots already due go out at once, and their lag is counted.
+	if !r.cfg.Start.IsZero() && r.cfg.Start.Before(r.start) {
+		r.start = r.cfg.Start
+	}
 	r.inFlight = context.WithoutCancel(ctx)
 	done := ctx.Done() // read once: the channel itself is polled lock-free
 	r.cancelled = func() bool {
@@ -75,10 +83,15 @@ func (r *runner) begin(ctx context.Context, workers int) {
 			return false
 		}
 	}
-	r.recs = make([]*recorder, workers)
+	// A recorder's three histograms take about 650 KB; hundreds of open-model
+	// workers would spend more memory and GC on them than on the run. Workers
+	// share a few recorders instead, one per lane, each behind its own lock,
+	// which costs nothing next to a round trip.
+	r.recs = make([]*recorder, min(workers, maxLanes()))
 	for i := range r.recs {
 		r.recs[i] = newRecorder(r.start, r.cfg.Interval, r.cfg.MissAfter)
 	}
+	r.workers = workers
 }
 
 // closed runs Concurrency workers back to back.
@@ -86,7 +99,8 @@ func (r *runner) closed(ctx context.Context) {
 	r.begin(ctx, r.cfg.Concurrency)
 	var issued atomic.Int64
 	var wg sync.WaitGroup
-	for _, rec := range r.recs {
+	for w := range r.workers {
+		rec := r.recs[w%len(r.recs)]
 		wg.Go(func() {
 			for !r.cancelled() && (r.cfg.Duration == 0 || time.Since(r.start) < r.cfg.Duration) {
 				hit := issued.Add(1) - 1
@@ -113,7 +127,8 @@ func (r *runner) open(ctx context.Context) {
 	}
 	jobs := make(chan job)
 	var wg sync.WaitGroup
-	for _, rec := range r.recs {
+	for w := range r.workers {
+		rec := r.recs[w%len(r.recs)]
 		wg.Go(func() {
 			for j := range jobs {
 				rec.observe(r.decide(j.hit, j.intended))
@@ -122,9 +137,15 @@ func (r *runner) open(ctx context.Context) {
 	}
 	timer := time.NewTimer(0)
 	<-timer.C
+	pastDuration := false // the schedule, not Requests or its own end, reached Duration
+send:
 	for hit := uint64(0); r.cfg.Requests == 0 || hit < uint64(r.cfg.Requests); hit++ {
 		offset, ok := r.cfg.Pacer.At(hit)
-		if !ok || (r.cfg.Duration > 0 && offset >= r.cfg.Duration) {
+		if !ok {
+			break
+		}
+		if r.cfg.Duration > 0 && offset >= r.cfg.Duration {
+			pastDuration = true
 			break
 		}
 		intended := r.start.Add(offset)
@@ -140,12 +161,19 @@ func (r *runner) open(ctx context.Context) {
 		if r.cancelled() {
 			break
 		}
+		// With every worker busy, a cancellation must not wait for one
+		// only to hand it one more request.
+		select {
+		case jobs <- job{hit, intended}:
+		case <-ctx.Done():
+			r.interrupted.Store(true)
+			break send
+		}
 		r.scheduled = offset
-		jobs <- job{hit, intended}
 	}
 	close(jobs)
 	wg.Wait()
-	if r.cfg.Duration > 0 && !r.interrupted.Load() {
+	if pastDuration {
 		r.scheduled = r.cfg.Duration
 	} else if rate := r.cfg.Pacer.Rate(r.scheduled); rate > 0 {
 		r.scheduled += time.Duration(float64(time.Second) / rate)
@@ -192,3 +220,6 @@ func (r *runner) result() Result {
 	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, func(k int) bool { return r.asked[k].Load() })
 	return res
 }
+
+// maxLanes is how many recorders a run keeps at most.
+func maxLanes() int { return 4 * runtime.GOMAXPROCS(0) }

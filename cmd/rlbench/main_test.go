@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redistest"
+	"github.com/rlbench/rlbench/report"
 )
 
 // tableRows reads a rendered table back into cells, keyed by the first.
@@ -186,5 +189,44 @@ func TestMainVersionAndHelp(t *testing.T) {
 	io, out, _ = newTestIO(nil)
 	if code := Main(io); code != 0 || !strings.Contains(out.String(), "Available Commands:") {
 		t.Errorf("no arguments: exit %d, output %q", code, out)
+	}
+}
+
+// TestMainJSONAndResultsFile checks that --format json prints the same
+// results file that -o writes, and that it describes the run.
+func TestMainJSONAndResultsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json")
+	io, out, errOut := newTestIO(nil, "--format", "json", "--seed", "42", "run", "--algo", "fixed,baseline",
+		"--workload", "steady", "--rate", "400", "--duration", "250ms", "--window", "1h", "--keys", "3", "-o", path)
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	printed, err := report.Decode(out)
+	if err != nil {
+		t.Fatalf("stdout is not a results file: %v", err)
+	}
+	written, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(printed, written) {
+		t.Errorf("printed and written results differ")
+	}
+	if written.Config.Seed != 42 || written.Config.Workload != "steady" || written.Config.Rate != 400 || written.Target.Kind != "miniredis" {
+		t.Errorf("config %+v target %+v: not the run asked for", written.Config, written.Target)
+	}
+	if len(written.Runs) != 2 {
+		t.Fatalf("%d runs, want 2", len(written.Runs))
+	}
+	fixed := written.Runs[0]
+	// 400/s for 250 ms is 100 slots; three keys share them.
+	if fixed.Counts.Sent != 100 || fixed.Accuracy.Keys != 3 || fixed.Accuracy.OverAdmitted != 0 {
+		t.Errorf("fixed: sent %d over %d keys, over-admitted %d; want 100 over 3, 0", fixed.Counts.Sent, fixed.Accuracy.Keys, fixed.Accuracy.OverAdmitted)
+	}
+	if fixed.Latency.Histogram == "" || len(fixed.Timeseries.Points) == 0 {
+		t.Errorf("fixed: histogram %q, %d time-series points; want both", fixed.Latency.Histogram, len(fixed.Timeseries.Points))
+	}
+	if b := written.Runs[1]; b.Algorithm != "baseline" || b.Accuracy.Bound != -1 || b.Counts.Accepted != b.Counts.Sent {
+		t.Errorf("baseline run %+v: want everything accepted and no bound", b)
 	}
 }

@@ -313,10 +313,14 @@ func runRun(opts *RunOptions) error {
 		if err != nil {
 			return err
 		}
-		cfg, err := opts.config(limiter, opts.Key+":"+name+":"+runID, seed)
+		key := opts.Key + ":" + name + ":" + runID
+		cfg, err := opts.config(limiter, key, seed)
 		if err != nil {
 			return err
 		}
+		// One untimed decision on a key of its own loads the script and
+		// warms a connection, so the first timed request is not an EVAL.
+		_, _ = limiter.AllowN(ctx, key+":warmup", opts.Limit, 1)
 		progress := startProgress(opts, name, &cfg)
 		res, err := workload.Run(ctx, cfg)
 		progress.finish()
