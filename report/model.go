@@ -112,6 +112,12 @@ type Run struct {
 	// EndReason is this run's: a run after an interrupted one never started
 	// and is absent.
 	EndReason string `json:"end_reason"`
+	// Repeat numbers the repetitions of one algorithm, workload and limit
+	// from 0, when a bench ran each --count times.
+	Repeat int `json:"repeat,omitempty"`
+	// Generators counts the load generators whose runs were merged into
+	// this one; 0 means 1.
+	Generators int `json:"generators,omitempty"`
 }
 
 // Counts are outcomes. Sent = Accepted + Rejected + Errors. Missed counts
@@ -142,6 +148,9 @@ type Latency struct {
 	// Histogram is the encoded HdrHistogram of response time, in
 	// nanoseconds (hdrhistogram-go Encode, base64 of the compressed V2 form).
 	Histogram string `json:"histogram"`
+	// ServiceHistogram is the same for service time, so that merged
+	// results keep exact percentiles of both.
+	ServiceHistogram string `json:"service_histogram,omitempty"`
 	// OverRange counts samples above the histogram's highest trackable
 	// value; they are recorded as that value, and counted here.
 	OverRange int64 `json:"over_range"`

@@ -113,6 +113,9 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 	if encoded, err := res.Latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
 		run.Latency.Histogram = string(encoded)
 	}
+	if encoded, err := res.Service.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
+		run.Latency.ServiceHistogram = string(encoded)
+	}
 	for _, p := range res.Timeseries {
 		run.Timeseries.Points = append(run.Timeseries.Points, report.Point{
 			TUS: p.Offset.Microseconds(), Accepted: p.Accepted, Rejected: p.Rejected, Errors: p.Errors,
