@@ -58,8 +58,14 @@ type Target struct {
 
 // Config is the resolved configuration of a run, flags and defaults alike.
 type Config struct {
-	Algorithms   []string `json:"algorithms"`
+	Algorithms []string `json:"algorithms"`
+	// Workload is the run's workload; a bench lists its own in Workloads,
+	// with Count repetitions of each run and its --sweep, such as
+	// "limit=10,100,1000".
 	Workload     string   `json:"workload"`
+	Workloads    []string `json:"workloads,omitempty"`
+	Count        int      `json:"count,omitempty"`
+	Sweep        string   `json:"sweep,omitempty"`
 	Requests     int64    `json:"requests"`
 	DurationUS   int64    `json:"duration_us"`
 	Rate         float64  `json:"rate,omitempty"`

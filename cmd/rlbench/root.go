@@ -81,6 +81,7 @@ works with nothing installed; point it at a real Redis to measure.`,
 
 	root.AddCommand(
 		NewCmdRun(io, global, runF),
+		NewCmdBench(io, global, nil),
 		NewCmdVersion(io),
 	)
 	return root

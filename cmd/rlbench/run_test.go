@@ -76,7 +76,7 @@ func TestNewCmdRun(t *testing.T) {
 				"--keys", "50", "--key-dist", "zipf", "--zipf-s", "1.5", "--tier", "free=10/1s:0.5", "--tier", "pro=20/1s:0.5",
 				"-o", "out.json", "--format", "csv", "--seed", "7"},
 			change: func(o *RunOptions) {
-				o.Workload, o.Rate, o.BurstSize, o.BurstEvery = "bursty", 20, 7, 2*time.Second
+				o.Workload, o.Rate, o.BaseRate, o.BurstSize, o.BurstEvery = "bursty", 20, 20, 7, 2*time.Second
 				o.Duration, o.Requests, o.MaxInflight, o.Interval, o.MissAfter = 5*time.Second, 0, 32, 100*time.Millisecond, 2*time.Millisecond
 				o.Keys, o.KeyDist, o.ZipfS = 50, "zipf", 1.5
 				o.Tiers = []workload.Tier{
@@ -90,7 +90,7 @@ func TestNewCmdRun(t *testing.T) {
 		{
 			name:   "bursty has no base rate unless asked",
 			args:   []string{"--workload", "bursty"},
-			change: func(o *RunOptions) { o.Workload, o.Rate = "bursty", 0 },
+			change: func(o *RunOptions) { o.Workload = "bursty" },
 		},
 		{
 			name:   "all and seeds",

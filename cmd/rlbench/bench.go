@@ -1,0 +1,442 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/report"
+)
+
+// BenchOptions is what "rlbench bench" was asked to do, every value checked.
+type BenchOptions struct {
+	// Load is the load every run of the matrix gets; its Algorithms are
+	// the matrix's rows.
+	Load *RunOptions
+	// Workloads are the matrix's columns.
+	Workloads []string
+	// Count repeats every run, for comparisons with statistics.
+	Count int
+	// Sweep, when set, repeats the matrix for each of SweepLimits in place
+	// of --limit: how latency grows with the limit.
+	Sweep       string
+	SweepLimits []int64
+	// OutputDir, when set, receives results.json, report.md and report.html.
+	OutputDir string
+}
+
+// NewCmdBench builds "rlbench bench". runF, when not nil, is called with the
+// parsed options instead of runBench.
+func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *cobra.Command {
+	opts := &BenchOptions{Load: &RunOptions{IO: io, Global: global}}
+	var algoList, workloadList string
+	var tiers []string
+	var includeSeed bool
+
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Run the matrix of algorithms × workloads and print the seed's benchmark table",
+		Long: `Bench runs every algorithm (and the PING baseline) under every workload, 10,000
+requests per run as the seed's benchmark did, and prints the seed's table in its
+own form, with the seed's claimed figures beside the measured ones, then the full
+table: latency, throughput, outcomes and accuracy.
+
+--count repeats each run, interleaved, so that "rlbench compare" can tell a
+difference from noise. --sweep limit=10,100,1000,10000 repeats the matrix for
+each limit: the evidence for the seed's "O(1)" and "O(log n)" claims. Give a
+long --window with it, so that a sliding log really holds up to the limit.
+
+-o DIR writes DIR/results.json, DIR/report.md and DIR/report.html.`,
+		Example: `  rlbench bench
+  rlbench bench --redis redis://127.0.0.1:6379/0 --include-seed -o results/bench
+  rlbench bench --algo fixed,sliding --workload steady --sweep limit=10,100,1000,10000 --window 1m
+  rlbench bench --algo token --workload steady --count 6 -o base`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if includeSeed {
+				algoList += "," + strings.Join(algorithms.SeedNames(), ",")
+			}
+			if err := opts.check(cmd, algoList, workloadList, tiers); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runBench(opts)
+		},
+	}
+
+	f := cmd.Flags()
+	f.StringVar(&algoList, "algo", "all,baseline", "algorithms to run: `NAME[,NAME...]`, all, baseline")
+	f.StringVar(&workloadList, "workload", "steady,bursty,window-edge", "workloads to run: `NAME[,NAME...]` of "+strings.Join(workloadNames(), ", "))
+	f.BoolVar(&includeSeed, "include-seed", false, "add the seed's variants: "+strings.Join(algorithms.SeedNames(), ", "))
+	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times")
+	f.StringVar(&opts.Sweep, "sweep", "", "repeat the matrix for each value: `limit=N,N,...`")
+	f.StringVarP(&opts.OutputDir, "output", "o", "", "write results.json, report.md and report.html into `DIR`")
+	addLoadFlags(f, opts.Load, loadDefaults{window: time.Second, rate: 2000, duration: 5 * time.Second, burstEvery: 50 * time.Millisecond}, &tiers)
+	return cmd
+}
+
+// check validates the bench's own flags, then the load's.
+func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, tiers []string) error {
+	for _, w := range strings.Split(workloadList, ",") {
+		w = strings.TrimSpace(w)
+		if !slices.Contains(o.Workloads, w) {
+			o.Workloads = append(o.Workloads, w)
+		}
+	}
+	if o.Count < 1 {
+		return usageErrorf("invalid --count %d: must be at least 1", o.Count)
+	}
+	if o.Sweep != "" {
+		limits, err := parseSweep(o.Sweep)
+		if err != nil {
+			return err
+		}
+		o.SweepLimits = limits
+	}
+	return o.Load.check(cmd, algoList, o.Workloads, tiers)
+}
+
+// parseSweep reads --sweep limit=10,100,1000.
+func parseSweep(s string) ([]int64, error) {
+	name, list, ok := strings.Cut(s, "=")
+	if !ok || name != "limit" {
+		return nil, usageErrorf("invalid --sweep %q: want limit=N,N,..., such as limit=10,100,1000,10000", s)
+	}
+	var limits []int64
+	for _, v := range strings.Split(list, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 1 {
+			return nil, usageErrorf("invalid --sweep %q: %q is not a limit of at least 1; want limit=N,N,...", s, v)
+		}
+		limits = append(limits, n)
+	}
+	return limits, nil
+}
+
+// plan lists every run: repetitions outermost, so that a slow moment of the
+// machine falls on every algorithm alike rather than on one.
+func (o *BenchOptions) plan() []plannedRun {
+	limits := []algorithms.Limit{o.Load.Limit}
+	if len(o.SweepLimits) > 0 {
+		limits = nil
+		for _, n := range o.SweepLimits {
+			l := o.Load.Limit
+			l.Requests = n
+			limits = append(limits, l)
+		}
+	}
+	var plan []plannedRun
+	for repeat := range o.Count {
+		for _, limit := range limits {
+			for _, w := range o.Workloads {
+				for _, a := range o.Load.Algorithms {
+					plan = append(plan, plannedRun{algorithm: a, workload: w, limit: limit, repeat: repeat})
+				}
+			}
+		}
+	}
+	return plan
+}
+
+// runBench runs the matrix, prints the seed-style table and the full one,
+// and writes the reports.
+func runBench(opts *BenchOptions) error {
+	load := opts.Load
+	ctx, stop := load.IO.Interrupt(context.Background())
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
+	s, err := connect(ctx, load)
+	if err != nil {
+		return err
+	}
+	defer s.target.Close()
+
+	file := newResultsFile(load, s.target, s.seed)
+	file.Config.Workload = strings.Join(opts.Workloads, ",")
+	file.Config.Workloads = opts.Workloads
+	file.Config.Count = opts.Count
+	file.Config.Sweep = opts.Sweep
+	plan := opts.plan()
+	results, err := s.execute(ctx, plan, file)
+	if err != nil {
+		return err
+	}
+
+	if opts.OutputDir != "" {
+		if err := writeBenchReports(opts.OutputDir, file); err != nil {
+			return err
+		}
+	}
+	out := load.IO.Out
+	if load.Global.Format == "table" {
+		if err := writeSeedTable(out, file); err != nil {
+			return err
+		}
+		fmt.Fprintln(out)
+	}
+	if err := report.Render(out, load.Global.Format, file); err != nil {
+		return err
+	}
+	if len(opts.SweepLimits) > 0 && load.Global.Format == "table" {
+		fmt.Fprintln(out)
+		if err := writeSweepTable(out, file); err != nil {
+			return err
+		}
+	}
+	return finish(ctx, results, len(plan))
+}
+
+// writeBenchReports writes the results file and its Markdown and HTML
+// reports into dir; the results file first, so that nothing is lost if a
+// report fails.
+func writeBenchReports(dir string, file *report.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating -o %s: %w", dir, err)
+	}
+	if err := report.WriteFile(filepath.Join(dir, "results.json"), file); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	for _, format := range []string{"markdown", "html"} {
+		if !slices.Contains(report.Formats(), format) {
+			continue
+		}
+		name := map[string]string{"markdown": "report.md", "html": "report.html"}[format]
+		var b strings.Builder
+		if format == "markdown" {
+			b.WriteString("```\n")
+			if err := writeSeedTable(&b, file); err != nil {
+				return err
+			}
+			b.WriteString("```\n\n")
+		}
+		if err := report.Render(&b, format, file); err != nil {
+			return err
+		}
+		if format == "markdown" && file.Config.Sweep != "" {
+			b.WriteString("\n")
+			if err := writeSweepMarkdown(&b, file); err != nil {
+				return err
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// seedClaim is a line of the seed's benchmark table: its name for the
+// algorithm, the complexity it claimed and the latency, in µs (0: none).
+type seedClaim struct {
+	title, complexity string
+	claimedUS         int
+	note              string
+}
+
+// seedClaims are the seed README's figures (shared/seed/IMPLEMENTATIONS.md).
+var seedClaims = map[string]seedClaim{
+	"fixed":           {"Fixed Window", "O(1) Redis ops", 120, ""},
+	"sliding":         {"Sliding Window", "O(log n) Redis ops", 150, ""},
+	"token":           {"Token Bucket", "O(1) Redis ops", 140, "an older README"},
+	"leaky":           {"Leaky Bucket", "O(1) Redis ops", 130, ""},
+	"sliding-counter": {"Sliding Counter", "O(1) Redis ops", 0, ""},
+	"gcra":            {"GCRA", "O(1) Redis ops", 0, ""},
+	"seed-fixed":      {"Seed Fixed Window", "INCR + EXPIRE, 2 calls", 120, "the seed's own code"},
+	"seed-sliding":    {"Seed Sliding Window", "4 calls, not atomic", 150, "the seed's own code"},
+	"seed-leaky":      {"Seed Leaky Bucket", "4 calls, not atomic", 130, "the seed's own code"},
+	"baseline":        {"Baseline (PING)", "1 round trip", 0, ""},
+}
+
+// writeSeedTable prints the seed's benchmark table in its own form, from
+// the first workload's runs (the median of the repetitions' means), with a
+// ✘ where an algorithm admitted more than its bound in any run. Its
+// latency is service time, what one decision takes, as the seed's figures
+// were; response time, which adds the generator's own lag, is in the table.
+func writeSeedTable(w io.Writer, f *report.File) error {
+	if len(f.Runs) == 0 {
+		return nil
+	}
+	first := f.Runs[0].Workload
+	firstLimit := f.Runs[0].Limit
+	var order []string
+	means := map[string][]float64{}
+	over := map[string]int64{}
+	for _, r := range f.Runs {
+		over[r.Algorithm] += r.Accuracy.OverAdmitted
+		if r.Workload != first || r.Limit != firstLimit || r.Counts.Sent == 0 {
+			continue
+		}
+		if _, ok := means[r.Algorithm]; !ok {
+			order = append(order, r.Algorithm)
+		}
+		means[r.Algorithm] = append(means[r.Algorithm], r.Latency.ServiceUS.Mean)
+	}
+	requests := f.Config.Requests
+	title := fmt.Sprintf("Rate Limiter Performance (Benchmark @ %s requests, %s, %s %s):",
+		thousands(requests), first, f.Target.Kind, f.Target.ServerVersion)
+	fmt.Fprintln(w, title)
+	fmt.Fprintln(w, strings.Repeat("-", 55))
+	width := 0
+	for _, a := range order {
+		width = max(width, len([]rune(seedTitle(a))))
+	}
+	for _, a := range order {
+		claim := seedClaims[a]
+		mark := "✔"
+		if over[a] > 0 {
+			mark = "✘"
+		}
+		measured := median(means[a])
+		line := fmt.Sprintf("%s %-*s → %5.0fμs avg latency, %s", mark, width, seedTitle(a), measured, claim.complexity)
+		switch {
+		case claim.claimedUS > 0 && claim.note != "":
+			line += fmt.Sprintf("   (seed claimed %dμs: %s)", claim.claimedUS, claim.note)
+		case claim.claimedUS > 0:
+			line += fmt.Sprintf("   (seed claimed %dμs)", claim.claimedUS)
+		}
+		if over[a] > 0 {
+			line += fmt.Sprintf("; admitted %d above its bound", over[a])
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+func seedTitle(algorithm string) string {
+	if c, ok := seedClaims[algorithm]; ok {
+		return c.title
+	}
+	return algorithm
+}
+
+// thousands writes 10000 as 10,000, as the seed did.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// sweepRows gathers, for the first workload, each algorithm's mean and p99
+// service time per limit (medians over repetitions): what a decision costs
+// as its state grows, without the generator's lag.
+func sweepRows(f *report.File) (limits []int64, algos []string, cells map[string]map[int64][2]float64) {
+	if len(f.Runs) == 0 {
+		return nil, nil, nil
+	}
+	first := f.Runs[0].Workload
+	type acc struct{ means, p99s []float64 }
+	raw := map[string]map[int64]*acc{}
+	for _, r := range f.Runs {
+		if r.Workload != first || r.Counts.Sent == 0 {
+			continue
+		}
+		if !slices.Contains(limits, r.Limit.Requests) {
+			limits = append(limits, r.Limit.Requests)
+		}
+		if raw[r.Algorithm] == nil {
+			raw[r.Algorithm] = map[int64]*acc{}
+			algos = append(algos, r.Algorithm)
+		}
+		a := raw[r.Algorithm][r.Limit.Requests]
+		if a == nil {
+			a = &acc{}
+			raw[r.Algorithm][r.Limit.Requests] = a
+		}
+		a.means = append(a.means, r.Latency.ServiceUS.Mean)
+		a.p99s = append(a.p99s, r.Latency.ServiceUS.P99)
+	}
+	cells = map[string]map[int64][2]float64{}
+	for algo, byLimit := range raw {
+		cells[algo] = map[int64][2]float64{}
+		for limit, a := range byLimit {
+			cells[algo][limit] = [2]float64{median(a.means), median(a.p99s)}
+		}
+	}
+	return limits, algos, cells
+}
+
+// writeSweepTable prints mean / p99 µs per algorithm (rows) and limit
+// (columns).
+func writeSweepTable(w io.Writer, f *report.File) error {
+	limits, algos, cells := sweepRows(f)
+	fmt.Fprintf(w, "Service time against the limit (%s; mean / p99 µs):\n", f.Runs[0].Workload)
+	header := []string{"algorithm"}
+	align := []tw.Align{tw.AlignLeft}
+	for _, l := range limits {
+		header = append(header, "limit "+strconv.FormatInt(l, 10))
+		align = append(align, tw.AlignRight)
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+	t.Header(header)
+	for _, a := range algos {
+		row := []string{a}
+		for _, l := range limits {
+			if c, ok := cells[a][l]; ok {
+				row = append(row, fmt.Sprintf("%.1f / %.1f", c[0], c[1]))
+			} else {
+				row = append(row, "-")
+			}
+		}
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// writeSweepMarkdown is writeSweepTable as a Markdown table.
+func writeSweepMarkdown(w io.Writer, f *report.File) error {
+	limits, algos, cells := sweepRows(f)
+	fmt.Fprintf(w, "Service time against the limit (%s; mean / p99 µs):\n\n| algorithm |", f.Runs[0].Workload)
+	for _, l := range limits {
+		fmt.Fprintf(w, " limit %d |", l)
+	}
+	fmt.Fprint(w, "\n| --- |")
+	for range limits {
+		fmt.Fprint(w, " ---: |")
+	}
+	fmt.Fprintln(w)
+	for _, a := range algos {
+		fmt.Fprintf(w, "| %s |", a)
+		for _, l := range limits {
+			if c, ok := cells[a][l]; ok {
+				fmt.Fprintf(w, " %.1f / %.1f |", c[0], c[1])
+			} else {
+				fmt.Fprint(w, " - |")
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}

@@ -1,0 +1,404 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// burstAlgorithms are the algorithms whose capacity --burst sets; the
+// others admit Limit.Requests per window whatever the burst.
+func burstAlgorithms() []string { return []string{"token", "leaky", "gcra", "seed-leaky"} }
+
+// Workload names for --workload.
+const (
+	workloadClosed     = "closed"
+	workloadSteady     = "steady"
+	workloadBursty     = "bursty"
+	workloadWindowEdge = "window-edge"
+	workloadPoisson    = "poisson"
+	workloadRamp       = "ramp"
+)
+
+func workloadNames() []string {
+	return []string{workloadClosed, workloadSteady, workloadBursty, workloadWindowEdge, workloadPoisson, workloadRamp}
+}
+
+// RunOptions is what "rlbench run" was asked to do, every value checked;
+// "rlbench bench" shares it for the load each run of its matrix gets.
+type RunOptions struct {
+	IO     IO
+	Global *GlobalOptions
+
+	// Algorithms are registry names, in the order to run them.
+	Algorithms []string
+	// Limit is the limit every key has unless Tiers say otherwise.
+	Limit algorithms.Limit
+	// Workload is the traffic shape of run, one of workloadNames.
+	Workload string
+	// Rate, RateStart, BurstSize, BurstEvery and EdgeOffset shape the open
+	// model's schedule; BurstSize and BurstEvery default to the limit and
+	// its window when 0. BaseRate is bursty's steady rate beneath its
+	// bursts: Rate when --rate was given, else 0.
+	Rate       float64
+	BaseRate   float64
+	RateStart  float64
+	BurstSize  int64
+	BurstEvery time.Duration
+	EdgeOffset time.Duration
+	// Requests and Duration end each algorithm's run, whichever first; 0
+	// means no bound.
+	Requests int64
+	Duration time.Duration
+	// Concurrency is the closed model's workers; MaxInflight bounds the
+	// open model's requests in flight.
+	Concurrency int
+	MaxInflight int
+	// Key is the user key; with Keys > 1, keys are Key:0 ... Key:N-1,
+	// chosen by KeyDist (uniform or zipf, with ZipfS).
+	Key     string
+	Keys    int
+	KeyDist string
+	ZipfS   float64
+	// Tiers give shares of the keys their own limits.
+	Tiers []workload.Tier
+	// Timeout bounds each decision; 0 means none.
+	Timeout time.Duration
+	// Interval is the width of a time-series point; MissAfter how late a
+	// request may leave its slot before it counts as missed.
+	Interval  time.Duration
+	MissAfter time.Duration
+	// ClientClock passes rlbench's clock to the scripts instead of Redis TIME.
+	ClientClock bool
+	// Output, when set, is where the results file is written.
+	Output string
+}
+
+// loadDefaults are the flag defaults that differ between run and bench.
+type loadDefaults struct {
+	window     time.Duration
+	rate       float64
+	duration   time.Duration
+	burstEvery time.Duration
+}
+
+// addLoadFlags registers the flags that shape the load of one run.
+func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]string) {
+	f.Int64Var(&o.Limit.Requests, "limit", 100, "requests allowed per window")
+	f.DurationVar(&o.Limit.Window, "window", d.window, "window `duration`, such as 600s, 1m or 500ms")
+	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(burstAlgorithms(), ", ")+" (default the limit)")
+	f.Float64Var(&o.Rate, "rate", d.rate, "requests per second of steady and poisson, the final rate of ramp, the base rate of bursty (default 0 there)")
+	f.Float64Var(&o.RateStart, "rate-start", 0, "the starting rate of ramp")
+	f.Int64Var(&o.BurstSize, "burst-size", 0, "requests in each burst of bursty and window-edge (default the limit)")
+	f.DurationVar(&o.BurstEvery, "burst-every", d.burstEvery, "time between bursts of bursty (0: the window)")
+	f.DurationVar(&o.EdgeOffset, "edge-offset", 5*time.Millisecond, "how far before and after each boundary window-edge bursts go")
+	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each algorithm; 0 for no bound (then --duration)")
+	f.DurationVar(&o.Duration, "duration", d.duration, "how long each algorithm's run lasts at most; 0 for no bound")
+	f.IntVar(&o.Concurrency, "concurrency", 10, "workers of the closed model")
+	f.IntVar(&o.MaxInflight, "max-inflight", workload.DefaultMaxInflight, "requests in flight at most in the open model")
+	f.StringVar(&o.Key, "key", "user:1", "user `key` the requests ask for")
+	f.IntVar(&o.Keys, "keys", 1, "number of user keys, <key>:0 to <key>:N-1")
+	f.StringVar(&o.KeyDist, "key-dist", "uniform", "how requests choose keys: uniform or zipf")
+	f.Float64Var(&o.ZipfS, "zipf-s", 1.1, "exponent of the zipf key distribution, positive")
+	f.StringArrayVar(tiers, "tier", nil, "a share of the keys with its own limit: `NAME=REQUESTS/WINDOW:SHARE`, such as free=100/10m:0.9 (repeat; shares sum to 1)")
+	f.DurationVar(&o.Timeout, "timeout", time.Second, "bound on each decision; 0 for none")
+	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series")
+	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed")
+	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
+}
+
+// check validates the flags and resolves lists and defaults, so that bad
+// input stops before any connection is made. workloads are every workload
+// the command will run.
+func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []string, tiers []string) error {
+	names, err := algorithms.ParseNames(algoList)
+	if err != nil {
+		return usageError{fmt.Errorf("--algo: %w", err)}
+	}
+	o.Algorithms = names
+	changed := cmd.Flags().Changed
+	switch {
+	case o.Limit.Requests < 1:
+		return usageErrorf("invalid --limit %d: must be at least 1", o.Limit.Requests)
+	case o.Limit.Window < time.Millisecond:
+		return usageErrorf("invalid --window %v: must be at least 1ms, such as 600s, 1m or 500ms", o.Limit.Window)
+	case changed("burst") && o.Limit.Burst < 1:
+		return usageErrorf("invalid --burst %d: must be at least 1 (leave it out to use the limit)", o.Limit.Burst)
+	case changed("burst") && !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(burstAlgorithms(), n) }):
+		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(burstAlgorithms(), ", "), algoList)
+	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0):
+		return usageErrorf("invalid --requests %d: must be at least 1 (or 0 with a --duration)", o.Requests)
+	case o.Duration < 0:
+		return usageErrorf("invalid --duration %v: must be positive (or 0 for no bound)", o.Duration)
+	case o.Concurrency < 1:
+		return usageErrorf("invalid --concurrency %d: must be at least 1", o.Concurrency)
+	case o.MaxInflight < 1:
+		return usageErrorf("invalid --max-inflight %d: must be at least 1", o.MaxInflight)
+	case o.Key == "":
+		return usageErrorf("invalid --key \"\": must not be empty")
+	case o.Keys < 1:
+		return usageErrorf("invalid --keys %d: must be at least 1", o.Keys)
+	case o.KeyDist != "uniform" && o.KeyDist != "zipf":
+		return usageErrorf("invalid --key-dist %q: want uniform or zipf", o.KeyDist)
+	case o.Timeout < 0:
+		return usageErrorf("invalid --timeout %v: must be 0 (no timeout) or positive", o.Timeout)
+	case o.Interval < time.Millisecond:
+		return usageErrorf("invalid --interval %v: must be at least 1ms", o.Interval)
+	case o.MissAfter <= 0:
+		return usageErrorf("invalid --miss-after %v: must be positive, such as 1ms", o.MissAfter)
+	case o.BurstEvery < 0:
+		return usageErrorf("invalid --burst-every %v: must be positive (or 0 for the window)", o.BurstEvery)
+	}
+	for _, s := range tiers {
+		tier, err := workload.ParseTier(s)
+		if err != nil {
+			return usageError{err}
+		}
+		o.Tiers = append(o.Tiers, tier)
+	}
+	if len(o.Tiers) > 0 {
+		if _, err := workload.AssignTiers(o.Tiers, o.Keys); err != nil {
+			return usageError{err}
+		}
+	}
+	if o.BurstSize == 0 {
+		o.BurstSize = o.Limit.Requests
+	}
+	if o.BurstEvery == 0 {
+		o.BurstEvery = o.Limit.Window
+	}
+	if changed("rate") {
+		o.BaseRate = o.Rate
+	}
+	// Build every piece once now, so that a bad rate or size is a usage
+	// error before anything connects.
+	for _, w := range workloads {
+		if !slices.Contains(workloadNames(), w) {
+			return usageErrorf("invalid --workload %q: want one of %s", w, strings.Join(workloadNames(), ", "))
+		}
+		if w == workloadRamp && o.Duration == 0 {
+			return usageErrorf("--workload ramp needs a --duration to ramp over")
+		}
+		if _, err := o.pacer(w, o.Limit, time.Now(), 1); err != nil {
+			return usageError{err}
+		}
+	}
+	if _, err := o.keys(1); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// pacer builds the schedule of the open model for a run of the named
+// workload under limit that starts at start; nil for the closed model.
+func (o *RunOptions) pacer(name string, limit algorithms.Limit, start time.Time, seed uint64) (workload.Pacer, error) {
+	switch name {
+	case workloadSteady:
+		return pacerOf(workload.NewSteady(o.Rate))
+	case workloadBursty:
+		return pacerOf(workload.NewBursty(o.BurstSize, o.BurstEvery, o.BaseRate))
+	case workloadWindowEdge:
+		return pacerOf(workload.NewWindowEdge(limit.Window, o.EdgeOffset, o.BurstSize, start))
+	case workloadPoisson:
+		return pacerOf(workload.NewPoisson(o.Rate, seed))
+	case workloadRamp:
+		return pacerOf(workload.NewRamp(o.RateStart, o.Rate, o.Duration))
+	}
+	return nil, nil
+}
+
+// pacerOf turns a constructor's concrete result into a Pacer, nil on error.
+func pacerOf[P workload.Pacer](p P, err error) (workload.Pacer, error) {
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// keys builds the key chooser; nil means the single key.
+func (o *RunOptions) keys(seed uint64) (workload.Keys, error) {
+	switch {
+	case o.Keys == 1:
+		return nil, nil
+	case o.KeyDist == "zipf":
+		return workload.NewZipfKeys(o.Keys, o.ZipfS, seed)
+	}
+	return workload.NewUniformKeys(o.Keys, seed)
+}
+
+// plannedRun is one run of a plan: an algorithm under a workload and limit,
+// and which repetition it is.
+type plannedRun struct {
+	algorithm, workload string
+	limit               algorithms.Limit
+	repeat              int
+}
+
+// session is a connected target and what every run of a plan shares.
+type session struct {
+	opts    *RunOptions
+	target  *redisconn.Target
+	seed    uint64
+	runID   string
+	algOpts algorithms.Options
+}
+
+// connect opens the target for opts; the pool fits the larger of the two
+// models, since a bench may run both.
+func connect(ctx context.Context, opts *RunOptions) (*session, error) {
+	target, err := redisconn.Open(ctx, opts.Global.RedisURL, redisconn.Options{PoolSize: max(opts.Concurrency, opts.MaxInflight)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, interruptedError{"while connecting"}
+		}
+		return nil, err
+	}
+	s := &session{opts: opts, target: target, seed: opts.Global.Seed}
+	if s.seed == 0 {
+		s.seed = rand.Uint64()
+	}
+	if opts.ClientClock {
+		s.algOpts.Clock = algorithms.ClockFunc(time.Now)
+	}
+	s.runID = fmt.Sprintf("%08x", uint32(s.seed^uint64(time.Now().UnixNano())))
+	return s, nil
+}
+
+// execute runs the plan in order, appending each run to file, and stops
+// early when ctx is cancelled: the results of what ran are returned.
+func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.File) ([]workload.Result, error) {
+	var results []workload.Result
+	for i, p := range plan {
+		limiter, err := algorithms.New(p.algorithm, s.target.Client, s.algOpts)
+		if err != nil {
+			return results, err
+		}
+		key := fmt.Sprintf("%s:%s:%s:%d", s.opts.Key, p.algorithm, s.runID, i)
+		cfg, err := s.config(limiter, key, p)
+		if err != nil {
+			return results, err
+		}
+		// One untimed decision on a key of its own loads the script and
+		// warms a connection, so the first timed request is not an EVAL.
+		_, _ = limiter.AllowN(ctx, key+":warmup", p.limit, 1)
+		progress := startProgress(s.opts, p.algorithm+" "+p.workload, &cfg)
+		res, err := workload.Run(ctx, cfg)
+		progress.finish()
+		if err != nil {
+			return results, err
+		}
+		results = append(results, res)
+		run := reportRun(res, p.workload, p.limit, s.opts.MissAfter)
+		run.Repeat = p.repeat
+		file.Runs = append(file.Runs, run)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	file.EndedAt = time.Now().UTC()
+	if ctx.Err() != nil {
+		file.EndReason = report.EndInterrupted
+	}
+	return results, nil
+}
+
+// config is one planned run's workload.Config.
+func (s *session) config(limiter algorithms.Limiter, key string, p plannedRun) (workload.Config, error) {
+	o := s.opts
+	// Window-edge bursts are aligned to window boundaries from a start a
+	// little ahead, so that the first pair is whole.
+	start := time.Now().Add(20 * time.Millisecond)
+	pacer, err := o.pacer(p.workload, p.limit, start, s.seed)
+	if err != nil {
+		return workload.Config{}, err
+	}
+	keys, err := o.keys(s.seed)
+	if err != nil {
+		return workload.Config{}, err
+	}
+	cfg := workload.Config{
+		Limiter:     limiter,
+		Limit:       p.limit,
+		Key:         key,
+		Keys:        keys,
+		Pacer:       pacer,
+		Concurrency: o.Concurrency,
+		MaxInflight: o.MaxInflight,
+		Requests:    o.Requests,
+		Duration:    o.Duration,
+		Timeout:     o.Timeout,
+		Interval:    o.Interval,
+		MissAfter:   o.MissAfter,
+		Start:       start,
+	}
+	if len(o.Tiers) > 0 {
+		cfg.Tiers = o.Tiers
+		if cfg.TierOf, err = workload.AssignTiers(o.Tiers, o.Keys); err != nil {
+			return workload.Config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+// finish writes the results file when asked, then reports how the plan
+// ended: interrupted, with failed requests, or nil.
+func finish(ctx context.Context, results []workload.Result, planned int) error {
+	if ctx.Err() != nil {
+		if len(results) == 0 {
+			return interruptedError{"before the first run"}
+		}
+		last := results[len(results)-1]
+		return interruptedError{fmt.Sprintf("%s sent %d requests; %d of %d runs done",
+			last.Algorithm, last.Sent, len(results), planned)}
+	}
+	return runErrors(results)
+}
+
+// shortDuration drops Go's trailing zero units: 1m, not 1m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// runErrors is nil when no request failed, else one line that counts the
+// failures of each run by class and shows the first error of the first.
+func runErrors(results []workload.Result) error {
+	var parts []string
+	var first error
+	for _, r := range results {
+		if r.Errors == 0 {
+			continue
+		}
+		var classes []string
+		for _, class := range workload.ErrorClasses() {
+			if n := r.ErrorsByClass[class]; n > 0 {
+				classes = append(classes, fmt.Sprintf("%s %d", class, n))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s %d of %d (%s)", r.Algorithm, r.Errors, r.Sent, strings.Join(classes, ", ")))
+		if first == nil {
+			first = r.FirstError
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return fmt.Errorf("requests failed: %s; first error: %w", strings.Join(parts, "; "), first)
+}
