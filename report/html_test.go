@@ -1,0 +1,384 @@
+package report
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"golang.org/x/net/html"
+)
+
+// encodedHistogram records n response times in nanoseconds, spread from
+// base with a slow tail, and encodes them as a results file does.
+func encodedHistogram(t *testing.T, n int, base int64) string {
+	t.Helper()
+	h := hdrhistogram.New(1, 60e9, 3)
+	for i := range n {
+		v := base + int64(i%97)*base/50
+		if i%100 == 99 {
+			v *= 8 // one in a hundred waits for something
+		}
+		if err := h.RecordValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.RecordValue(base * 40); err != nil { // and one stall
+		t.Fatal(err)
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// htmlFixture is a window-edge run of fixed, gcra and the baseline with
+// real histograms: fixed admits twice its limit across a window edge,
+// which its time series shows at 500 ms, and the baseline promises no
+// bound.
+func htmlFixture(t *testing.T) *File {
+	t.Helper()
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	lim := Limit{Requests: 20, WindowUS: 1_000_000}
+	run := func(algorithm string, base int64, accepted int64, acc Accuracy, points []Point) Run {
+		return Run{
+			Algorithm: algorithm,
+			Workload:  "window-edge",
+			Limit:     lim,
+			Counts:    Counts{Sent: 120, Accepted: accepted, Rejected: 120 - accepted},
+			Rates:     Rates{OfferedPerS: 40, AchievedPerS: 40, AcceptedPerS: float64(accepted) / 3},
+			Latency: Latency{
+				ResponseUS: Percentiles{Mean: float64(base) / 1e3, P50: float64(base) / 1e3, P99: float64(8*base) / 1e3},
+				Histogram:  encodedHistogram(t, 2000, base),
+			},
+			Accuracy:   acc,
+			Timeseries: Timeseries{IntervalUS: 250_000, Points: points},
+			ElapsedUS:  3_000_000,
+			EndReason:  EndCompleted,
+		}
+	}
+	return &File{
+		SchemaVersion: SchemaVersion,
+		Tool:          Tool{Name: "rlbench", Version: "v0.4.0", Go: "go1.26.8"},
+		Host:          Host{OS: "linux", Arch: "amd64", CPUs: 2},
+		Target:        Target{Kind: "redis", Address: "127.0.0.1:6379", ServerVersion: "7.0.15"},
+		Config: Config{
+			Algorithms: []string{"fixed", "gcra", "baseline"}, Workload: "window-edge",
+			Requests: 120, BurstSize: 20, EdgeOffsetUS: 5_000, Concurrency: 8,
+			IntervalUS: 250_000, Keys: 1, KeyDist: "uniform", Limit: lim, Clock: "server", Seed: 7,
+		},
+		StartedAt: start,
+		EndedAt:   start.Add(9 * time.Second),
+		EndReason: EndCompleted,
+		Runs: []Run{
+			run("fixed", 180_000, 80,
+				Accuracy{MaxAdmittedInWindow: 40, Bound: 20, OverAdmitted: 20, KeysOverBound: 1, Keys: 1},
+				[]Point{
+					{TUS: 0, Accepted: 0}, {TUS: 250_000, Accepted: 0},
+					{TUS: 500_000, Accepted: 20}, {TUS: 750_000, Accepted: 20}, // both sides of the edge at 1 s
+					{TUS: 1_000_000, Rejected: 20}, {TUS: 1_250_000},
+					{TUS: 1_500_000, Accepted: 20, Rejected: 20}, {TUS: 1_750_000, Accepted: 20, Rejected: 20},
+				}),
+			run("gcra", 150_000, 60,
+				Accuracy{MaxAdmittedInWindow: 20, Bound: 20, Keys: 1},
+				[]Point{
+					{TUS: 500_000, Accepted: 20}, {TUS: 750_000, Accepted: 5, Rejected: 15},
+					{TUS: 1_000_000, Accepted: 5, Rejected: 15}, {TUS: 1_250_000},
+					{TUS: 1_500_000, Accepted: 15, Rejected: 25}, {TUS: 1_750_000, Accepted: 15, Rejected: 25},
+				}),
+			run("baseline", 120_000, 120,
+				Accuracy{MaxAdmittedInWindow: 80, Bound: -1, Keys: 1},
+				[]Point{
+					{TUS: 500_000, Accepted: 20}, {TUS: 750_000, Accepted: 20}, {TUS: 1_000_000, Accepted: 20},
+					{TUS: 1_500_000, Accepted: 40}, {TUS: 1_750_000, Accepted: 20, Errors: 2},
+				}),
+		},
+	}
+}
+
+// sweepFixture is a bench with --sweep limit=10,100,1000 and --count 2:
+// two algorithms, three limits, two repetitions each.
+func sweepFixture(t *testing.T) *File {
+	t.Helper()
+	f := htmlFixture(t)
+	base := f.Runs[0]
+	f.Runs = nil
+	for _, requests := range []int64{10, 100, 1000} {
+		for i, algorithm := range []string{"sliding", "token"} {
+			for repeat := range 2 {
+				r := base
+				r.Algorithm, r.Repeat = algorithm, repeat
+				r.Limit = Limit{Requests: requests, WindowUS: 1_000_000}
+				latency := 100_000 + 20_000*int64(i) + requests*(1+int64(i))*30
+				r.Latency.ResponseUS.Mean = float64(latency) / 1e3
+				r.Latency.ResponseUS.P99 = float64(latency) * 3 / 1e3
+				r.Latency.Histogram = encodedHistogram(t, 500, latency)
+				r.Accuracy = Accuracy{MaxAdmittedInWindow: requests, Bound: requests, Keys: 1}
+				f.Runs = append(f.Runs, r)
+			}
+		}
+	}
+	return f
+}
+
+func renderHTMLString(t *testing.T, files ...*File) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := RenderHTML(&buf, files...); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestRenderHTMLGolden(t *testing.T) {
+	for name, file := range map[string]func(*testing.T) *File{
+		"html_window_edge": htmlFixture,
+		"html_sweep":       sweepFixture,
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := renderHTMLString(t, file(t))
+			if again := renderHTMLString(t, file(t)); again != got {
+				t.Fatal("two renderings of the same file differ")
+			}
+			golden(t, filepath.Join("testdata", name+".golden"), []byte(got))
+		})
+	}
+}
+
+// TestRenderHTMLPage checks what a reader and a browser rely on: the page
+// parses with balanced tags, has each chart, names each algorithm, and
+// needs nothing online.
+func TestRenderHTMLPage(t *testing.T) {
+	tests := []struct {
+		name string
+		file func(*testing.T) *File
+		// charts by kind: percentile, sweep, accuracy, time series
+		charts     int
+		algorithms []string
+		contains   []string
+	}{
+		{
+			name: "window edge",
+			file: htmlFixture,
+			// one workload and limit: one percentile and one accuracy chart,
+			// and a time series per run
+			charts:     1 + 1 + 3,
+			algorithms: []string{"fixed", "gcra", "baseline"},
+			contains: []string{
+				"Response time by percentile", "99.9%", "Max admitted in one window", "(no bound)",
+				"over the bound", "requests per 250ms", ">errors</text>", "seed 7", "2025-03-01T12:00:09Z",
+				"results schema version 1",
+			},
+		},
+		{
+			name: "sweep with repeats",
+			file: sweepFixture,
+			// three limits: three percentile and accuracy charts, mean and
+			// p99 against the limit, and a time series per first repetition
+			charts:     3 + 2 + 3 + 6,
+			algorithms: []string{"sliding", "token"},
+			contains: []string{
+				"Latency against the limit", "mean response time against the limit",
+				"p99 response time against the limit", "first repetition", "Limits (sweep)",
+				"10/1s, 100/1s, 1000/1s", ">repeat</th>", ">limit</th>",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := tt.file(t)
+			page := renderHTMLString(t, f)
+			checkBalanced(t, page)
+			if got := countSVG(t, page); got != tt.charts {
+				t.Errorf("page has %d <svg> charts, want %d", got, tt.charts)
+			}
+			if got, want := strings.Count(page, "<tr>")+strings.Count(page, `<tr class="partial">`), len(f.Runs)+1; got != want {
+				t.Errorf("table has %d rows with its header, want %d (one per run and repetition)", got, want)
+			}
+			for _, a := range tt.algorithms {
+				if !strings.Contains(page, ">"+a+"</td>") || !strings.Contains(page, ">"+a+"</text>") {
+					t.Errorf("algorithm %q is not in both the table and a chart", a)
+				}
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(page, s) {
+					t.Errorf("page does not contain %q", s)
+				}
+			}
+			checkOffline(t, page)
+		})
+	}
+}
+
+// checkOffline fails when the page would fetch anything: a URL outside
+// the SVG namespace declarations, or a script.
+func checkOffline(t *testing.T, page string) {
+	t.Helper()
+	namespaces := regexp.MustCompile(`xmlns(:xlink)?="http://www\.w3\.org/(2000/svg|1999/xlink)"`)
+	rest := namespaces.ReplaceAllString(page, "")
+	for _, bad := range []string{"http://", "https://", "<script", "@import", "url(", "<link"} {
+		if i := strings.Index(rest, bad); i >= 0 {
+			t.Errorf("page contains %q: ...%s...", bad, rest[max(0, i-60):min(len(rest), i+60)])
+		}
+	}
+}
+
+// checkBalanced tokenizes page and fails on an end tag that closes
+// anything but the element last opened, or an element left open.
+func checkBalanced(t *testing.T, page string) {
+	t.Helper()
+	void := map[string]bool{"meta": true, "br": true, "img": true, "hr": true, "link": true, "input": true}
+	z := html.NewTokenizer(strings.NewReader(page))
+	var open []string
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			if z.Err() != io.EOF {
+				t.Fatal(z.Err())
+			}
+			if len(open) > 0 {
+				t.Errorf("elements left open at the end: %v", open)
+			}
+			return
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if !void[string(name)] {
+				open = append(open, string(name))
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if len(open) == 0 || open[len(open)-1] != string(name) {
+				t.Fatalf("</%s> closes %v", name, open)
+			}
+			open = open[:len(open)-1]
+		}
+	}
+}
+
+// countSVG parses page as a browser would and counts the svg elements,
+// each of which must sit in a figure.
+func countSVG(t *testing.T, page string) int {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for node := range doc.Descendants() {
+		if node.Type == html.ElementNode && node.Data == "svg" {
+			n++
+			if node.Parent == nil || node.Parent.Data != "figure" {
+				t.Errorf("an <svg> sits in <%s>, not in a <figure>", node.Parent.Data)
+			}
+		}
+	}
+	return n
+}
+
+func TestRenderHTMLEscapes(t *testing.T) {
+	f := htmlFixture(t)
+	evil := `<script>alert(1)</script>`
+	f.Runs[0].Algorithm = evil
+	f.Runs[1].Workload = `"><img src=x onerror=alert(2)>`
+	f.Target.Address = `<b>host</b>`
+	page := renderHTMLString(t, f)
+	checkBalanced(t, page)
+	checkOffline(t, page)
+	if strings.Contains(page, "<img") || strings.Contains(page, "<b>") {
+		t.Error("page holds markup from the results file unescaped")
+	}
+	// In the table, the summary notes and the charts' legends and titles.
+	if n := strings.Count(page, "&lt;script&gt;alert(1)&lt;/script&gt;"); n < 3 {
+		t.Errorf("escaped algorithm name appears %d times, want it in the table and the charts", n)
+	}
+}
+
+func TestRenderHTMLPartial(t *testing.T) {
+	f := htmlFixture(t)
+	f.EndReason = EndInterrupted
+	f.Runs[2].EndReason = EndInterrupted
+	page := renderHTMLString(t, f)
+	for _, s := range []string{"<title>rlbench report (PARTIAL)</title>", "PARTIAL RESULTS", `<tr class="partial">`} {
+		if !strings.Contains(page, s) {
+			t.Errorf("interrupted file's page does not contain %q", s)
+		}
+	}
+}
+
+func TestRenderHTMLSeveralFiles(t *testing.T) {
+	page := renderHTMLString(t, htmlFixture(t), sweepFixture(t))
+	checkBalanced(t, page)
+	if got, want := countSVG(t, page), 5+14; got != want {
+		t.Errorf("page has %d charts, want %d", got, want)
+	}
+	for _, s := range []string{"Results 1 of 2", "Results 2 of 2"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("page does not contain %q", s)
+		}
+	}
+	if n := strings.Count(page, "<footer>"); n != 1 {
+		t.Errorf("page has %d footers, want 1", n)
+	}
+}
+
+func TestRenderHTMLErrors(t *testing.T) {
+	bad := htmlFixture(t)
+	bad.Runs[1].Latency.Histogram = "not a histogram"
+	tests := []struct {
+		name  string
+		files []*File
+		want  string
+	}{
+		{"no files", nil, "render html: no results"},
+		{"nil file", []*File{htmlFixture(t), nil}, "render html: results 2 of 2: no results"},
+		{"bad histogram", []*File{bad}, "render html: run gcra/window-edge: decode latency histogram"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := RenderHTML(&buf, tt.files...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("RenderHTML = %v, want an error containing %q", err, tt.want)
+			}
+			if buf.Len() != 0 {
+				t.Errorf("RenderHTML wrote %d bytes before failing", buf.Len())
+			}
+		})
+	}
+}
+
+// TestRenderHTMLNothingSent renders runs that sent nothing, as an
+// interrupted bench leaves them: no histogram and no time series.
+func TestRenderHTMLNothingSent(t *testing.T) {
+	f := htmlFixture(t)
+	for i := range f.Runs {
+		f.Runs[i].Counts = Counts{}
+		f.Runs[i].Latency = Latency{}
+		f.Runs[i].Timeseries = Timeseries{}
+	}
+	page := renderHTMLString(t, f)
+	checkBalanced(t, page)
+	// Only the accuracy chart has anything to draw.
+	if got := countSVG(t, page); got != 1 {
+		t.Errorf("page has %d charts, want 1", got)
+	}
+}
+
+func TestRenderHTMLThroughRender(t *testing.T) {
+	var viaRender, direct bytes.Buffer
+	f := htmlFixture(t)
+	if err := Render(&viaRender, "html", f); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderHTML(&direct, f); err != nil {
+		t.Fatal(err)
+	}
+	if viaRender.String() != direct.String() {
+		t.Error(`Render(w, "html", f) differs from RenderHTML(w, f)`)
+	}
+}
