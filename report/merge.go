@@ -1,0 +1,476 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ErrMergeMismatch means Merge was given results that did not come from
+// one configuration run at the same time against one target; the wrapping
+// error names the first field that differs and both values.
+var ErrMergeMismatch = errors.New("results do not match")
+
+// ErrBadHistogram means a run's encoded histogram is missing or does not
+// decode, so its latencies cannot be merged exactly.
+var ErrBadHistogram = errors.New("bad histogram")
+
+// Merge combines the results of several load generators that ran the same
+// configuration at the same time against the same target into the result
+// of their combined load, as one generator too small for the load would
+// have seen it. It refuses (ErrMergeMismatch) files whose Config (all but
+// the random Seed, which each generator draws for itself), Target kind or
+// address, set of runs, or time-series interval differ.
+//
+// Runs are matched by RunKey and Repeat. In the result:
+//   - counts, errors by class and over-range latencies add up;
+//   - histograms merge exactly (ErrBadHistogram when one is missing or
+//     corrupt), and percentiles are recomputed from them;
+//   - rates add, since the generators ran concurrently; elapsed time is
+//     the longest;
+//   - time series align on absolute time (StartedAt + t_us) and add: each
+//     point goes to the merged interval holding its start, so a point may
+//     move by less than one interval;
+//   - StartedAt is the earliest, EndedAt the latest, the end reason the
+//     worst (error, then interrupted, then completed), and Generators the
+//     sum (0 counting as 1);
+//   - Tool, Host, Target and Config, Seed included, are the first file's.
+//
+// Accuracy cannot be merged exactly: the busiest window of the combined
+// load needs every admission instant, and a file keeps only each
+// generator's own busiest count. Merge sets MaxAdmittedInWindow to the sum
+// of those counts, an upper bound of the combined figure (reached when
+// every generator's busiest window is the same span of the same key), and
+// OverAdmitted to that sum less the bound, or to the largest OverAdmitted
+// of one file when that is more: so over_admitted is never below what one
+// generator proves, and may be above what happened. KeysOverBound is the
+// largest of one file (at least 1 when OverAdmitted is set); Keys and
+// ConfiguredPerS, which need the union of keys used, are the largest of
+// one file; LongRunAcceptedPerS adds.
+//
+// Merging one file returns a copy of it with Generators at least 1:
+// there is nothing to combine, so nothing is recomputed. The inputs are
+// never modified.
+func Merge(files ...*File) (*File, error) {
+	if len(files) == 0 {
+		return nil, errors.New("merge results: no files")
+	}
+	for i, f := range files {
+		if f == nil {
+			return nil, fmt.Errorf("merge results: file %d is nil", i+1)
+		}
+	}
+	if len(files) == 1 {
+		out := cloneFile(files[0])
+		for i := range out.Runs {
+			out.Runs[i].Generators = max(out.Runs[i].Generators, 1)
+		}
+		return out, nil
+	}
+
+	first := files[0]
+	for i, f := range files[1:] {
+		if err := sameSetup(first, f, i+2); err != nil {
+			return nil, err
+		}
+	}
+	// matched[i][j] is the run of file i that merges into run j of the
+	// first file.
+	matched := make([][]*Run, len(files))
+	for i, f := range files {
+		runs, err := matchRuns(first, f, i+1)
+		if err != nil {
+			return nil, err
+		}
+		matched[i] = runs
+	}
+
+	out := cloneFile(first)
+	out.Runs = make([]Run, len(first.Runs))
+	var errs []string
+	for _, f := range files {
+		out.StartedAt = earliest(out.StartedAt, f.StartedAt)
+		if f.EndedAt.After(out.EndedAt) {
+			out.EndedAt = f.EndedAt
+		}
+		out.EndReason = worseEnd(out.EndReason, f.EndReason)
+		if f.Error != "" && !slices.Contains(errs, f.Error) {
+			errs = append(errs, f.Error)
+		}
+	}
+	out.Error = strings.Join(errs, "; ")
+	for j := range first.Runs {
+		parts := make([]*Run, len(files))
+		for i := range files {
+			parts[i] = matched[i][j]
+		}
+		run, err := mergeRun(files, parts, out.StartedAt)
+		if err != nil {
+			return nil, err
+		}
+		out.Runs[j] = run
+	}
+	return out, nil
+}
+
+// sameSetup checks that f (the n-th file) ran what the first did.
+func sameSetup(first, f *File, n int) error {
+	if err := sameFields("config", reflect.ValueOf(first.Config), reflect.ValueOf(f.Config), n); err != nil {
+		return err
+	}
+	if first.Target.Kind != f.Target.Kind {
+		return mismatch("target.kind", first.Target.Kind, f.Target.Kind, n)
+	}
+	if first.Target.Address != f.Target.Address {
+		return mismatch("target.address", first.Target.Address, f.Target.Address, n)
+	}
+	return nil
+}
+
+// sameFields compares two values of one struct type field by field, by
+// their JSON names, skipping config.seed, and names the first difference.
+// Walking the fields, rather than comparing whole structs, is what lets
+// the error say which setting differs, and keeps up with fields added to
+// Config later.
+func sameFields(path string, a, b reflect.Value, n int) error {
+	for i := range a.NumField() {
+		field := a.Type().Field(i)
+		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			name = field.Name
+		}
+		name = path + "." + name
+		if name == "config.seed" {
+			continue
+		}
+		x, y := a.Field(i), b.Field(i)
+		switch {
+		case x.Kind() == reflect.Struct:
+			if err := sameFields(name, x, y, n); err != nil {
+				return err
+			}
+		case (x.Kind() == reflect.Slice || x.Kind() == reflect.Map) && x.Len() == 0 && y.Len() == 0:
+			// Absent and empty are the same setting.
+		case !reflect.DeepEqual(x.Interface(), y.Interface()):
+			return mismatch(name, x.Interface(), y.Interface(), n)
+		}
+	}
+	return nil
+}
+
+// mismatch is the ErrMergeMismatch naming field and the values in the
+// first and the n-th file, written as JSON as in the files themselves.
+func mismatch(field string, first, other any, n int) error {
+	show := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+	return fmt.Errorf("%w: %s is %s in file 1 but %s in file %d", ErrMergeMismatch, field, show(first), show(other), n)
+}
+
+// runID tells apart runs to be merged: key, repetition, and the
+// occurrence of both in its file, in case a file holds one twice.
+type runID struct {
+	key         string
+	repeat, nth int
+}
+
+func (id runID) String() string {
+	s := "run " + id.key
+	if id.repeat != 0 {
+		s += fmt.Sprintf(" (repeat %d)", id.repeat)
+	}
+	return s
+}
+
+func runIDs(f *File) []runID {
+	seen := map[runID]int{}
+	ids := make([]runID, len(f.Runs))
+	for i, r := range f.Runs {
+		id := runID{key: RunKey(r), repeat: r.Repeat}
+		n := seen[id]
+		seen[id]++
+		id.nth = n
+		ids[i] = id
+	}
+	return ids
+}
+
+// matchRuns finds, for each run of first, the run of f (the n-th file)
+// to merge with it, and refuses runs that either file lacks.
+func matchRuns(first, f *File, n int) ([]*Run, error) {
+	firstIDs, ids := runIDs(first), runIDs(f)
+	index := make(map[runID]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+	}
+	out := make([]*Run, len(firstIDs))
+	for j, id := range firstIDs {
+		i, ok := index[id]
+		if !ok {
+			return nil, fmt.Errorf("%w: runs: %s is in file 1 but not in file %d", ErrMergeMismatch, id, n)
+		}
+		out[j] = &f.Runs[i]
+		delete(index, id)
+	}
+	for _, id := range ids {
+		if _, extra := index[id]; extra {
+			return nil, fmt.Errorf("%w: runs: %s is in file %d but not in file 1", ErrMergeMismatch, id, n)
+		}
+	}
+	return out, nil
+}
+
+// mergeRun merges parts[i], the run of files[i], into one run whose time
+// series starts at start.
+func mergeRun(files []*File, parts []*Run, start time.Time) (Run, error) {
+	first := parts[0]
+	out := Run{
+		Algorithm: first.Algorithm,
+		Workload:  first.Workload,
+		Limit:     first.Limit,
+		Repeat:    first.Repeat,
+		Counts:    Counts{ErrorsByClass: map[string]int64{}},
+		Generator: Generator{MissAfterUS: first.Generator.MissAfterUS},
+		Accuracy:  Accuracy{Bound: first.Accuracy.Bound},
+	}
+	name := runID{key: RunKey(*first), repeat: first.Repeat}.String()
+	var response, service []*hdrhistogram.Histogram
+	var sumMax, mostOver int64
+	for i, r := range parts {
+		if r.Timeseries.IntervalUS != first.Timeseries.IntervalUS {
+			return Run{}, mismatch(name+": timeseries.interval_us", first.Timeseries.IntervalUS, r.Timeseries.IntervalUS, i+1)
+		}
+		c := r.Counts
+		out.Counts.Sent += c.Sent
+		out.Counts.Accepted += c.Accepted
+		out.Counts.Rejected += c.Rejected
+		out.Counts.Errors += c.Errors
+		out.Counts.Missed += c.Missed
+		for class, n := range c.ErrorsByClass {
+			out.Counts.ErrorsByClass[class] += n
+		}
+		out.Rates.OfferedPerS += r.Rates.OfferedPerS
+		out.Rates.AchievedPerS += r.Rates.AchievedPerS
+		out.Rates.AcceptedPerS += r.Rates.AcceptedPerS
+		out.Latency.OverRange += r.Latency.OverRange
+
+		h, err := decodeHistogram(r.Latency.Histogram, r.Counts.Sent)
+		if err != nil {
+			return Run{}, fmt.Errorf("file %d, %s: latency.histogram: %w", i+1, name, err)
+		}
+		response = append(response, h)
+		h, err = decodeHistogram(r.Latency.ServiceHistogram, r.Counts.Sent)
+		if err != nil {
+			return Run{}, fmt.Errorf("file %d, %s: latency.service_histogram: %w", i+1, name, err)
+		}
+		service = append(service, h)
+
+		a := r.Accuracy
+		sumMax += a.MaxAdmittedInWindow
+		mostOver = max(mostOver, a.OverAdmitted)
+		out.Accuracy.Bound = tighterBound(out.Accuracy.Bound, a.Bound)
+		out.Accuracy.KeysOverBound = max(out.Accuracy.KeysOverBound, a.KeysOverBound)
+		out.Accuracy.LongRunAcceptedPerS += a.LongRunAcceptedPerS
+		out.Accuracy.ConfiguredPerS = max(out.Accuracy.ConfiguredPerS, a.ConfiguredPerS)
+		out.Accuracy.Keys = max(out.Accuracy.Keys, a.Keys)
+
+		g := r.Generator
+		out.Generator.Behind = out.Generator.Behind || g.Behind
+		out.Generator.MaxLagUS = max(out.Generator.MaxLagUS, g.MaxLagUS)
+		// The p99 of the union is at most the largest p99: at most 1 %
+		// of each part lies above it.
+		out.Generator.P99LagUS = max(out.Generator.P99LagUS, g.P99LagUS)
+
+		out.ElapsedUS = max(out.ElapsedUS, r.ElapsedUS)
+		out.EndReason = worseEnd(out.EndReason, r.EndReason)
+		out.Generators += max(r.Generators, 1)
+	}
+
+	out.Accuracy.MaxAdmittedInWindow = sumMax
+	if out.Accuracy.Bound >= 0 {
+		out.Accuracy.OverAdmitted = max(sumMax-out.Accuracy.Bound, mostOver, 0)
+	}
+	if out.Accuracy.OverAdmitted > 0 {
+		out.Accuracy.KeysOverBound = max(out.Accuracy.KeysOverBound, 1)
+	}
+
+	var err error
+	if out.Latency.ResponseUS, out.Latency.Histogram, err = mergeHistograms(response); err != nil {
+		return Run{}, fmt.Errorf("%s: latency.histogram: %w", name, err)
+	}
+	if out.Latency.ServiceUS, out.Latency.ServiceHistogram, err = mergeHistograms(service); err != nil {
+		return Run{}, fmt.Errorf("%s: latency.service_histogram: %w", name, err)
+	}
+	out.Timeseries = mergeTimeseries(files, parts, start)
+	return out, nil
+}
+
+// tighterBound is the smaller of two promised bounds, so that
+// OverAdmitted stays an upper bound; -1 (no bound) only when neither
+// promises one.
+func tighterBound(a, b int64) int64 {
+	switch {
+	case a < 0:
+		return b
+	case b < 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// decodeHistogram decodes an encoded histogram; an empty one stands for
+// no samples only in a run that sent nothing.
+func decodeHistogram(encoded string, sent int64) (*hdrhistogram.Histogram, error) {
+	if encoded == "" {
+		if sent == 0 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: missing, in a run that sent %d requests", ErrBadHistogram, sent)
+	}
+	h, err := hdrhistogram.Decode([]byte(encoded))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadHistogram, err)
+	}
+	return h, nil
+}
+
+// mergeHistograms adds histograms of nanoseconds into one that covers the
+// range and precision of all, so no value is dropped or coarsened, and
+// returns its percentiles in microseconds and its encoding. nil entries
+// are runs that sent nothing.
+func mergeHistograms(hs []*hdrhistogram.Histogram) (Percentiles, string, error) {
+	var lowest, highest, digits int64 = math.MaxInt64, 0, 0
+	for _, h := range hs {
+		if h != nil {
+			lowest = min(lowest, h.LowestTrackableValue())
+			highest = max(highest, h.HighestTrackableValue())
+			digits = max(digits, h.SignificantFigures())
+		}
+	}
+	if highest == 0 {
+		return Percentiles{}, "", nil
+	}
+	merged := hdrhistogram.New(lowest, highest, int(digits))
+	for _, h := range hs {
+		if h == nil {
+			continue
+		}
+		if dropped := merged.Merge(h); dropped > 0 {
+			return Percentiles{}, "", fmt.Errorf("%w: %d values did not fit the merged histogram", ErrBadHistogram, dropped)
+		}
+	}
+	encoded, err := merged.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return Percentiles{}, "", fmt.Errorf("encode merged histogram: %w", err)
+	}
+	return histogramPercentiles(merged), string(encoded), nil
+}
+
+// histogramPercentiles summarises a histogram of nanoseconds in
+// microseconds, as rlbench run does when it writes a results file, so
+// that merged and unmerged figures are alike.
+func histogramPercentiles(h *hdrhistogram.Histogram) Percentiles {
+	if h.TotalCount() == 0 {
+		return Percentiles{}
+	}
+	us := func(ns int64) float64 { return float64(ns) / 1e3 }
+	mean := h.Mean() / 1e3
+	if math.IsNaN(mean) || math.IsInf(mean, 0) {
+		mean = 0
+	}
+	return Percentiles{
+		Mean: mean,
+		P50:  us(h.ValueAtQuantile(50)),
+		P90:  us(h.ValueAtQuantile(90)),
+		P99:  us(h.ValueAtQuantile(99)),
+		P999: us(h.ValueAtQuantile(99.9)),
+		Max:  us(h.Max()),
+	}
+}
+
+// mergeTimeseries adds the time series of parts on absolute time: a point
+// of files[i] at t_us lies at files[i].StartedAt + t_us, and goes to the
+// interval of the merged series, which starts at start, that holds that
+// instant. Intervals with nothing in them are kept, as the recorder keeps
+// them, so that the series stays evenly spaced.
+func mergeTimeseries(files []*File, parts []*Run, start time.Time) Timeseries {
+	interval := parts[0].Timeseries.IntervalUS
+	out := Timeseries{IntervalUS: interval}
+	if interval <= 0 {
+		return out
+	}
+	for i, r := range parts {
+		shift := files[i].StartedAt.Sub(start).Microseconds()
+		for _, p := range r.Timeseries.Points {
+			at := max(shift+p.TUS, 0)
+			k := int(at / interval)
+			for len(out.Points) <= k {
+				out.Points = append(out.Points, Point{TUS: int64(len(out.Points)) * interval})
+			}
+			out.Points[k].Accepted += p.Accepted
+			out.Points[k].Rejected += p.Rejected
+			out.Points[k].Errors += p.Errors
+		}
+	}
+	return out
+}
+
+// endRank orders end reasons from best to worst; an unknown one ranks
+// with error, since nothing says it went well.
+func endRank(reason string) int {
+	switch reason {
+	case "", EndCompleted:
+		return 0
+	case EndInterrupted:
+		return 1
+	}
+	return 2
+}
+
+func worseEnd(a, b string) string {
+	if endRank(b) > endRank(a) || a == "" {
+		return b
+	}
+	return a
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// cloneFile is a deep copy of f, sharing nothing it could modify.
+func cloneFile(f *File) *File {
+	out := *f
+	// Config's slices hold plain values; copying each slice, whichever
+	// fields Config grows, is a deep copy.
+	config := reflect.ValueOf(&out.Config).Elem()
+	for i := range config.NumField() {
+		if field := config.Field(i); field.Kind() == reflect.Slice && !field.IsNil() {
+			c := reflect.MakeSlice(field.Type(), field.Len(), field.Len())
+			reflect.Copy(c, field)
+			field.Set(c)
+		}
+	}
+	out.Runs = slices.Clone(f.Runs)
+	for i := range out.Runs {
+		r := &out.Runs[i]
+		r.Counts.ErrorsByClass = maps.Clone(r.Counts.ErrorsByClass)
+		r.Timeseries.Points = slices.Clone(r.Timeseries.Points)
+	}
+	return &out
+}
