@@ -19,15 +19,17 @@ import (
 // the wrapping error names the format and lists those it does.
 var ErrUnknownFormat = errors.New("unknown format")
 
-// Formats lists the names Render accepts: table, json, csv, markdown, html.
+// Formats lists the names Render accepts: table, json, csv, markdown,
+// html, benchfmt.
 func Formats() []string {
-	return []string{"table", "json", "csv", "markdown", "html"}
+	return []string{"table", "json", "csv", "markdown", "html", "benchfmt"}
 }
 
 // Render writes f in the named format: table for a terminal, markdown for
 // a README or a pull request, csv for spreadsheets and scripts, json for
 // the results file itself, html for a self-contained page with charts
-// (RenderHTML). Any other name is an ErrUnknownFormat.
+// (RenderHTML), benchfmt for benchstat (WriteBenchfmt). Any other name is
+// an ErrUnknownFormat.
 func Render(w io.Writer, format string, f *File) error {
 	if f == nil {
 		return errors.New("render results: no results")
@@ -43,6 +45,8 @@ func Render(w io.Writer, format string, f *File) error {
 		return Encode(w, f)
 	case "html":
 		return renderHTML(w, f)
+	case "benchfmt":
+		return WriteBenchfmt(w, f)
 	}
 	return fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
 }

@@ -51,7 +51,7 @@ func golden(t *testing.T, path string, got []byte) {
 
 func TestRenderUnknownFormat(t *testing.T) {
 	err := Render(&bytes.Buffer{}, "html5", fixture())
-	want := `unknown format "html5": want one of table, json, csv, markdown, html`
+	want := `unknown format "html5": want one of table, json, csv, markdown, html, benchfmt`
 	if !errors.Is(err, ErrUnknownFormat) || err.Error() != want {
 		t.Errorf("Render(html5) = %v, want %q wrapping ErrUnknownFormat", err, want)
 	}

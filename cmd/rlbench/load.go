@@ -83,6 +83,10 @@ type RunOptions struct {
 	ClientClock bool
 	// Output, when set, is where the results file is written.
 	Output string
+	// RunID names this run's keys, <key>:<algorithm>:<run id>:<n>; ""
+	// means a random one. Load generators given the same one load the
+	// same keys, so that their results can be merged.
+	RunID string
 }
 
 // loadDefaults are the flag defaults that differ between run and bench.
@@ -116,6 +120,7 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]stri
 	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series")
 	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed")
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
+	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
 }
 
 // check validates the flags and resolves lists and defaults, so that bad
@@ -157,6 +162,8 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		return usageErrorf("invalid --interval %v: must be at least 1ms", o.Interval)
 	case o.MissAfter <= 0:
 		return usageErrorf("invalid --miss-after %v: must be positive, such as 1ms", o.MissAfter)
+	case strings.ContainsAny(o.RunID, "{} \t\n"):
+		return usageErrorf("invalid --run-id %q: no braces or spaces, which would break the keys' hash tag", o.RunID)
 	case o.BurstEvery < 0:
 		return usageErrorf("invalid --burst-every %v: must be positive (or 0 for the window)", o.BurstEvery)
 	}
@@ -271,7 +278,10 @@ func connect(ctx context.Context, opts *RunOptions) (*session, error) {
 	if opts.ClientClock {
 		s.algOpts.Clock = algorithms.ClockFunc(time.Now)
 	}
-	s.runID = fmt.Sprintf("%08x", uint32(s.seed^uint64(time.Now().UnixNano())))
+	s.runID = opts.RunID
+	if s.runID == "" {
+		s.runID = fmt.Sprintf("%08x", rand.Uint32())
+	}
 	return s, nil
 }
 

@@ -82,6 +82,8 @@ works with nothing installed; point it at a real Redis to measure.`,
 	root.AddCommand(
 		NewCmdRun(io, global, runF),
 		NewCmdBench(io, global, nil),
+		NewCmdReport(io, global),
+		NewCmdCompare(io),
 		NewCmdVersion(io),
 	)
 	return root

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rlbench/rlbench/report"
+)
+
+// ReportOptions is what "rlbench report" was asked to do.
+type ReportOptions struct {
+	IO     IO
+	Global *GlobalOptions
+	// Files are the results files to render.
+	Files []string
+	// Output, when set, receives the rendering instead of stdout.
+	Output string
+}
+
+// NewCmdReport builds "rlbench report" and its "merge" subcommand.
+func NewCmdReport(io IO, global *GlobalOptions) *cobra.Command {
+	opts := &ReportOptions{IO: io, Global: global}
+	cmd := &cobra.Command{
+		Use:   "report FILE...",
+		Short: "Render saved results as a table, markdown, csv, json, html or benchfmt",
+		Long: `Report renders results files written by "rlbench run -o" or "rlbench bench -o"
+in the --format you choose. html makes one self-contained page with charts of
+every file given; the other formats render the files one after another
+(json takes one file: merge several with "rlbench report merge").`,
+		Example: `  rlbench report results.json
+  rlbench report --format html results.json -o report.html
+  rlbench report --format benchfmt base.json > base.txt   # for benchstat`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Files = args
+			return runReport(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of stdout")
+	cmd.AddCommand(newCmdMerge(io))
+	return cmd
+}
+
+// readResults reads every file; a missing, malformed or unknown-version
+// file is bad input.
+func readResults(paths []string) ([]*report.File, error) {
+	var files []*report.File
+	for _, p := range paths {
+		f, err := report.ReadFile(p)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func runReport(opts *ReportOptions) error {
+	files, err := readResults(opts.Files)
+	if err != nil {
+		return err
+	}
+	format := opts.Global.Format
+	if format == "json" && len(files) > 1 {
+		return usageErrorf("--format json renders one file, not %d: merge them first with rlbench report merge", len(files))
+	}
+	var b bytes.Buffer
+	if format == "html" {
+		err = report.RenderHTML(&b, files...)
+	} else {
+		for i, f := range files {
+			if i > 0 && format != "csv" && format != "benchfmt" {
+				fmt.Fprintln(&b)
+			}
+			if err = report.Render(&b, format, f); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return writeOutput(opts.IO.Out, opts.Output, b.Bytes())
+}
+
+// writeOutput writes data to path, or to w when path is empty.
+func writeOutput(w io.Writer, path string, data []byte) error {
+	if path == "" {
+		_, err := w.Write(data)
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("writing -o %s: %w", path, err)
+	}
+	return nil
+}
+
+// MergeOptions is what "rlbench report merge" was asked to do.
+type MergeOptions struct {
+	IO     IO
+	Files  []string
+	Output string
+}
+
+func newCmdMerge(io IO) *cobra.Command {
+	opts := &MergeOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "merge FILE FILE... -o ALL.json",
+		Short: "Merge results of several load generators that ran the same configuration",
+		Long: `Merge combines results files from load generators that ran the same
+configuration at the same time against the same target: counts add, latency
+histograms merge exactly, time series align on their timestamps. Files of
+different configurations are refused. The merged busiest-window figure is the
+sum of each generator's, an upper bound: the instants themselves are not kept.`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Files = args
+			if opts.Output == "" {
+				return usageErrorf("rlbench report merge needs -o FILE for the merged results")
+			}
+			return runMerge(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the merged results to `FILE`")
+	return cmd
+}
+
+func runMerge(opts *MergeOptions) error {
+	files, err := readResults(opts.Files)
+	if err != nil {
+		return err
+	}
+	merged, err := report.Merge(files...)
+	if errors.Is(err, report.ErrMergeMismatch) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	return report.WriteFile(opts.Output, merged)
+}
+
+// CompareOptions is what "rlbench compare" was asked to do.
+type CompareOptions struct {
+	IO         IO
+	Base, New  string
+	Thresholds []report.Threshold
+	Alpha      float64
+}
+
+// NewCmdCompare builds "rlbench compare".
+func NewCmdCompare(io IO) *cobra.Command {
+	opts := &CompareOptions{IO: io}
+	var thresholds []string
+	cmd := &cobra.Command{
+		Use:   "compare BASE.json NEW.json",
+		Short: "Compare two results files, run by run, and check thresholds",
+		Long: `Compare matches the runs of two results files by algorithm, workload and limit
+and shows the change in each figure. With at least 6 repetitions of a run a
+side (rlbench bench --count 6), it compares medians with a Mann-Whitney U test
+and calls a difference significant only when p < --alpha; otherwise it prints ~.
+
+Thresholds (repeatable) fail the command with exit code 1:
+  METRIC OP VALUE     an absolute bound on NEW:  over_admitted==0, p99<=500, errors==0
+  METRIC OP ±VALUE%   relative to BASE:          p99<+10%, accepted_per_s>-5%
+OP is one of < <= > >= == != (relative ones take < <= > >=). Metrics: p50 p90
+p99 p999 mean max (response time, µs), service_p50 service_p99,
+achieved_per_s accepted_per_s offered_per_s, sent accepted rejected errors
+missed, max_in_window over_admitted. With repetitions, thresholds use medians.`,
+		Example: `  rlbench compare base.json new.json
+  rlbench compare base.json new.json --threshold 'p99<+10%' --threshold 'over_admitted==0' --threshold 'accepted_per_s>-5%'`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Base, opts.New = args[0], args[1]
+			for _, s := range thresholds {
+				t, err := report.ParseThreshold(s)
+				if err != nil {
+					return usageError{err}
+				}
+				opts.Thresholds = append(opts.Thresholds, t)
+			}
+			if opts.Alpha <= 0 || opts.Alpha >= 1 {
+				return usageErrorf("invalid --alpha %v: want a significance level between 0 and 1, such as 0.05", opts.Alpha)
+			}
+			return runCompare(opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "a check that fails the command: `EXPR` such as 'p99<+10%' (repeat)")
+	cmd.Flags().Float64Var(&opts.Alpha, "alpha", report.DefaultAlpha, "significance level of the Mann-Whitney test")
+	return cmd
+}
+
+// errThresholds is the failure of one or more thresholds: exit code 1.
+var errThresholds = errors.New("thresholds failed")
+
+func runCompare(opts *CompareOptions) error {
+	files, err := readResults([]string{opts.Base, opts.New})
+	if err != nil {
+		return err
+	}
+	c := report.Compare(files[0], files[1], opts.Thresholds, opts.Alpha)
+	if err := c.Render(opts.IO.Out); err != nil {
+		return err
+	}
+	if len(c.Failed) > 0 {
+		return fmt.Errorf("%w: %d failures of %d thresholds (see above)", errThresholds, len(c.Failed), len(opts.Thresholds))
+	}
+	return nil
+}
