@@ -361,10 +361,14 @@ func chartSections(runs []*Run) ([]htmlSection, error) {
 	accuracy := htmlSection{
 		Title: "Accuracy: the most admitted in one window against the bound",
 		Caption: "The most requests admitted for the busiest key in any span of one window length, against " +
-			"the most the algorithm promises to admit in such a span. A red bar passed its bound; " +
-			"runs that promise nothing (the baseline) have no bound bar.",
+			"the most the algorithm promises to admit in such a span. A red bar passed its bound. " +
+			"Runs that promise nothing (the baseline) are left out: they would only stretch the scale.",
 	}
 	for _, g := range groups {
+		g.runs = slices.DeleteFunc(slices.Clone(g.runs), func(r *Run) bool { return r.Accuracy.Bound < 0 })
+		if len(g.runs) == 0 {
+			continue
+		}
 		svg, err := accuracyChart(g)
 		if err != nil {
 			return nil, err
