@@ -57,6 +57,11 @@ bench:
 perf:
 	scripts/perf.sh
 
+## ci-bench: short bench on a local redis-server, compared with results/ci-baseline
+.PHONY: ci-bench
+ci-bench:
+	scripts/ci-bench.sh
+
 ## clean: remove build output
 .PHONY: clean
 clean:

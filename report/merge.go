@@ -112,7 +112,7 @@ func Merge(files ...*File) (*File, error) {
 		for i := range files {
 			parts[i] = matched[i][j]
 		}
-		run, err := mergeRun(files, parts, out.StartedAt)
+		run, err := mergeRun(files, parts)
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +234,7 @@ func matchRuns(first, f *File, n int) ([]*Run, error) {
 
 // mergeRun merges parts[i], the run of files[i], into one run whose time
 // series starts at start.
-func mergeRun(files []*File, parts []*Run, start time.Time) (Run, error) {
+func mergeRun(files []*File, parts []*Run) (Run, error) {
 	first := parts[0]
 	out := Run{
 		Algorithm: first.Algorithm,
@@ -313,7 +313,7 @@ func mergeRun(files []*File, parts []*Run, start time.Time) (Run, error) {
 	if out.Latency.ServiceUS, out.Latency.ServiceHistogram, err = mergeHistograms(service); err != nil {
 		return Run{}, fmt.Errorf("%s: latency.service_histogram: %w", name, err)
 	}
-	out.Timeseries = mergeTimeseries(files, parts, start)
+	out.Timeseries, out.StartedAt = mergeTimeseries(files, parts)
 	return out, nil
 }
 
@@ -400,19 +400,32 @@ func histogramPercentiles(h *hdrhistogram.Histogram) Percentiles {
 	}
 }
 
+// runStart is when parts[i] began: its own StartedAt, or its file's for
+// files written before runs recorded theirs.
+func runStart(files []*File, parts []*Run, i int) time.Time {
+	if !parts[i].StartedAt.IsZero() {
+		return parts[i].StartedAt
+	}
+	return files[i].StartedAt
+}
+
 // mergeTimeseries adds the time series of parts on absolute time: a point
-// of files[i] at t_us lies at files[i].StartedAt + t_us, and goes to the
-// interval of the merged series, which starts at start, that holds that
-// instant. Intervals with nothing in them are kept, as the recorder keeps
-// them, so that the series stays evenly spaced.
-func mergeTimeseries(files []*File, parts []*Run, start time.Time) Timeseries {
+// of parts[i] at t_us lies at its run's start + t_us, and goes to the
+// interval of the merged series, which starts at the earliest run start,
+// that holds that instant. Intervals with nothing in them are kept, as the
+// recorder keeps them, so that the series stays evenly spaced.
+func mergeTimeseries(files []*File, parts []*Run) (Timeseries, time.Time) {
+	start := runStart(files, parts, 0)
+	for i := range parts {
+		start = earliest(start, runStart(files, parts, i))
+	}
 	interval := parts[0].Timeseries.IntervalUS
 	out := Timeseries{IntervalUS: interval}
 	if interval <= 0 {
-		return out
+		return out, start
 	}
 	for i, r := range parts {
-		shift := files[i].StartedAt.Sub(start).Microseconds()
+		shift := runStart(files, parts, i).Sub(start).Microseconds()
 		for _, p := range r.Timeseries.Points {
 			at := max(shift+p.TUS, 0)
 			k := int(at / interval)
@@ -424,7 +437,7 @@ func mergeTimeseries(files []*File, parts []*Run, start time.Time) Timeseries {
 			out.Points[k].Errors += p.Errors
 		}
 	}
-	return out
+	return out, start
 }
 
 // endRank orders end reasons from best to worst; an unknown one ranks

@@ -113,6 +113,8 @@ type Run struct {
 	Accuracy   Accuracy   `json:"accuracy"`
 	Generator  Generator  `json:"generator"`
 	Timeseries Timeseries `json:"timeseries"`
+	// StartedAt is when this run began; its time series counts from it.
+	StartedAt time.Time `json:"started_at"`
 	// ElapsedUS is how long the run lasted, first send to last answer.
 	ElapsedUS int64 `json:"elapsed_us"`
 	// EndReason is this run's: a run after an interrupted one never started

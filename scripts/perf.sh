@@ -28,17 +28,12 @@ for tool in redis-server redis-cli redis-benchmark; do
 	fi
 done
 
+# shellcheck source=scripts/redis-local.sh
+. scripts/redis-local.sh
+
 tmp="$(mktemp -d)"
 cleanup() {
-	local pid
-	pid="$(cat "$tmp/redis.pid" 2>/dev/null || true)"
-	if [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; then
-		# Wait (up to 5 s) for it to be gone, so nothing outlives the script.
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-	fi
+	stop_redis "$tmp"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,38 +41,8 @@ trap cleanup EXIT
 echo "perf: building rlbench" >&2
 go build -o "$tmp/rlbench" ./cmd/rlbench
 
-# One redis-server on a free loopback port. --daemonize returns before the
-# server binds, so the port is ours only when a PING answers and the answering
-# server's process_id is the one in our pidfile (not someone else's Redis).
-port=''
-base=$((20000 + RANDOM % 20000))
-for ((p = base; p < base + 20; p++)); do
-	rm -f "$tmp/redis.pid"
-	redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
-		--daemonize yes --pidfile "$tmp/redis.pid" --dir "$tmp" \
-		--logfile "$tmp/redis.log" >/dev/null 2>&1 || continue
-	for _ in $(seq 1 20); do
-		if [[ -s "$tmp/redis.pid" ]] && redis-cli -p "$p" ping >/dev/null 2>&1; then
-			break
-		fi
-		sleep 0.1
-	done
-	pid="$(cat "$tmp/redis.pid" 2>/dev/null || true)"
-	served="$(redis-cli -p "$p" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')"
-	if [[ -n "$pid" && "$pid" == "$served" ]]; then
-		port="$p"
-		break
-	fi
-	[[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-done
-if [[ -z "$port" ]]; then
-	echo "perf: could not start redis-server on a free port from $base to $((base + 19))" >&2
-	[[ -f "$tmp/redis.log" ]] && tail -5 "$tmp/redis.log" >&2
-	exit 1
-fi
+start_redis "$tmp" perf
 redis=(redis-cli -p "$port")
-url="redis://127.0.0.1:$port/0"
-echo "perf: redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$port" >&2
 
 # The script exactly as rlbench runs it: clock.lua's text then fixed.lua's
 # (algorithms/script.go newScript). Through a file and redis-cli -x, because

@@ -27,6 +27,8 @@ type Result struct {
 	// Interrupted reports that the context was cancelled before the run
 	// ended by itself: the counts are of a partial run.
 	Interrupted bool
+	// Start is when the run began: the origin of Timeseries.
+	Start time.Time
 	// Elapsed is the wall time from the start to the last answer.
 	Elapsed time.Duration
 	// Scheduled is how long the open model's schedule lasted, first slot

@@ -211,6 +211,7 @@ func (r *runner) decide(hit uint64, intended time.Time) sample {
 func (r *runner) result() Result {
 	res := merge(r.recs)
 	res.Algorithm = r.cfg.Limiter.Name()
+	res.Start = r.start
 	res.Elapsed = time.Since(r.start)
 	res.Interrupted = r.interrupted.Load()
 	res.Interval = r.cfg.Interval

@@ -104,6 +104,7 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 			MissAfterUS: missAfter.Microseconds(),
 		},
 		Timeseries: report.Timeseries{IntervalUS: res.Interval.Microseconds()},
+		StartedAt:  res.Start.UTC(),
 		ElapsedUS:  res.Elapsed.Microseconds(),
 		EndReason:  report.EndCompleted,
 	}
