@@ -14,11 +14,7 @@ baseline=results/ci-baseline
 . scripts/redis-local.sh
 
 tmp="$(mktemp -d)"
-cleanup() {
-	stop_redis "$tmp"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'stop_redis "$tmp"; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/rlbench" ./cmd/rlbench
 start_redis "$tmp" ci-bench

@@ -32,11 +32,7 @@ done
 . scripts/redis-local.sh
 
 tmp="$(mktemp -d)"
-cleanup() {
-	stop_redis "$tmp"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'stop_redis "$tmp"; rm -rf "$tmp"' EXIT
 
 echo "perf: building rlbench" >&2
 go build -o "$tmp/rlbench" ./cmd/rlbench
