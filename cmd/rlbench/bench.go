@@ -159,7 +159,7 @@ func runBench(opts *BenchOptions) error {
 	defer stop()
 	context.AfterFunc(ctx, stop)
 
-	s, err := connect(ctx, load)
+	s, err := connect(ctx, load, opts.Workloads)
 	if err != nil {
 		return err
 	}

@@ -261,10 +261,14 @@ type session struct {
 	algOpts algorithms.Options
 }
 
-// connect opens the target for opts; the pool fits the larger of the two
-// models, since a bench may run both.
-func connect(ctx context.Context, opts *RunOptions) (*session, error) {
-	target, err := redisconn.Open(ctx, opts.Global.RedisURL, redisconn.Options{PoolSize: max(opts.Concurrency, opts.MaxInflight)})
+// connect opens the target for opts, with a connection for every request
+// that can be in flight in the workloads to run.
+func connect(ctx context.Context, opts *RunOptions, workloads []string) (*session, error) {
+	pool := opts.Concurrency
+	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) {
+		pool = max(pool, opts.MaxInflight)
+	}
+	target, err := redisconn.Open(ctx, opts.Global.RedisURL, redisconn.Options{PoolSize: pool})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruptedError{"while connecting"}

@@ -82,7 +82,7 @@ func runRun(opts *RunOptions) error {
 	// After the first signal, the next one kills the process at once.
 	context.AfterFunc(ctx, stop)
 
-	s, err := connect(ctx, opts)
+	s, err := connect(ctx, opts, []string{opts.Workload})
 	if err != nil {
 		return err
 	}
