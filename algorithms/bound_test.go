@@ -234,3 +234,83 @@ func TestGCRABurstAfterIdle(t *testing.T) {
 		t.Errorf("back to back after idle: %d passed at +%dµs, want 5 at +2s", most, from)
 	}
 }
+
+// TestClockSteppingBackKeepsTheBound drives every algorithm with a client
+// clock that wanders back as well as forward, as several load generators'
+// clocks do, and holds the admissions, on the instants the limiter saw, to
+// its bound. A refill counted twice would pass it.
+func TestClockSteppingBackKeepsTheBound(t *testing.T) {
+	t.Parallel()
+	limit := algorithms.Limit{Requests: 10, Window: time.Second}
+	for _, name := range algorithms.Names() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			l, clock := newSimulated(t, name)
+			rng := rand.New(rand.NewPCG(3, 4))
+			at := 10 * time.Second
+			var adm []int64
+			for range 600 {
+				// Mostly forward by up to 40 ms, sometimes back by up to a second.
+				if rng.IntN(5) == 0 {
+					at -= time.Duration(rng.Int64N(int64(time.Second)))
+				} else {
+					at += time.Duration(rng.Int64N(int64(40 * time.Millisecond)))
+				}
+				clock.Set(epoch.Add(at))
+				d, err := l.AllowN(context.Background(), "skew", limit, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Allowed {
+					adm = append(adm, d.At.Sub(epoch).Microseconds())
+				}
+			}
+			adm = report.SortedCopy(adm)
+			for _, span := range []time.Duration{time.Microsecond, 100 * time.Millisecond, time.Second} {
+				if most, from := report.MaxInSpan(adm, span.Microseconds()); int64(most) > l.Bound(limit, span) {
+					t.Errorf("%d admitted in the %v from +%dµs, bound %d", most, span, from, l.Bound(limit, span))
+				}
+			}
+		})
+	}
+}
+
+// TestSlidingKeyOutlivesItsNewestEntry: after a clock step back, the log's
+// TTL must run to its newest entry's end, not one window from the older now.
+func TestSlidingKeyOutlivesItsNewestEntry(t *testing.T) {
+	m, rdb := startMini(t)
+	clock := &fakeClock{}
+	l := algorithms.NewSlidingLog(rdb, algorithms.Options{Clock: clock})
+	limit := algorithms.Limit{Requests: 10, Window: 2 * time.Second}
+	clock.Set(epoch.Add(10 * time.Second))
+	ask(t, l, "ttl", limit, 5)
+	clock.Set(epoch.Add(9 * time.Second))
+	ask(t, l, "ttl", limit, 5)
+	m.FastForward(2100 * time.Millisecond)
+	clock.Set(epoch.Add(10*time.Second + 500*time.Millisecond))
+	if got := admitted(ask(t, l, "ttl", limit, 10)); got != 0 {
+		t.Errorf("%d admitted with 10 already in the window: the key expired early", got)
+	}
+}
+
+// TestStepBackEarnsNoRefillTwice is the sharpest case of a clock stepping
+// back: 9 at T, 1 at T-1s, then 20 at T. Whatever happened at T-1s, no more
+// than the capacity may pass at the one instant T.
+func TestStepBackEarnsNoRefillTwice(t *testing.T) {
+	t.Parallel()
+	limit := algorithms.Limit{Requests: 10, Window: time.Second}
+	for _, name := range algorithms.Names() {
+		t.Run(name, func(t *testing.T) {
+			l, clock := newSimulated(t, name)
+			T := epoch.Add(10*time.Second + 500*time.Millisecond)
+			clock.Set(T)
+			first := admitted(ask(t, l, "back", limit, 9))
+			clock.Set(T.Add(-time.Second))
+			ask(t, l, "back", limit, 1)
+			clock.Set(T)
+			if total := first + admitted(ask(t, l, "back", limit, 20)); total > 10 {
+				t.Errorf("%d admitted at one instant, capacity 10", total)
+			}
+		})
+	}
+}

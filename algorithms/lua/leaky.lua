@@ -15,24 +15,31 @@ local key = KEYS[1]
 local depth = capacity * window
 local need = cost * window
 local level = 0
+-- The drain is counted up to stamp, never beyond: a clock that steps back
+-- (client clocks, several generators) must not drain the same time twice.
+local stamp = now
 local state = redis.call('HMGET', key, 'level', 'ts')
 if state[1] and state[2] then
-  local elapsed = math.max(0, now - tonumber(state[2]))
-  level = math.max(0, tonumber(state[1]) - elapsed * limit)
+  stamp = math.max(now, tonumber(state[2]))
+  level = math.max(0, tonumber(state[1]) - (stamp - tonumber(state[2])) * limit)
 end
 
 local function drain_time(units)
   return math.max(0, math.ceil(units / limit))
 end
 
+-- How far the stored state is ahead of now when the clock stepped back; the
+-- waits are counted from now.
+local ahead = stamp - now
+
 if cost > capacity then
-  return {0, math.floor((depth - level) / window), -1, drain_time(level), now}
+  return {0, math.floor((depth - level) / window), -1, ahead + drain_time(level), now}
 end
 if level + need > depth then
-  return {0, math.floor((depth - level) / window), drain_time(level + need - depth), drain_time(level), now}
+  return {0, math.floor((depth - level) / window), ahead + drain_time(level + need - depth), ahead + drain_time(level), now}
 end
 level = level + need
-redis.call('HSET', key, 'level', level, 'ts', now)
+redis.call('HSET', key, 'level', level, 'ts', stamp)
 -- A missing key reads as an empty queue, so it may go once the queue drains.
-redis.call('PEXPIRE', key, ttl_ms(drain_time(level)))
-return {1, math.floor((depth - level) / window), 0, drain_time(level), now}
+redis.call('PEXPIRE', key, ttl_ms(ahead + drain_time(level)))
+return {1, math.floor((depth - level) / window), 0, ahead + drain_time(level), now}

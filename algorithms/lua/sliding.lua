@@ -31,5 +31,8 @@ end
 for i = 1, cost do
   redis.call('ZADD', key, now, ARGV[5] .. ':' .. i)
 end
-redis.call('PEXPIRE', key, ttl_ms(window))
-return {1, limit - count - cost, 0, window, now}
+-- Until the newest entry leaves the window: with a clock that stepped back,
+-- that is later than one window from now.
+local reset = reset_after()
+redis.call('PEXPIRE', key, ttl_ms(reset))
+return {1, limit - count - cost, 0, reset, now}

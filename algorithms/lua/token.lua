@@ -14,25 +14,32 @@ local key = KEYS[1]
 local full = capacity * window
 local need = cost * window
 local tokens = full
+-- The refill is counted up to stamp, never beyond: a clock that steps back
+-- (client clocks, several generators) must not earn the same refill twice.
+local stamp = now
 local state = redis.call('HMGET', key, 'tokens', 'ts')
 if state[1] and state[2] then
-  local elapsed = math.max(0, now - tonumber(state[2]))
-  tokens = math.min(full, tonumber(state[1]) + elapsed * limit)
+  stamp = math.max(now, tonumber(state[2]))
+  tokens = math.min(full, tonumber(state[1]) + (stamp - tonumber(state[2])) * limit)
 end
 
 local function refill_time(units)
   return math.ceil(units / limit)
 end
 
+-- How far the stored state is ahead of now when the clock stepped back; the
+-- waits are counted from now.
+local ahead = stamp - now
+
 if cost > capacity then
-  return {0, math.floor(tokens / window), -1, refill_time(full - tokens), now}
+  return {0, math.floor(tokens / window), -1, ahead + refill_time(full - tokens), now}
 end
 if tokens < need then
   -- A rejection changes nothing: the refill is a function of time alone.
-  return {0, math.floor(tokens / window), refill_time(need - tokens), refill_time(full - tokens), now}
+  return {0, math.floor(tokens / window), ahead + refill_time(need - tokens), ahead + refill_time(full - tokens), now}
 end
 tokens = tokens - need
-redis.call('HSET', key, 'tokens', tokens, 'ts', now)
+redis.call('HSET', key, 'tokens', tokens, 'ts', stamp)
 -- A missing key reads as a full bucket, so it may go once the bucket is full.
-redis.call('PEXPIRE', key, ttl_ms(refill_time(full - tokens)))
-return {1, math.floor(tokens / window), 0, refill_time(full - tokens), now}
+redis.call('PEXPIRE', key, ttl_ms(ahead + refill_time(full - tokens)))
+return {1, math.floor(tokens / window), 0, ahead + refill_time(full - tokens), now}
