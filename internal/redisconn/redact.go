@@ -17,7 +17,9 @@ var secretParams = []string{"password", "pass", "passwd", "pwd", "secret", "toke
 // Redact("redis://app:s3cret@cache:6379/0") is "redis://app:xxxxx@cache:6379/0".
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil {
+	// A "#" or an "@" that the parsed user info does not account for means
+	// the parser split a password somewhere else: "p@ss/word" or "#secret".
+	if err != nil || strings.Contains(rawURL, "#") || strayAt(u, rawURL) {
 		return redactUnparsed(rawURL)
 	}
 	q := u.Query()
@@ -36,7 +38,20 @@ func Redact(rawURL string) string {
 	return u.Redacted()
 }
 
+// strayAt reports whether raw holds an "@" other than the one that ends
+// u's user info.
+func strayAt(u *url.URL, raw string) bool {
+	want := 0
+	if u.User != nil {
+		want = 1 + strings.Count(u.User.String(), "@")
+	}
+	return strings.Count(raw, "@") != want
+}
+
 func redactUnparsed(raw string) string {
+	if i := strings.Index(raw, "#"); i >= 0 {
+		raw = raw[:i] + "#xxxxx"
+	}
 	if i := strings.Index(raw, "?"); i >= 0 {
 		raw = raw[:i] + "?xxxxx"
 	}

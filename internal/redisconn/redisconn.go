@@ -156,8 +156,13 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
 		return nil, fmt.Errorf("%w %q: scheme must be redis:// or rediss://, as in redis://localhost:6379/0", ErrBadURL, shown)
 	}
-	if u.Host == "" {
+	if u.Hostname() == "" {
 		return nil, fmt.Errorf("%w %q: no host; want redis://[user:password@]host:port[/db]", ErrBadURL, shown)
+	}
+	// Both would silently point go-redis elsewhere: at localhost, or at a
+	// host read from the middle of a password.
+	if strings.Contains(rawURL, "#") || strayAt(u, rawURL) {
+		return nil, fmt.Errorf("%w %q: a '#' or an '@' outside the user info; percent-encode them in the password (%%23, %%40, %%2F for '/')", ErrBadURL, shown)
 	}
 	ro, err := redis.ParseURL(rawURL)
 	if err != nil {

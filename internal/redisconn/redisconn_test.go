@@ -193,3 +193,26 @@ func ExampleRedact() {
 	fmt.Println(Redact("redis://app:s3cret@cache.internal:6379/0"))
 	// Output: redis://app:xxxxx@cache.internal:6379/0
 }
+
+// TestOpenRefusesURLsThatWouldMisroute covers passwords holding '#', '/'
+// or '@' unencoded: url.Parse splits them elsewhere, so the URL would reach
+// another host (localhost for a fragment) and print part of the password.
+func TestOpenRefusesURLsThatWouldMisroute(t *testing.T) {
+	for _, raw := range []string{
+		"redis://:#Xk9secret@db.example:6379/0",
+		"redis://user:p@ss/word@127.0.0.1:1/0",
+		"redis://user:pa@ss@127.0.0.1:1/0",
+		"redis://:secret@:6379/0",
+	} {
+		_, err := Open(context.Background(), raw, Options{DialTimeout: 50 * time.Millisecond})
+		if !errors.Is(err, ErrBadURL) {
+			t.Errorf("Open(%q) = %v, want ErrBadURL", raw, err)
+			continue
+		}
+		for _, secret := range []string{"Xk9secret", "ss/word", "pa@ss", "secret"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("Open(%q) error %q shows the password", raw, err)
+			}
+		}
+	}
+}
