@@ -153,8 +153,9 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 		switch {
 		case len(n) == 0:
 			row.Only = OnlyInBase
+			// A run that vanished must not pass a gate by having nothing to check.
 			if len(thresholds) > 0 {
-				c.Notes = append(c.Notes, fmt.Sprintf("%s is only in base: no threshold was checked on it", key))
+				c.Failed = append(c.Failed, fmt.Sprintf("%s is only in base: NEW has no such run to check the thresholds on", key))
 			}
 		case len(b) == 0:
 			row.Only = OnlyInNew
@@ -167,6 +168,9 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 		if len(n) > 0 {
 			c.checkThresholds(key, b, n)
 		}
+	}
+	if len(keys) == 0 && len(thresholds) > 0 {
+		c.Failed = append(c.Failed, "neither file has a run: no threshold was checked")
 	}
 	return c
 }

@@ -1,10 +1,12 @@
 package workload
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/report"
 )
 
@@ -54,5 +56,21 @@ func TestAdmissionsMatchesTheSweep(t *testing.T) {
 				t.Errorf("kept %d instants of %d: memory grows with the run", kept, tt.n)
 			}
 		})
+	}
+}
+
+// TestAccuracyCountsUnits runs requests of cost 5 through a limiter that
+// admits 6 of them: 30 units, against a bound counted in units.
+func TestAccuracyCountsUnits(t *testing.T) {
+	f := &fakeLimiter{answer: func(_ context.Context, call int64) (algorithms.Decision, error) {
+		return algorithms.Decision{Allowed: call <= 6, At: time.Unix(100, 0)}, nil
+	}}
+	limit := algorithms.Limit{Requests: 10, Window: time.Minute}
+	res, err := Run(t.Context(), Config{Limiter: f, Limit: limit, Key: "k", Cost: 5, Concurrency: 1, Requests: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Accuracy.Busiest; got.MostInWindow != 30 || got.Bound != 10 || res.Accuracy.OverAdmitted != 20 {
+		t.Errorf("most %d, bound %d, over %d; want 30 units against 10, 20 over", got.MostInWindow, got.Bound, res.Accuracy.OverAdmitted)
 	}
 }

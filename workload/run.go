@@ -197,7 +197,10 @@ func (r *runner) decide(hit uint64, intended time.Time) sample {
 	d, err := r.cfg.Limiter.AllowN(ctx, r.cfg.keyName(k), r.cfg.limitOf(k), r.cfg.Cost)
 	s.done, s.allowed, s.err = time.Now(), d.Allowed, err
 	if err == nil && d.Allowed {
-		r.admissions.admit(k, d.At)
+		// Bounds count units, so a request of cost n is n admissions.
+		for range r.cfg.Cost {
+			r.admissions.admit(k, d.At)
+		}
 	}
 	if p := r.cfg.Progress; p != nil {
 		p.Done.Add(1)

@@ -35,7 +35,7 @@ every file given; the other formats render the files one after another
 		Example: `  rlbench report results.json
   rlbench report --format html results.json -o report.html
   rlbench report --format benchfmt base.json > base.txt   # for benchstat`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Files = args
 			return runReport(opts)
@@ -117,7 +117,7 @@ configuration at the same time against the same target: counts add, latency
 histograms merge exactly, time series align on their timestamps. Files of
 different configurations are refused. The merged busiest-window figure is the
 sum of each generator's, an upper bound: the instants themselves are not kept.`,
-		Args: cobra.MinimumNArgs(2),
+		Args: usageArgs(cobra.MinimumNArgs(2)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Output == "" {
@@ -174,7 +174,7 @@ achieved_per_s accepted_per_s offered_per_s, sent accepted rejected errors
 missed, max_in_window over_admitted. With repetitions, thresholds use medians.`,
 		Example: `  rlbench compare base.json new.json
   rlbench compare base.json new.json --threshold 'p99<+10%' --threshold 'over_admitted==0' --threshold 'accepted_per_s>-5%'`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Base, opts.New = args[0], args[1]
 			for _, s := range thresholds {
@@ -211,4 +211,15 @@ func runCompare(opts *CompareOptions) error {
 		return fmt.Errorf("%w: %d failures of %d thresholds (see above)", errThresholds, len(c.Failed), len(opts.Thresholds))
 	}
 	return nil
+}
+
+// usageArgs makes a cobra argument check's error a usage error (exit 2),
+// with the command's usage line to say what is accepted.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageErrorf("%v: usage: %s", err, cmd.UseLine())
+		}
+		return nil
+	}
 }

@@ -89,6 +89,9 @@ func TestMainReportAndCompare(t *testing.T) {
 		{"missing file", []string{"report", filepath.Join(dir, "nope.json")}, "nope.json"},
 		{"json of two", []string{"--format", "json", "report", base, next}, "--format json renders one file, not 2"},
 		{"merge without -o", []string{"report", "merge", base, next}, "needs -o FILE"},
+		{"report without a file", []string{"report"}, "requires at least 1 arg(s), only received 0: usage: rlbench report FILE..."},
+		{"merge of one file", []string{"report", "merge", base, "-o", "x.json"}, "usage: rlbench report merge FILE FILE..."},
+		{"compare with one file", []string{"compare", base}, "accepts 2 arg(s), received 1: usage: rlbench compare BASE.json NEW.json"},
 		{"merge of different runs", []string{"report", "merge", base, writeResults(t, dir, "other.json", nil, "run", "--algo", "gcra", "--requests", "10"), "-o", filepath.Join(dir, "m.json")}, "do not match"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
