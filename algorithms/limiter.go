@@ -14,6 +14,11 @@ import (
 // Limit{Requests: 100, Window: time.Minute} allows 100 requests a minute; a
 // token bucket with that limit refills one token every 600 ms and holds at
 // most 100 (Burst 0 means Burst = Requests).
+//
+// The scripts' arithmetic is exact while Requests (and Burst) times the
+// window in microseconds stays below 2^53, about 9e15: 100,000 a day or
+// 3,000 a month. Past that token, leaky and sliding-counter round to a
+// relative error of 1e-16, which can move a decision by one request.
 type Limit struct {
 	Requests int64
 	Window   time.Duration
