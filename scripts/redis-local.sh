@@ -16,14 +16,16 @@ start_redis() {
 		redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
 			--daemonize yes --pidfile "$dir/redis.pid" --dir "$dir" \
 			--logfile "$dir/redis.log" >/dev/null 2>&1 || continue
-		for _ in $(seq 1 20); do
+		for _ in $(seq 1 50); do
 			if [[ -s "$dir/redis.pid" ]] && redis-cli -p "$p" ping >/dev/null 2>&1; then
 				break
 			fi
 			sleep 0.1
 		done
 		pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
-		served="$(redis-cli -p "$p" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')"
+		# A port someone else holds leaves no server of ours to answer: that
+		# must mean "try the next port", not a failed pipeline under set -e.
+		served="$(redis-cli -p "$p" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p' || true)"
 		if [[ -n "$pid" && "$pid" == "$served" ]]; then
 			port="$p"
 			break
