@@ -184,7 +184,14 @@ type Accuracy struct {
 	// busiest one.
 	MaxAdmittedInWindow int64 `json:"max_admitted_in_window"`
 	Bound               int64 `json:"bound"`
-	// OverAdmitted sums, over keys, admissions above each key's bound.
+	// MaxAdmittedInBurst and BurstBound are the same over BurstSpanUS, a
+	// hundredth of the window, where a bucket's bound is about its
+	// capacity: a burst let through at once shows here, not over a window.
+	MaxAdmittedInBurst int64 `json:"max_admitted_in_burst"`
+	BurstBound         int64 `json:"burst_bound"`
+	BurstSpanUS        int64 `json:"burst_span_us"`
+	// OverAdmitted sums, over keys, admissions above each key's bound, over
+	// a window or over the burst span, whichever is more.
 	OverAdmitted int64 `json:"over_admitted"`
 	// KeysOverBound counts keys whose busiest span passed their bound.
 	KeysOverBound int64 `json:"keys_over_bound"`

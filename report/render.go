@@ -307,6 +307,12 @@ func notes(f *File) []string {
 		}
 	}
 	for _, r := range f.Runs {
+		if a := r.Accuracy; a.BurstBound >= 0 && a.BurstSpanUS > 0 && a.MaxAdmittedInBurst > a.BurstBound {
+			out = append(out, fmt.Sprintf("over: %s/%s: %d admitted within %s, above its bound of %d for a span that short",
+				r.Algorithm, r.Workload, a.MaxAdmittedInBurst, time.Duration(a.BurstSpanUS)*time.Microsecond, a.BurstBound))
+		}
+	}
+	for _, r := range f.Runs {
 		if n := r.Latency.OverRange; n > 0 {
 			out = append(out, fmt.Sprintf("warning: %s/%s: %d response times exceeded the histogram's range "+
 				"and were recorded as its highest value", r.Algorithm, r.Workload, n))
@@ -382,6 +388,9 @@ var csvColumns = []struct {
 	{"service_p99_us", func(r *Run) string { return number(r.Latency.ServiceUS.P99) }},
 	{"max_admitted_in_window", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInWindow) }},
 	{"bound", func(r *Run) string { return integer(r.Accuracy.Bound) }},
+	{"max_admitted_in_burst", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInBurst) }},
+	{"burst_bound", func(r *Run) string { return integer(r.Accuracy.BurstBound) }},
+	{"burst_span_us", func(r *Run) string { return integer(r.Accuracy.BurstSpanUS) }},
 	{"over_admitted", func(r *Run) string { return integer(r.Accuracy.OverAdmitted) }},
 	{"long_run_accepted_per_s", func(r *Run) string { return number(r.Accuracy.LongRunAcceptedPerS) }},
 	{"behind", func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
