@@ -701,6 +701,7 @@ func lighter(c color.Color) color.Color {
 
 // accuracyChart draws, for each run of the group, the most admitted in one
 // window beside the bound, as grouped bars with their values above them.
+// Every run must have a bound: the caller leaves out those without.
 func accuracyChart(g runGroup) (template.HTML, error) {
 	p := newPlot("Max admitted in one window · "+g.String(), "", "requests")
 	l := newLegend()
@@ -712,16 +713,11 @@ func accuracyChart(g runGroup) (template.HTML, error) {
 		a := r.Accuracy
 		categories = append(categories, r.Algorithm)
 
-		hasBound := a.Bound >= 0
-		offset := vg.Length(0)
-		if hasBound {
-			offset = -barWidth / 2
-		}
-		admitted, err := bar(float64(a.MaxAdmittedInWindow), i, offset, barWidth)
+		admitted, err := bar(float64(a.MaxAdmittedInWindow), i, -barWidth/2, barWidth)
 		if err != nil {
 			return "", err
 		}
-		if hasBound && a.MaxAdmittedInWindow > a.Bound {
+		if a.MaxAdmittedInWindow > a.Bound {
 			admitted.Color = overColor
 			overBar = firstBar(overBar, admitted)
 		} else {
@@ -729,35 +725,22 @@ func accuracyChart(g runGroup) (template.HTML, error) {
 			admittedBar = firstBar(admittedBar, admitted)
 		}
 		p.Add(admitted)
-		if hasBound {
-			bound, err := bar(float64(a.Bound), i, barWidth/2, barWidth)
-			if err != nil {
-				return "", err
-			}
-			bound.Color = boundColor
-			boundBar = firstBar(boundBar, bound)
-			p.Add(bound)
+		bound, err := bar(float64(a.Bound), i, barWidth/2, barWidth)
+		if err != nil {
+			return "", err
 		}
+		bound.Color = boundColor
+		boundBar = firstBar(boundBar, bound)
+		p.Add(bound)
 	}
 	// Value labels go above each bar: one Labels per side, since the
 	// offset is per plotter.
 	if err := addBarLabels(p, g.runs, barWidth); err != nil {
 		return "", err
 	}
-	// Turn the names when they would run into each other, and then write
-	// "(no bound)" on the same line.
+	// Turn the names when they would run into each other.
 	slot := (wideWidth - vg.Points(220)) / vg.Length(n)
-	crowded := slices.ContainsFunc(categories, func(c string) bool { return p.X.Tick.Label.Width(c) > slot*9/10 })
-	noBound := "\n(no bound)"
-	if crowded {
-		noBound = " (no bound)"
-	}
-	for i, r := range g.runs {
-		if r.Accuracy.Bound < 0 {
-			categories[i] += noBound
-		}
-	}
-	if crowded {
+	if slices.ContainsFunc(categories, func(c string) bool { return p.X.Tick.Label.Width(c) > slot*9/10 }) {
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	}
@@ -820,23 +803,16 @@ func addBarLabels(p *plot.Plot, runs []*Run, barWidth vg.Length) error {
 		p.Add(ls)
 		return nil
 	}
-	var leftXY, centreXY, rightXY plotter.XYs
-	var left, centre, right []string
+	var leftXY, rightXY plotter.XYs
+	var left, right []string
 	for i, r := range runs {
 		a := r.Accuracy
-		pt := plotter.XY{X: float64(i), Y: float64(a.MaxAdmittedInWindow)}
-		if a.Bound < 0 {
-			centreXY, centre = append(centreXY, pt), append(centre, integer(a.MaxAdmittedInWindow))
-			continue
-		}
-		leftXY, left = append(leftXY, pt), append(left, integer(a.MaxAdmittedInWindow))
+		leftXY = append(leftXY, plotter.XY{X: float64(i), Y: float64(a.MaxAdmittedInWindow)})
+		left = append(left, integer(a.MaxAdmittedInWindow))
 		rightXY = append(rightXY, plotter.XY{X: float64(i), Y: float64(a.Bound)})
 		right = append(right, integer(a.Bound))
 	}
 	if err := add(leftXY, left, -barWidth/2); err != nil {
-		return err
-	}
-	if err := add(centreXY, centre, 0); err != nil {
 		return err
 	}
 	return add(rightXY, right, barWidth/2)
