@@ -204,7 +204,7 @@ func metricValues(m runMetric, runs []Run) []float64 {
 // when both sides have enough of them.
 func compareMetric(m runMetric, base, new []Run, alpha float64) Change {
 	bs, ns := metricValues(m, base), metricValues(m, new)
-	c := Change{Metric: m.name, Base: medianOf(bs), New: medianOf(ns)}
+	c := Change{Metric: m.name, Base: Median(bs), New: Median(ns)}
 	c.Percent = percentChange(c.Base, c.New)
 	if len(bs) >= MinSamples && len(ns) >= MinSamples {
 		c.Tested = true
@@ -226,7 +226,7 @@ func (c *Comparison) checkThresholds(key string, base, new []Run) {
 			continue
 		}
 		bs, ns := metricValues(m, base), metricValues(m, new)
-		ok, detail := t.check(m, medianOf(bs), medianOf(ns), len(bs) > 0)
+		ok, detail := t.check(m, Median(bs), Median(ns), len(bs) > 0)
 		switch {
 		case t.Relative && (len(bs) > 1 || len(ns) > 1):
 			detail += fmt.Sprintf(" (medians of %d and %d runs)", len(bs), len(ns))

@@ -12,9 +12,9 @@ import (
 // from order statistics, and two samples are compared with the
 // Mann-Whitney U test.
 
-// medianOf is the middle of xs, or the mean of the two middle values when
+// Median is the middle of xs, or the mean of the two middle values when
 // len(xs) is even; NaN when xs is empty. xs is left as it was.
-func medianOf(xs []float64) float64 {
+func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}

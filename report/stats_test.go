@@ -19,8 +19,8 @@ func TestMedian(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			xs := append([]float64(nil), tt.xs...)
-			if got := medianOf(xs); got != tt.want {
-				t.Errorf("medianOf(%v) = %v, want %v", tt.xs, got, tt.want)
+			if got := Median(xs); got != tt.want {
+				t.Errorf("Median(%v) = %v, want %v", tt.xs, got, tt.want)
 			}
 			for i := range xs {
 				if xs[i] != tt.xs[i] {
@@ -29,8 +29,8 @@ func TestMedian(t *testing.T) {
 			}
 		})
 	}
-	if got := medianOf(nil); !math.IsNaN(got) {
-		t.Errorf("medianOf(nil) = %v, want NaN", got)
+	if got := Median(nil); !math.IsNaN(got) {
+		t.Errorf("Median(nil) = %v, want NaN", got)
 	}
 }
 
@@ -86,7 +86,7 @@ func TestMedianCIContainsMedian(t *testing.T) {
 			xs[i] = float64((i * 7919) % 101)
 		}
 		lo, hi := medianCI(xs, 0.95)
-		if m := medianOf(xs); !(lo <= m && m <= hi) {
+		if m := Median(xs); !(lo <= m && m <= hi) {
 			t.Errorf("n=%d: median %v outside [%v, %v]", n, m, lo, hi)
 		}
 	}

@@ -245,10 +245,12 @@ func TestParseTier(t *testing.T) {
 	}
 }
 
+// tier is a tier of 10 a second with the given share of the keys.
+func tier(name string, share float64) workload.Tier {
+	return workload.Tier{Name: name, Limit: algorithms.Limit{Requests: 10, Window: time.Second}, Share: share}
+}
+
 func TestAssignTiers(t *testing.T) {
-	tier := func(name string, share float64) workload.Tier {
-		return workload.Tier{Name: name, Limit: algorithms.Limit{Requests: 10, Window: time.Second}, Share: share}
-	}
 	tests := []struct {
 		name  string
 		tiers []workload.Tier
@@ -292,9 +294,6 @@ func TestAssignTiers(t *testing.T) {
 }
 
 func TestAssignTiersInvalid(t *testing.T) {
-	tier := func(name string, share float64) workload.Tier {
-		return workload.Tier{Name: name, Limit: algorithms.Limit{Requests: 10, Window: time.Second}, Share: share}
-	}
 	tests := []struct {
 		name  string
 		tiers []workload.Tier

@@ -300,7 +300,7 @@ func writeSeedTable(w io.Writer, f *report.File) error {
 		if over[a] > 0 {
 			mark = "✘"
 		}
-		measured := median(means[a])
+		measured := report.Median(means[a])
 		line := fmt.Sprintf("%s %-*s → %5.0fμs avg latency, %s", mark, width, seedTitle(a), measured, claim.complexity)
 		switch {
 		case claim.claimedUS > 0 && claim.note != "":
@@ -330,18 +330,6 @@ func thousands(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // sweepRows gathers, for the first workload, each algorithm's mean and p99
@@ -377,7 +365,7 @@ func sweepRows(f *report.File) (limits []int64, algos []string, cells map[string
 	for algo, byLimit := range raw {
 		cells[algo] = map[int64][2]float64{}
 		for limit, a := range byLimit {
-			cells[algo][limit] = [2]float64{median(a.means), median(a.p99s)}
+			cells[algo][limit] = [2]float64{report.Median(a.means), report.Median(a.p99s)}
 		}
 	}
 	return limits, algos, cells
