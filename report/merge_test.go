@@ -121,7 +121,7 @@ func TestMergeAddsUp(t *testing.T) {
 		MaxAdmittedInWindow: 30, Bound: 20, OverAdmitted: 10, KeysOverBound: 1,
 		LongRunAcceptedPerS: 80, ConfiguredPerS: 20, Keys: 3,
 	}
-	if r.Accuracy != wantAccuracy {
+	if !reflect.DeepEqual(r.Accuracy, wantAccuracy) {
 		t.Errorf("accuracy %+v, want %+v", r.Accuracy, wantAccuracy)
 	}
 	if r.ElapsedUS != 2_500_000 || r.EndReason != EndInterrupted || r.Generators != 2 || r.Latency.OverRange != 2 {

@@ -24,7 +24,11 @@ type File struct {
 	EndReason string `json:"end_reason"`
 	// Error is the error that ended the run, when EndReason is EndError.
 	Error string `json:"error,omitempty"`
-	Runs  []Run  `json:"runs"`
+	// GeneratorID is drawn at random by each rlbench process that writes
+	// results, so that a merge can tell one generator's file given twice
+	// from two generators' files.
+	GeneratorID string `json:"generator_id,omitempty"`
+	Runs        []Run  `json:"runs"`
 }
 
 // End reasons.
@@ -85,6 +89,9 @@ type Config struct {
 	Limit        Limit    `json:"limit"`
 	Clock        string   `json:"clock"`
 	Seed         uint64   `json:"seed"`
+	// RunID names the keys of the run; generators that loaded the same
+	// keys share it, and only their results can be merged.
+	RunID string `json:"run_id,omitempty"`
 }
 
 // Tier is a share of the key population with its own limit.
@@ -126,17 +133,29 @@ type Run struct {
 	// Generators counts the load generators whose runs were merged into
 	// this one; 0 means 1.
 	Generators int `json:"generators,omitempty"`
+	// Admissions keeps every admission of every key, so that the runs of
+	// several generators merge to exact accuracy; absent in files written
+	// before it existed.
+	Admissions *Admissions `json:"admissions,omitempty"`
 }
 
-// Counts are outcomes. Sent = Accepted + Rejected + Errors. Missed counts
-// requests sent later than their slot (see Generator); they are in Sent too.
+// Counts are outcomes. Sent = Accepted + Rejected + Unknown + Errors.
+// Missed counts requests sent later than their slot (see Generator); they
+// are in Sent too.
 type Counts struct {
-	Sent          int64            `json:"sent"`
-	Accepted      int64            `json:"accepted"`
-	Rejected      int64            `json:"rejected"`
+	Sent     int64 `json:"sent"`
+	Accepted int64 `json:"accepted"`
+	Rejected int64 `json:"rejected"`
+	// Unknown counts requests sent whose answer never came (a timeout, a
+	// connection lost after the send): each may have been admitted, so
+	// accuracy counts them as possible admissions.
+	Unknown int64 `json:"unknown"`
+	// Errors counts requests that surely got no decision.
 	Errors        int64            `json:"errors"`
 	Missed        int64            `json:"missed"`
 	ErrorsByClass map[string]int64 `json:"errors_by_class"`
+	// UnknownByClass splits Unknown by error class (timeout, connection).
+	UnknownByClass map[string]int64 `json:"unknown_by_class,omitempty"`
 }
 
 // Rates are per second of the run's elapsed time.
@@ -177,30 +196,81 @@ type Percentiles struct {
 // Accuracy is what the algorithm admitted against what it promises. The
 // admission instants are the limiter's own clock (Redis TIME by default),
 // as each script reports it.
+//
+// Every figure of one key comes from that key alone: with many keys or
+// tiers, the per-key figures below are those of the worst key (WorstKey),
+// and the sums say how many keys passed their bounds and by how much.
+// Unknown outcomes (Counts.Unknown) may have been admissions: the AtMost
+// figures count each where it could have fallen, so the truth lies between
+// a figure and its AtMost; without unknown outcomes the two are equal.
 type Accuracy struct {
-	// MaxAdmittedInWindow is the most admitted for one key in any span of
-	// one window length; Bound is what the algorithm promises for that key
-	// and span, -1 when it promises nothing (the baseline); the key is the
-	// busiest one.
-	MaxAdmittedInWindow int64 `json:"max_admitted_in_window"`
-	Bound               int64 `json:"bound"`
+	// MaxAdmittedInWindow is the most the worst key admitted in any span
+	// of one window length; Bound is what the algorithm promises for that
+	// key and span, -1 when it promises nothing (the baseline).
+	MaxAdmittedInWindow       int64 `json:"max_admitted_in_window"`
+	MaxAdmittedInWindowAtMost int64 `json:"max_admitted_in_window_at_most"`
+	Bound                     int64 `json:"bound"`
 	// MaxAdmittedInBurst and BurstBound are the same over BurstSpanUS, a
 	// hundredth of the window, where a bucket's bound is about its
 	// capacity: a burst let through at once shows here, not over a window.
 	MaxAdmittedInBurst int64 `json:"max_admitted_in_burst"`
 	BurstBound         int64 `json:"burst_bound"`
 	BurstSpanUS        int64 `json:"burst_span_us"`
-	// OverAdmitted sums, over keys, admissions above each key's bound, over
-	// a window or over the burst span, whichever is more.
-	OverAdmitted int64 `json:"over_admitted"`
-	// KeysOverBound counts keys whose busiest span passed their bound.
-	KeysOverBound int64 `json:"keys_over_bound"`
+	// MaxAdmittedInAlignedWindow is the most the worst key admitted in one
+	// epoch-aligned window [k·W, (k+1)·W), for the algorithms that promise
+	// a limit per aligned window (fixed, sliding-counter, seed-fixed);
+	// AlignedBound is that promise, -1 for the others.
+	MaxAdmittedInAlignedWindow int64 `json:"max_admitted_in_aligned_window"`
+	AlignedBound               int64 `json:"aligned_bound"`
+	// OverAdmitted sums, over keys, the admissions certainly above each
+	// key's bounds (over a window, the burst span or an aligned window,
+	// whichever is most); OverAdmittedAtMost counts the unknown outcomes as
+	// admissions. KeysOverBound counts the keys certainly over,
+	// KeysMaybeOverBound those that may be.
+	OverAdmitted       int64 `json:"over_admitted"`
+	OverAdmittedAtMost int64 `json:"over_admitted_at_most"`
+	KeysOverBound      int64 `json:"keys_over_bound"`
+	KeysMaybeOverBound int64 `json:"keys_maybe_over_bound"`
+	// WorstKey and WorstTier name the key whose figures are above.
+	WorstKey  string `json:"worst_key,omitempty"`
+	WorstTier string `json:"worst_tier,omitempty"`
+	// WorstKeys are the worst keys, worst first, at most MaxWorstKeys.
+	WorstKeys []KeyAccuracy `json:"worst_keys,omitempty"`
 	// LongRunAcceptedPerS is accepted per second over the run, against
 	// ConfiguredPerS, the sum of the configured rates of the keys used.
 	LongRunAcceptedPerS float64 `json:"long_run_accepted_per_s"`
 	ConfiguredPerS      float64 `json:"configured_per_s"`
 	// Keys is how many distinct keys were asked for.
 	Keys int64 `json:"keys"`
+}
+
+// MaxWorstKeys is how many keys Accuracy.WorstKeys keeps.
+const MaxWorstKeys = 10
+
+// KeyAccuracy is one key's admissions against its own bounds. Instants
+// are microseconds since the Unix epoch on the limiter's clock.
+type KeyAccuracy struct {
+	Key      string `json:"key"`
+	Tier     string `json:"tier,omitempty"`
+	Admitted int64  `json:"admitted"`
+	Unknown  int64  `json:"unknown"`
+	// WindowUS is the key's window; the busiest span of that length
+	// starts at WindowStartUS.
+	WindowUS                  int64 `json:"window_us"`
+	MaxAdmittedInWindow       int64 `json:"max_admitted_in_window"`
+	MaxAdmittedInWindowAtMost int64 `json:"max_admitted_in_window_at_most"`
+	Bound                     int64 `json:"bound"`
+	WindowStartUS             int64 `json:"window_start_us"`
+	MaxAdmittedInBurst        int64 `json:"max_admitted_in_burst"`
+	MaxAdmittedInBurstAtMost  int64 `json:"max_admitted_in_burst_at_most"`
+	BurstBound                int64 `json:"burst_bound"`
+	BurstSpanUS               int64 `json:"burst_span_us"`
+	// AlignedBound is -1 for algorithms without a per-window promise.
+	MaxAdmittedInAlignedWindow       int64 `json:"max_admitted_in_aligned_window"`
+	MaxAdmittedInAlignedWindowAtMost int64 `json:"max_admitted_in_aligned_window_at_most"`
+	AlignedBound                     int64 `json:"aligned_bound"`
+	OverAdmitted                     int64 `json:"over_admitted"`
+	OverAdmittedAtMost               int64 `json:"over_admitted_at_most"`
 }
 
 // Generator is the load generator's own health: how far behind its
