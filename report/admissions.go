@@ -22,7 +22,7 @@ const MaxKeptAdmissions = 1_000_000
 type Admissions struct {
 	// Complete is false when the run admitted more than the generator kept
 	// (MaxKeptAdmissions): Keys then hold only the first admissions.
-	Complete bool           `json:"complete"`
+	Complete bool            `json:"complete"`
 	Keys     []KeyAdmissions `json:"keys"`
 }
 
