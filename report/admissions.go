@@ -44,6 +44,10 @@ type KeyAdmissions struct {
 	// [from, to] in µs on the limiter's clock in which it was decided if
 	// it was: EncodeInstants of from0, to0, from1, to1, ...
 	Unknown string `json:"unknown,omitempty"`
+	// Figures are the key's own figures as its generator computed them
+	// over every admission, kept or not: what bounds a merge of runs whose
+	// admissions were not all kept.
+	Figures KeyAccuracy `json:"figures"`
 }
 
 // ErrBadInstants means an encoded list of instants does not decode.

@@ -82,6 +82,12 @@ func Merge(files ...*File) (*File, error) {
 			return nil, err
 		}
 	}
+	if err := distinctGenerators(files); err != nil {
+		return nil, err
+	}
+	if err := overlapping(files); err != nil {
+		return nil, err
+	}
 	// matched[i][j] is the run of file i that merges into run j of the
 	// first file.
 	matched := make([][]*Run, len(files))
@@ -257,9 +263,16 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		out.Counts.Accepted += c.Accepted
 		out.Counts.Rejected += c.Rejected
 		out.Counts.Errors += c.Errors
+		out.Counts.Unknown += c.Unknown
 		out.Counts.Missed += c.Missed
 		for class, n := range c.ErrorsByClass {
 			out.Counts.ErrorsByClass[class] += n
+		}
+		for class, n := range c.UnknownByClass {
+			if out.Counts.UnknownByClass == nil {
+				out.Counts.UnknownByClass = map[string]int64{}
+			}
+			out.Counts.UnknownByClass[class] += n
 		}
 		out.Rates.OfferedPerS += r.Rates.OfferedPerS
 		out.Rates.AchievedPerS += r.Rates.AchievedPerS
@@ -298,12 +311,24 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		out.Generators += max(r.Generators, 1)
 	}
 
-	out.Accuracy.MaxAdmittedInWindow = sumMax
-	if out.Accuracy.Bound >= 0 {
-		out.Accuracy.OverAdmitted = max(sumMax-out.Accuracy.Bound, mostOver, 0)
-	}
-	if out.Accuracy.OverAdmitted > 0 {
-		out.Accuracy.KeysOverBound = max(out.Accuracy.KeysOverBound, 1)
+	if acc, adm, err := mergeAdmissions(parts); err != nil {
+		return Run{}, fmt.Errorf("%s: admissions: %w", name, err)
+	} else if adm != nil {
+		acc.LongRunAcceptedPerS = out.Accuracy.LongRunAcceptedPerS
+		acc.ConfiguredPerS = out.Accuracy.ConfiguredPerS
+		out.Accuracy, out.Admissions = acc, adm
+	} else {
+		// Files written before admissions were kept: only a bound.
+		out.Accuracy.MaxAdmittedInWindow = sumMax
+		if out.Accuracy.Bound >= 0 {
+			out.Accuracy.OverAdmitted = max(sumMax-out.Accuracy.Bound, mostOver, 0)
+		}
+		if out.Accuracy.OverAdmitted > 0 {
+			out.Accuracy.KeysOverBound = max(out.Accuracy.KeysOverBound, 1)
+		}
+		out.Accuracy.MaxAdmittedInWindowAtMost = out.Accuracy.MaxAdmittedInWindow
+		out.Accuracy.OverAdmittedAtMost = out.Accuracy.OverAdmitted
+		out.Accuracy.KeysMaybeOverBound = out.Accuracy.KeysOverBound
 	}
 
 	var err error
@@ -486,4 +511,151 @@ func cloneFile(f *File) *File {
 		r.Timeseries.Points = slices.Clone(r.Timeseries.Points)
 	}
 	return &out
+}
+
+// distinctGenerators refuses one generator's results given twice: the
+// same generator id, or, in files written before generators had one, the
+// same start to the microsecond.
+func distinctGenerators(files []*File) error {
+	for i, a := range files {
+		for j := i + 1; j < len(files); j++ {
+			b := files[j]
+			switch {
+			case a.GeneratorID != "" && a.GeneratorID == b.GeneratorID:
+				return fmt.Errorf("%w: files %d and %d are the same generator's results (generator_id %s): each generator's file goes in once",
+					ErrMergeMismatch, i+1, j+1, a.GeneratorID)
+			case (a.GeneratorID == "" || b.GeneratorID == "") && a.StartedAt.Equal(b.StartedAt):
+				return fmt.Errorf("%w: files %d and %d started at the same instant (%s): the same file given twice?",
+					ErrMergeMismatch, i+1, j+1, a.StartedAt.Format(time.RFC3339Nano))
+			}
+		}
+	}
+	return nil
+}
+
+// overlapping refuses files whose runs did not share some instant: the
+// load of generators that never ran together is not one load.
+func overlapping(files []*File) error {
+	latestStart, earliestEnd := 0, -1
+	for i, f := range files {
+		if f.EndedAt.IsZero() {
+			return nil // an old or damaged file: nothing to check against
+		}
+		if f.StartedAt.After(files[latestStart].StartedAt) {
+			latestStart = i
+		}
+		if earliestEnd < 0 || f.EndedAt.Before(files[earliestEnd].EndedAt) {
+			earliestEnd = i
+		}
+	}
+	if files[latestStart].StartedAt.After(files[earliestEnd].EndedAt) {
+		return fmt.Errorf("%w: file %d ended at %s, before file %d started at %s: generators that did not run at the same time are not one load",
+			ErrMergeMismatch, earliestEnd+1, files[earliestEnd].EndedAt.Format(time.RFC3339), latestStart+1, files[latestStart].StartedAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// mergeAdmissions merges the kept admissions of parts key by key and
+// computes the accuracy of the combined load from them: exactly when
+// every part kept all of its admissions. When one did not, the figures
+// from the kept instants (and from each part alone) are lower bounds, and
+// the AtMost figures add up the parts' own. A nil Admissions means a part
+// kept none (a file from before they were kept).
+func mergeAdmissions(parts []*Run) (Accuracy, *Admissions, error) {
+	for _, r := range parts {
+		if r.Admissions == nil {
+			return Accuracy{}, nil, nil
+		}
+	}
+	type merged struct {
+		bounds   KeyAdmissions
+		instants []int64
+		unknown  []Span
+		// lower and upper bound the key's figures when some part did not
+		// keep every admission.
+		lower, upper KeyAccuracy
+	}
+	keys := map[string]*merged{}
+	complete := true
+	for i, r := range parts {
+		complete = complete && r.Admissions.Complete
+		for _, k := range r.Admissions.Keys {
+			instants, err := DecodeInstants(k.Instants)
+			if err != nil {
+				return Accuracy{}, nil, fmt.Errorf("file %d, key %s: instants: %w", i+1, k.Key, err)
+			}
+			unknown, err := DecodeSpans(k.Unknown)
+			if err != nil {
+				return Accuracy{}, nil, fmt.Errorf("file %d, key %s: unknown: %w", i+1, k.Key, err)
+			}
+			m := keys[k.Key]
+			if m == nil {
+				m = &merged{bounds: k}
+				keys[k.Key] = m
+			} else if m.bounds.WindowUS != k.WindowUS || m.bounds.Bound != k.Bound || m.bounds.AlignedBound != k.AlignedBound {
+				return Accuracy{}, nil, fmt.Errorf("%w: key %s is held to other bounds in file %d", ErrMergeMismatch, k.Key, i+1)
+			}
+			m.instants = append(m.instants, instants...)
+			m.unknown = append(m.unknown, unknown...)
+			f := k.Figures
+			m.lower.MaxAdmittedInWindow = max(m.lower.MaxAdmittedInWindow, f.MaxAdmittedInWindow)
+			m.lower.MaxAdmittedInBurst = max(m.lower.MaxAdmittedInBurst, f.MaxAdmittedInBurst)
+			m.lower.MaxAdmittedInAlignedWindow = max(m.lower.MaxAdmittedInAlignedWindow, f.MaxAdmittedInAlignedWindow)
+			m.upper.Admitted += f.Admitted
+			m.upper.Unknown += f.Unknown
+			m.upper.MaxAdmittedInWindowAtMost += f.MaxAdmittedInWindowAtMost
+			m.upper.MaxAdmittedInBurstAtMost += f.MaxAdmittedInBurstAtMost
+			m.upper.MaxAdmittedInAlignedWindowAtMost += f.MaxAdmittedInAlignedWindowAtMost
+		}
+	}
+	names := slices.Sorted(maps.Keys(keys))
+	out := &Admissions{Complete: complete}
+	figures := make([]KeyAccuracy, 0, len(names))
+	kept := 0
+	for _, name := range names {
+		m := keys[name]
+		slices.Sort(m.instants)
+		slices.SortFunc(m.unknown, func(a, b Span) int { return cmpSpan(a, b) })
+		k := KeyFigures(m.bounds, m.instants, m.unknown)
+		if !complete {
+			k.Admitted, k.Unknown = max(k.Admitted, m.upper.Admitted), max(k.Unknown, m.upper.Unknown)
+			k.MaxAdmittedInWindow = max(k.MaxAdmittedInWindow, m.lower.MaxAdmittedInWindow)
+			k.MaxAdmittedInBurst = max(k.MaxAdmittedInBurst, m.lower.MaxAdmittedInBurst)
+			k.MaxAdmittedInAlignedWindow = max(k.MaxAdmittedInAlignedWindow, m.lower.MaxAdmittedInAlignedWindow)
+			k.MaxAdmittedInWindowAtMost = max(k.MaxAdmittedInWindow, m.upper.MaxAdmittedInWindowAtMost)
+			k.MaxAdmittedInBurstAtMost = max(k.MaxAdmittedInBurst, m.upper.MaxAdmittedInBurstAtMost)
+			k.MaxAdmittedInAlignedWindowAtMost = max(k.MaxAdmittedInAlignedWindow, m.upper.MaxAdmittedInAlignedWindowAtMost)
+			k.SetOver()
+		}
+		figures = append(figures, k)
+		// Keep what a later merge needs, within the same budget.
+		ka := m.bounds
+		ka.Figures = k
+		if kept+len(m.instants) <= MaxKeptAdmissions {
+			ka.Instants, ka.Unknown = EncodeInstants(m.instants), EncodeSpans(m.unknown)
+			kept += len(m.instants)
+		} else {
+			ka.Instants, ka.Unknown = "", ""
+			out.Complete = false
+		}
+		out.Keys = append(out.Keys, ka)
+	}
+	return Summarise(figures), out, nil
+}
+
+func cmpSpan(a, b Span) int {
+	if a.From != b.From {
+		return cmpInt(a.From, b.From)
+	}
+	return cmpInt(a.To, b.To)
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
