@@ -3,6 +3,8 @@ package algorithms
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/bits"
 	"strconv"
 	"time"
 
@@ -85,5 +87,46 @@ func parseDecision(reply any) (Decision, error) {
 	return d, nil
 }
 
-// ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0.
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+// ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0, without overflow.
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}
+
+// The bounds saturate: a promise past math.MaxInt64 requests is no promise
+// at all, and a wrapped one (negative, or small) would switch the
+// over-admission checks off or make them cry wolf.
+
+// addSat is a+b for a, b ≥ 0, or math.MaxInt64 when that overflows.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// mulSat is a×b for a, b ≥ 0, or math.MaxInt64 when that overflows.
+func mulSat(a, b int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(lo)
+}
+
+// mulDivSat is ⌊a×b/c⌋ for a, b ≥ 0, c > 0, with a 128-bit product, or
+// math.MaxInt64 when the quotient does not fit.
+func mulDivSat(a, b, c int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	if q > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(q)
+}

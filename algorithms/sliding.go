@@ -55,5 +55,5 @@ func slidingBound(limit Limit, span time.Duration) int64 {
 	if span <= 0 {
 		return 0
 	}
-	return limit.Requests * ceilDiv(span.Microseconds(), limit.windowMicros())
+	return mulSat(limit.Requests, ceilDiv(span.Microseconds(), limit.windowMicros()))
 }
