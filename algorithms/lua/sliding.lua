@@ -29,7 +29,7 @@ if count + cost > limit then
 end
 -- Members are unique per call and unit, so equal timestamps never collide.
 for i = 1, cost do
-  redis.call('ZADD', key, now, ARGV[5] .. ':' .. i)
+  redis.call('ZADD', key, now, ARGV[5] .. ':' .. string.format('%d', i))
 end
 -- Until the newest entry leaves the window: with a clock that stepped back,
 -- that is later than one window from now.
