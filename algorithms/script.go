@@ -41,10 +41,14 @@ func (s scripted) nowArg() string {
 // run validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
 // type-checks its reply. args follow ARGV[1], the time.
 func (s scripted) run(ctx context.Context, key string, limit Limit, n int64, args ...any) (Decision, error) {
+	if err := s.opts.Validate(); err != nil {
+		return Decision{}, err
+	}
 	if err := checkRequest(limit, n); err != nil {
 		return Decision{}, err
 	}
-	argv := append([]any{s.nowArg()}, args...)
+	// The last ARGV is the TTL padding in microseconds, read by clock.lua.
+	argv := append(append([]any{s.nowArg()}, args...), s.opts.skewAllowance().Microseconds())
 	reply, err := s.script.Run(ctx, s.rdb, []string{s.key(key)}, argv...).Result()
 	if err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)

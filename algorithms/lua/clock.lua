@@ -17,7 +17,13 @@ end
 -- PEXPIRE 1 issued by a script that crosses a millisecond boundary deletes
 -- the key at once (26 of 20,000 calls on Redis 7.0), and a 1 ms window
 -- then admitted twice its limit.
+-- The last ARGV of every script is the clock-skew allowance in microseconds:
+-- with a client clock, TTLs count from the client's stamp while Redis
+-- expires keys on its own clock, so each TTL is padded by how far the two
+-- may disagree.
+local skew_us = tonumber(ARGV[#ARGV])
+
 local function ttl_ms(us)
-  return math.max(2, math.ceil(us / 1000) + 1)
+  return math.max(2, math.ceil((us + skew_us) / 1000) + 1)
 end
 
