@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redistest"
 )
 
 // TestClientClockSkewKeepsTheBound is two load generators whose clocks are
@@ -16,19 +19,35 @@ import (
 // key expire before the second arrived, and every algorithm admitted its
 // limit twice at one instant; the clock-skew allowance pads every TTL.
 func TestClientClockSkewKeepsTheBound(t *testing.T) {
+	checkClockSkew(t, func(t *testing.T) (*redis.Client, func(time.Duration)) {
+		m, rdb := startMini(t)
+		return rdb, m.FastForward
+	})
+}
+
+// TestClientClockSkewKeepsTheBoundRedis is the same on a real
+// redis-server, whose clock moves by a real 300 ms sleep.
+func TestClientClockSkewKeepsTheBoundRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	checkClockSkew(t, func(t *testing.T) (*redis.Client, func(time.Duration)) {
+		return srv.Client(t), time.Sleep
+	})
+}
+
+func checkClockSkew(t *testing.T, server func(t *testing.T) (*redis.Client, func(time.Duration))) {
 	limit := algorithms.Limit{Requests: 10, Window: 100 * time.Millisecond}
 	stamp := epoch.Add(time.Second - 5*time.Millisecond)
 	for _, name := range algorithms.Names() {
 		t.Run(name, func(t *testing.T) {
-			m, rdb := startMini(t)
+			rdb, advance := server(t)
 			clock := &fakeClock{t: stamp}
 			l, err := algorithms.New(name, rdb, algorithms.Options{Clock: clock})
 			if err != nil {
 				t.Fatal(err)
 			}
-			first := admitted(ask(t, l, "skew", limit, 15))
-			m.FastForward(300 * time.Millisecond)
-			second := admitted(ask(t, l, "skew", limit, 15))
+			first := admitted(ask(t, l, "skew:"+name, limit, 15))
+			advance(300 * time.Millisecond)
+			second := admitted(ask(t, l, "skew:"+name, limit, 15))
 			if first+second > 10 {
 				t.Errorf("%d+%d admitted at one instant, limit 10", first, second)
 			}
