@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/report"
 )
 
 // limit10 is the conformance table's limit: 10 a second, burst 10.
@@ -78,6 +79,7 @@ func runConformance(t *testing.T, newEnv func(t *testing.T) env) {
 			t.Run("cost-over-capacity", func(t *testing.T) { checkOverCapacity(t, newEnv(t), c.name) })
 			t.Run("idle-refill", func(t *testing.T) { checkIdle(t, newEnv(t), c.name) })
 			t.Run("bad-input", func(t *testing.T) { checkBadInput(t, newEnv(t), c.name) })
+			t.Run("step-back", func(t *testing.T) { checkStepBack(t, newEnv(t), c.name) })
 		})
 	}
 }
@@ -132,10 +134,14 @@ func checkAdmissions(t *testing.T, e env, c algorithmCase) {
 
 // checkTTLs asserts that every key of userKey has a TTL, that none is
 // shorter than resetAfter (expiring early would admit too much), and none
-// longer than two windows.
+// longer than two windows and a millisecond.
 func checkTTLs(t *testing.T, e env, userKey string, resetAfter time.Duration) {
 	t.Helper()
 	ttls := pttls(t, e.rdb, userKey)
+	skew := e.opts.ClockSkewAllowance
+	if skew == 0 && e.opts.Clock != nil {
+		skew = algorithms.DefaultClockSkewAllowance
+	}
 	if len(ttls) == 0 {
 		t.Fatalf("no key holds {%s}", userKey)
 	}
@@ -144,8 +150,10 @@ func checkTTLs(t *testing.T, e env, userKey string, resetAfter time.Duration) {
 		if ttl <= 0 {
 			t.Errorf("key %s has no TTL (PTTL %v)", k, ttl)
 		}
-		if ttl > 2*limit10.Window {
-			t.Errorf("key %s has TTL %v, more than two windows", k, ttl)
+		// Two windows, plus the millisecond of margin every TTL carries
+		// and, with a client clock, the clock-skew allowance.
+		if ttl > 2*limit10.Window+time.Millisecond+skew {
+			t.Errorf("key %s has TTL %v, more than two windows, a millisecond and %v", k, ttl, skew)
 		}
 		longest = max(longest, ttl)
 	}
@@ -236,5 +244,33 @@ func checkBadInput(t *testing.T, e env, name string) {
 	}
 	if keys := e.rdb.Keys(ctx, "*{bad}*").Val(); len(keys) != 0 {
 		t.Errorf("bad input wrote keys %v", keys)
+	}
+}
+
+// stepBackSteps is issue 7's sliding-log case at limit 3 a second: three
+// admissions, one at +1.25s that trims them, then the clock steps back to
+// +0.5s. Counted on Decision.At no window may hold more than the bound:
+// the log used to admit two at +0.5s, five in (-0.5s, 0.5s]. The rows'
+// want counts are the sliding log's; each algorithm is held to its bound.
+var stepBackSteps = []step{{0, 1, 1}, {100 * time.Millisecond, 1, 1}, {200 * time.Millisecond, 1, 1}, {1250 * time.Millisecond, 1, 1}, {500 * time.Millisecond, 2, 2}}
+
+func checkStepBack(t *testing.T, e env, name string) {
+	l := newLimiter(t, e, name)
+	limit := algorithms.Limit{Requests: 3, Window: time.Second}
+	var adm []int64
+	for _, s := range stepBackSteps {
+		e.setNow(epoch.Add(s.at))
+		for _, d := range ask(t, l, "step-back", limit, s.ask) {
+			if d.At.Before(epoch.Add(s.at)) {
+				t.Errorf("at +%v: decided At %v, before the limiter's clock", s.at, d.At.Sub(epoch))
+			}
+			if d.Allowed {
+				adm = append(adm, d.At.Sub(epoch).Microseconds())
+			}
+		}
+	}
+	adm = report.SortedCopy(adm)
+	if most, from := report.MaxInSpan(adm, limit.Window.Microseconds()); int64(most) > l.Bound(limit, limit.Window) {
+		t.Errorf("%d admitted in the window from +%dµs, bound %d (admissions at %v µs)", most, from, l.Bound(limit, limit.Window), adm)
 	}
 }

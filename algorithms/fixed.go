@@ -29,7 +29,8 @@ func (f *FixedWindow) AllowN(ctx context.Context, key string, limit Limit, n int
 }
 
 // Bound is Requests for every aligned window a span can touch: 2×Requests
-// for a span of one window that straddles a boundary.
+// for a span of one window that straddles a boundary. Like every Bound it
+// saturates at math.MaxInt64 rather than overflow.
 func (f *FixedWindow) Bound(limit Limit, span time.Duration) int64 {
 	return fixedBound(limit, span)
 }
@@ -38,7 +39,7 @@ func fixedBound(limit Limit, span time.Duration) int64 {
 	if span <= 0 {
 		return 0
 	}
-	return limit.Requests * (ceilDiv(span.Microseconds(), limit.windowMicros()) + 1)
+	return mulSat(limit.Requests, ceilDiv(span.Microseconds(), limit.windowMicros())+1)
 }
 
 // Name implements Limiter.

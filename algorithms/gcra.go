@@ -36,5 +36,5 @@ func (g *GCRA) Bound(limit Limit, span time.Duration) int64 {
 		return 0
 	}
 	interval := ceilDiv(limit.windowMicros(), limit.Requests)
-	return limit.Capacity() + span.Microseconds()/interval
+	return addSat(limit.Capacity(), span.Microseconds()/interval)
 }

@@ -36,6 +36,9 @@ var (
 	// ErrBadReply is returned when a script or command answers with an
 	// unexpected type or shape: a bug, never a rejection.
 	ErrBadReply = errors.New("unexpected reply from redis")
+	// ErrInvalidOptions is returned when Options hold a value no limiter
+	// can use, such as a negative ClockSkewAllowance.
+	ErrInvalidOptions = errors.New("invalid options")
 )
 
 // Validate reports whether every field of l can be used: Requests and Window
@@ -126,6 +129,35 @@ type Options struct {
 	// for simulations, tests and clock-skew experiments. The seed variants
 	// always use a client clock, as the seed did (time.Now when nil).
 	Clock Clock
+	// ClockSkewAllowance is how far a client Clock may run behind or
+	// ahead of the Redis server's: every TTL the scripts set is padded by
+	// it. TTLs are counted from the client's stamp while Redis expires keys
+	// on its own clock, so without the padding a request stamped a little
+	// early finds its window's key gone. Zero means
+	// DefaultClockSkewAllowance when Clock is set and none with the server
+	// clock; a negative value is invalid (ErrInvalidOptions from New and
+	// from every decision).
+	ClockSkewAllowance time.Duration
+}
+
+// DefaultClockSkewAllowance is the TTL padding of a client clock when
+// Options.ClockSkewAllowance is zero.
+const DefaultClockSkewAllowance = time.Second
+
+// Validate reports whether o can be used: ClockSkewAllowance not negative.
+func (o Options) Validate() error {
+	if o.ClockSkewAllowance < 0 {
+		return fmt.Errorf("%w: clock skew allowance %v must be 0 or more", ErrInvalidOptions, o.ClockSkewAllowance)
+	}
+	return nil
+}
+
+// skewAllowance is the TTL padding in effect.
+func (o Options) skewAllowance() time.Duration {
+	if o.ClockSkewAllowance == 0 && o.Clock != nil {
+		return DefaultClockSkewAllowance
+	}
+	return o.ClockSkewAllowance
 }
 
 func (o Options) prefix() string {

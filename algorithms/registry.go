@@ -71,6 +71,9 @@ func IsSeed(name string) bool {
 
 // New builds the algorithm registered under name.
 func New(name string, rdb redis.Cmdable, opts Options) (Limiter, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	for _, r := range registry {
 		if r.name == name {
 			return r.build(rdb, opts), nil

@@ -3,6 +3,8 @@ package algorithms
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/bits"
 	"strconv"
 	"time"
 
@@ -39,10 +41,14 @@ func (s scripted) nowArg() string {
 // run validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
 // type-checks its reply. args follow ARGV[1], the time.
 func (s scripted) run(ctx context.Context, key string, limit Limit, n int64, args ...any) (Decision, error) {
+	if err := s.opts.Validate(); err != nil {
+		return Decision{}, err
+	}
 	if err := checkRequest(limit, n); err != nil {
 		return Decision{}, err
 	}
-	argv := append([]any{s.nowArg()}, args...)
+	// The last ARGV is the TTL padding in microseconds, read by clock.lua.
+	argv := append(append([]any{s.nowArg()}, args...), s.opts.skewAllowance().Microseconds())
 	reply, err := s.script.Run(ctx, s.rdb, []string{s.key(key)}, argv...).Result()
 	if err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
@@ -85,5 +91,46 @@ func parseDecision(reply any) (Decision, error) {
 	return d, nil
 }
 
-// ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0.
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+// ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0, without overflow.
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}
+
+// The bounds saturate: a promise past math.MaxInt64 requests is no promise
+// at all, and a wrapped one (negative, or small) would switch the
+// over-admission checks off or make them cry wolf.
+
+// addSat is a+b for a, b ≥ 0, or math.MaxInt64 when that overflows.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// mulSat is a×b for a, b ≥ 0, or math.MaxInt64 when that overflows.
+func mulSat(a, b int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(lo)
+}
+
+// mulDivSat is ⌊a×b/c⌋ for a, b ≥ 0, c > 0, with a 128-bit product, or
+// math.MaxInt64 when the quotient does not fit.
+func mulDivSat(a, b, c int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	if q > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(q)
+}

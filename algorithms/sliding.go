@@ -20,6 +20,10 @@ var slidingScript = newScript(slidingLua)
 //
 // With 100 per minute, 100 requests at 12:00:59.990 use up the allowance
 // until 12:01:59.990; a rejection at 12:01:00.010 gets RetryAfter 59.98s.
+// When the clock steps back behind the newest admission the log decides,
+// records and reports (Decision.At) as at that admission, so that no window
+// holds more than the limit; RetryAfter and ResetAfter still count from
+// the caller's clock.
 // Memory is one entry per admission in the window. It is safe for
 // concurrent use.
 type SlidingLog struct {
@@ -55,5 +59,5 @@ func slidingBound(limit Limit, span time.Duration) int64 {
 	if span <= 0 {
 		return 0
 	}
-	return limit.Requests * ceilDiv(span.Microseconds(), limit.windowMicros())
+	return mulSat(limit.Requests, ceilDiv(span.Microseconds(), limit.windowMicros()))
 }

@@ -38,5 +38,6 @@ func bucketBound(limit Limit, span time.Duration) int64 {
 	if span <= 0 {
 		return 0
 	}
-	return limit.Capacity() + span.Microseconds()*limit.Requests/limit.windowMicros()
+	// r·D is a 128-bit product: a billion a day over a day is 8.6e19.
+	return addSat(limit.Capacity(), mulDivSat(span.Microseconds(), limit.Requests, limit.windowMicros()))
 }

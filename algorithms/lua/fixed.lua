@@ -8,7 +8,9 @@ local window = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
 
 local start = now - (now % window)
-local key = KEYS[1] .. ':' .. tostring(start / window)
+-- string.format, not tostring: tostring prints 1e14 and up as 1.7672256e+14,
+-- which would give ten consecutive windows one key.
+local key = KEYS[1] .. ':' .. string.format('%d', math.floor(now / window))
 local to_end = start + window - now
 local count = tonumber(redis.call('GET', key) or '0')
 

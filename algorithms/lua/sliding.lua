@@ -8,7 +8,15 @@ local window = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
 local key = KEYS[1]
 
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+-- The log decides at `at`: now, or its newest admission when the clock has
+-- stepped back behind it (as token, leaky and gcra never count time twice).
+-- A trim at a later instant has already dropped entries that an earlier
+-- now would still count; deciding, scoring and replying at `at` keeps every
+-- admission inside the window the log can see. Waits count from now.
+local at = now
+local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+if #last > 0 then at = math.max(now, tonumber(last[2])) end
+redis.call('ZREMRANGEBYSCORE', key, '-inf', at - window)
 local count = redis.call('ZCARD', key)
 
 -- reset_after: when the newest admission leaves the window.
@@ -19,20 +27,20 @@ local function reset_after()
 end
 
 if cost > limit then
-  return {0, math.max(0, limit - count), -1, reset_after(), now}
+  return {0, math.max(0, limit - count), -1, reset_after(), at}
 end
 if count + cost > limit then
   -- The oldest (count + cost - limit) admissions must leave first; the last
   -- of them leaves when now reaches its score plus the window.
   local blocker = redis.call('ZRANGE', key, count + cost - limit - 1, count + cost - limit - 1, 'WITHSCORES')
-  return {0, math.max(0, limit - count), tonumber(blocker[2]) + window - now, reset_after(), now}
+  return {0, math.max(0, limit - count), tonumber(blocker[2]) + window - now, reset_after(), at}
 end
 -- Members are unique per call and unit, so equal timestamps never collide.
 for i = 1, cost do
-  redis.call('ZADD', key, now, ARGV[5] .. ':' .. i)
+  redis.call('ZADD', key, at, ARGV[5] .. ':' .. string.format('%d', i))
 end
 -- Until the newest entry leaves the window: with a clock that stepped back,
 -- that is later than one window from now.
 local reset = reset_after()
 redis.call('PEXPIRE', key, ttl_ms(reset))
-return {1, limit - count - cost, 0, reset, now}
+return {1, limit - count - cost, 0, reset, at}

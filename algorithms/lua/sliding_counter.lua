@@ -11,10 +11,12 @@ local window = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
 
 local start = now - (now % window)
-local index = start / window
+local index = math.floor(now / window)
 local elapsed = now - start
-local cur_key = KEYS[1] .. ':' .. tostring(index)
-local prev = tonumber(redis.call('GET', KEYS[1] .. ':' .. tostring(index - 1)) or '0')
+-- string.format, not tostring: tostring prints 1e14 and up as 1.7672256e+14,
+-- which would give ten consecutive windows one key.
+local cur_key = KEYS[1] .. ':' .. string.format('%d', index)
+local prev = tonumber(redis.call('GET', KEYS[1] .. ':' .. string.format('%d', index - 1)) or '0')
 local cur = tonumber(redis.call('GET', cur_key) or '0')
 
 local function remaining(c)
