@@ -232,7 +232,7 @@ func writeBenchReports(dir string, file *report.File) error {
 				return err
 			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+		if err := report.WriteOutput(filepath.Join(dir, name), []byte(b.String())); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -94,7 +93,7 @@ func writeOutput(w io.Writer, path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := report.WriteOutput(path, data); err != nil {
 		return fmt.Errorf("writing -o %s: %w", path, err)
 	}
 	return nil
