@@ -60,6 +60,11 @@ func readResults(paths []string) ([]*report.File, error) {
 }
 
 func runReport(opts *ReportOptions) error {
+	if opts.Output != "" {
+		if err := report.CheckOutput(opts.Output); err != nil {
+			return usageErrorf("cannot write -o %v", err)
+		}
+	}
 	files, err := readResults(opts.Files)
 	if err != nil {
 		return err
@@ -130,6 +135,9 @@ sum of each generator's, an upper bound: the instants themselves are not kept.`,
 }
 
 func runMerge(opts *MergeOptions) error {
+	if err := report.CheckOutput(opts.Output); err != nil {
+		return usageErrorf("cannot write -o %v", err)
+	}
 	files, err := readResults(opts.Files)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -82,6 +83,11 @@ func runRun(opts *RunOptions) error {
 	// After the first signal, the next one kills the process at once.
 	context.AfterFunc(ctx, stop)
 
+	if opts.Output != "" {
+		if err := report.CheckOutput(opts.Output); err != nil {
+			return usageErrorf("cannot write -o %v", err)
+		}
+	}
 	s, err := connect(ctx, opts, []string{opts.Workload})
 	if err != nil {
 		return err
@@ -97,14 +103,31 @@ func runRun(opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	// The file first: a failure to print must not lose the results.
+	// Printed first: a file that cannot be written must not lose the
+	// results, which then go to a fallback file the error names.
+	printErr := report.Render(opts.IO.Out, opts.Global.Format, file)
 	if opts.Output != "" {
 		if err := report.WriteFile(opts.Output, file); err != nil {
-			return fmt.Errorf("writing results: %w", err)
+			return keepResults(err, file)
 		}
 	}
-	if err := report.Render(opts.IO.Out, opts.Global.Format, file); err != nil {
-		return err
+	if printErr != nil {
+		return printErr
 	}
 	return finish(ctx, results, len(plan))
+}
+
+// keepResults saves file in a fallback file in the temporary folder after
+// writeErr, and says where; the fallback is removed if it fails too.
+func keepResults(writeErr error, file *report.File) error {
+	tmp, err := os.CreateTemp("", "rlbench-results-*.json")
+	if err != nil {
+		return fmt.Errorf("%w; the results are lost: %v", writeErr, err)
+	}
+	tmp.Close()
+	if err := report.WriteFile(tmp.Name(), file); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("%w; the results are lost: %v", writeErr, err)
+	}
+	return fmt.Errorf("%w; the results are kept in %s", writeErr, tmp.Name())
 }
