@@ -48,7 +48,8 @@ func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *
 		Use:   "bench",
 		Short: "Run the matrix of algorithms × workloads and print the seed's benchmark table",
 		Long: `Bench runs every algorithm (and the PING baseline) under every workload, 10,000
-requests per run as the seed's benchmark did, and prints the seed's table in its
+requests or 5 s per run, whichever comes first (the seed's benchmark sent 10,000;
+give only --requests or only --duration to lift the other bound), and prints the seed's table in its
 own form, with the seed's claimed figures beside the measured ones, then the full
 table: latency, throughput, outcomes and accuracy.
 

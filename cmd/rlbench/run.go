@@ -40,8 +40,9 @@ Workloads:
 In the open model latency counts from each request's slot in the schedule, so a
 slow limiter or an overloaded generator cannot hide behind fewer requests (no
 coordinated omission); requests sent more than --miss-after late are counted as
-missed and the table warns. Each run ends after --requests or --duration,
-whichever comes first.
+missed and the table warns. Each run ends after --requests (default 10000) or
+--duration, whichever comes first; give only --duration and there is no request
+cap. The table says which ended each run.
 
 Each algorithm runs on its own fresh keys, <key>:<algorithm>:<run id>[:<n>], so
 runs never share state and nothing is ever deleted from the target Redis.
