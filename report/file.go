@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // ErrSchemaVersion means a results file has no schema_version or one this
@@ -21,13 +20,10 @@ var ErrSchemaVersion = fmt.Errorf("this rlbench reads version %d", SchemaVersion
 // file and give the JSON error on one line.
 var ErrMalformed = errors.New("malformed results file")
 
-// WriteFile writes f as indented JSON to path atomically: a temporary file
-// in the same directory, fsync, then rename, so a reader never sees half a
-// file and a failed or interrupted write leaves any previous file whole. It
-// sets f.SchemaVersion to SchemaVersion when zero.
-//
-// The file is made readable by all (0644): a results file holds no secret,
-// since Target.Address never holds a password.
+// WriteFile writes f as indented JSON to path with WriteOutput: a regular
+// file atomically (temporary file, fsync, rename), so a reader never sees
+// half a file and a failed write leaves any previous file whole; a device
+// or FIFO in place. It sets f.SchemaVersion to SchemaVersion when zero.
 func WriteFile(path string, f *File) (err error) {
 	if f == nil {
 		return fmt.Errorf("write results file %s: no results", path)
@@ -41,40 +37,9 @@ func WriteFile(path string, f *File) (err error) {
 	if err := Encode(&buf, f); err != nil {
 		return fmt.Errorf("write results file %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	// The temporary file must be in the same directory: rename is atomic
-	// only within one file system.
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
+	if err := WriteOutput(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("write results file %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write results file %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write results file %s: %w", path, err)
-	}
-	// Sync before rename: otherwise a crash can leave the new name pointing
-	// at a file whose data never reached the disk.
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write results file %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write results file %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write results file %s: %w", path, err)
-	}
-	syncDir(dir)
 	return nil
 }
 

@@ -127,6 +127,9 @@ type Run struct {
 	// EndReason is this run's: a run after an interrupted one never started
 	// and is absent.
 	EndReason string `json:"end_reason"`
+	// EndedBy says what ended the run: requests, duration, schedule (the
+	// workload's schedule ran out) or interrupted.
+	EndedBy string `json:"ended_by,omitempty"`
 	// Repeat numbers the repetitions of one algorithm, workload and limit
 	// from 0, when a bench ran each --count times.
 	Repeat int `json:"repeat,omitempty"`

@@ -214,9 +214,28 @@ func summary(f *File) string {
 		parts = append(parts, end)
 	case "":
 	default:
-		parts = append(parts, f.EndReason)
+		parts = append(parts, f.EndReason+endedBy(f.Runs))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// endedBy is " (requests cap)" when every run ended the same way, or ""
+// (runs that ended differently are in the notes).
+func endedBy(runs []Run) string {
+	by := ""
+	for i, r := range runs {
+		if i > 0 && r.EndedBy != by {
+			return ""
+		}
+		by = r.EndedBy
+	}
+	switch by {
+	case "requests", "duration":
+		return " (" + by + " cap)"
+	case "schedule":
+		return " (end of schedule)"
+	}
+	return ""
 }
 
 // target is "redis 7.0.15 at 127.0.0.1:6379", leaving out what is unknown.
@@ -297,6 +316,13 @@ func notes(f *File) []string {
 		if r.EndReason != "" && r.EndReason != EndCompleted {
 			out = append(out, fmt.Sprintf("partial: %s/%s: %s after %s; its figures cover only what ran",
 				r.Algorithm, r.Workload, r.EndReason, time.Duration(r.ElapsedUS)*time.Microsecond))
+		}
+	}
+	if len(f.Runs) > 1 && endedBy(f.Runs) == "" {
+		for _, r := range f.Runs {
+			if r.EndedBy != "" && r.EndedBy != "interrupted" {
+				out = append(out, fmt.Sprintf("ended: %s/%s by its %s after %d requests", r.Algorithm, r.Workload, r.EndedBy, r.Counts.Sent))
+			}
 		}
 	}
 	for _, r := range f.Runs {

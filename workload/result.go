@@ -27,6 +27,9 @@ type Result struct {
 	// Interrupted reports that the context was cancelled before the run
 	// ended by itself: the counts are of a partial run.
 	Interrupted bool
+	// EndedBy says what ended the run: EndedByRequests, EndedByDuration,
+	// EndedBySchedule (the Pacer's schedule ran out) or EndedByInterrupt.
+	EndedBy string
 	// Start is when the run began: the origin of Timeseries.
 	Start time.Time
 	// Elapsed is the wall time from the start to the last answer.
@@ -56,6 +59,14 @@ type Result struct {
 	Timeseries []Point
 	Interval   time.Duration
 }
+
+// What ended a run, in Result.EndedBy.
+const (
+	EndedByRequests  = "requests"
+	EndedByDuration  = "duration"
+	EndedBySchedule  = "schedule"
+	EndedByInterrupt = "interrupted"
+)
 
 // Point is one interval of the time series, starting at Offset from the
 // run's start.

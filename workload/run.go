@@ -43,6 +43,7 @@ type runner struct {
 	admissions *admissions
 	asked      []atomic.Bool
 	scheduled  time.Duration
+	endedBy    string // set by open; closed's is worked out in result
 	// interrupted is set when a cancellation, not the end of the run,
 	// stopped the sending.
 	interrupted atomic.Bool
@@ -98,13 +99,16 @@ func (r *runner) begin(ctx context.Context, workers int) {
 func (r *runner) closed(ctx context.Context) {
 	r.begin(ctx, r.cfg.Concurrency)
 	var issued atomic.Int64
+	var capped atomic.Bool
 	var wg sync.WaitGroup
+	r.endedBy = EndedByDuration
 	for w := range r.workers {
 		rec := r.recs[w%len(r.recs)]
 		wg.Go(func() {
 			for !r.cancelled() && (r.cfg.Duration == 0 || time.Since(r.start) < r.cfg.Duration) {
 				hit := issued.Add(1) - 1
 				if r.cfg.Requests > 0 && hit >= r.cfg.Requests {
+					capped.Store(true)
 					return
 				}
 				// No schedule: each request is due when it is sent.
@@ -113,6 +117,9 @@ func (r *runner) closed(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	if capped.Load() {
+		r.endedBy = EndedByRequests
+	}
 }
 
 // open sends each request at its slot in the schedule, from MaxInflight
@@ -142,10 +149,12 @@ send:
 	for hit := uint64(0); r.cfg.Requests == 0 || hit < uint64(r.cfg.Requests); hit++ {
 		offset, ok := r.cfg.Pacer.At(hit)
 		if !ok {
+			r.endedBy = EndedBySchedule
 			break
 		}
 		if r.cfg.Duration > 0 && offset >= r.cfg.Duration {
 			pastDuration = true
+			r.endedBy = EndedByDuration
 			break
 		}
 		intended := r.start.Add(offset)
@@ -173,6 +182,9 @@ send:
 	}
 	close(jobs)
 	wg.Wait()
+	if r.endedBy == "" {
+		r.endedBy = EndedByRequests
+	}
 	if pastDuration {
 		r.scheduled = r.cfg.Duration
 	} else if rate := r.cfg.Pacer.Rate(r.scheduled); rate > 0 {
@@ -217,6 +229,10 @@ func (r *runner) result() Result {
 	res.Start = r.start
 	res.Elapsed = time.Since(r.start)
 	res.Interrupted = r.interrupted.Load()
+	res.EndedBy = r.endedBy
+	if res.Interrupted {
+		res.EndedBy = EndedByInterrupt
+	}
 	res.Interval = r.cfg.Interval
 	if r.cfg.Pacer != nil {
 		res.Scheduled = r.scheduled

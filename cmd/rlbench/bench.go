@@ -48,7 +48,8 @@ func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *
 		Use:   "bench",
 		Short: "Run the matrix of algorithms × workloads and print the seed's benchmark table",
 		Long: `Bench runs every algorithm (and the PING baseline) under every workload, 10,000
-requests per run as the seed's benchmark did, and prints the seed's table in its
+requests or 5 s per run, whichever comes first (the seed's benchmark sent 10,000;
+give only --requests or only --duration to lift the other bound), and prints the seed's table in its
 own form, with the seed's claimed figures beside the measured ones, then the full
 table: latency, throughput, outcomes and accuracy.
 
@@ -159,6 +160,11 @@ func runBench(opts *BenchOptions) error {
 	defer stop()
 	context.AfterFunc(ctx, stop)
 
+	if opts.OutputDir != "" {
+		if err := checkOutputDir(opts.OutputDir); err != nil {
+			return err
+		}
+	}
 	s, err := connect(ctx, load, opts.Workloads)
 	if err != nil {
 		return err
@@ -176,11 +182,6 @@ func runBench(opts *BenchOptions) error {
 		return err
 	}
 
-	if opts.OutputDir != "" {
-		if err := writeBenchReports(opts.OutputDir, file); err != nil {
-			return err
-		}
-	}
 	out := load.IO.Out
 	if load.Global.Format == "table" {
 		if err := writeSeedTable(out, file); err != nil {
@@ -197,18 +198,41 @@ func runBench(opts *BenchOptions) error {
 			return err
 		}
 	}
+	// Written after printing, so that a folder that cannot be written
+	// loses nothing: the results then go to a fallback file.
+	if opts.OutputDir != "" {
+		if err := writeBenchReports(opts.OutputDir, file); err != nil {
+			return err
+		}
+	}
 	return finish(ctx, results, len(plan))
+}
+
+// checkOutputDir checks -o DIR before the run: DIR is a folder rlbench can
+// write in, or its parent is, where DIR will be made. A whole missing tree
+// is refused rather than made.
+func checkOutputDir(dir string) error {
+	probe := filepath.Join(dir, "results.json")
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		probe = dir
+	}
+	if err := report.CheckOutput(probe); err != nil {
+		return usageErrorf("cannot write -o %v", err)
+	}
+	return nil
 }
 
 // writeBenchReports writes the results file and its Markdown and HTML
 // reports into dir; the results file first, so that nothing is lost if a
 // report fails.
 func writeBenchReports(dir string, file *report.File) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating -o %s: %w", dir, err)
-	}
+	// Only DIR itself is made, 0777 less the umask; its parent was checked.
+	made := os.Mkdir(dir, 0o777) == nil
 	if err := report.WriteFile(filepath.Join(dir, "results.json"), file); err != nil {
-		return fmt.Errorf("writing results: %w", err)
+		if made {
+			os.Remove(dir) // only when empty
+		}
+		return keepResults(err, file)
 	}
 	for _, format := range []string{"markdown", "html"} {
 		if !slices.Contains(report.Formats(), format) {
@@ -232,7 +256,7 @@ func writeBenchReports(dir string, file *report.File) error {
 				return err
 			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+		if err := report.WriteOutput(filepath.Join(dir, name), []byte(b.String())); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}

@@ -54,6 +54,16 @@ func TestNewCmdBench(t *testing.T) {
 					o.Load.Requests, o.Count, o.Load.Limit.Window, o.Load.Rate, o.Load.Duration)
 			}
 		}},
+		{"duration alone", []string{"--duration", "30s"}, func(t *testing.T, o *BenchOptions) {
+			if o.Load.Requests != 0 || o.Load.Duration != 30*time.Second {
+				t.Errorf("requests %d duration %v; want no request cap and 30s", o.Load.Requests, o.Load.Duration)
+			}
+		}},
+		{"requests alone", []string{"--requests", "50000"}, func(t *testing.T, o *BenchOptions) {
+			if o.Load.Requests != 50000 || o.Load.Duration != 0 {
+				t.Errorf("requests %d duration %v; want 50000 and no time cap", o.Load.Requests, o.Load.Duration)
+			}
+		}},
 		{"include seed", []string{"--algo", "fixed", "--include-seed"}, func(t *testing.T, o *BenchOptions) {
 			if got := strings.Join(o.Load.Algorithms, ","); got != "fixed,seed-fixed,seed-sliding,seed-leaky" {
 				t.Errorf("algorithms %s", got)

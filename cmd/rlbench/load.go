@@ -107,8 +107,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]stri
 	f.Int64Var(&o.BurstSize, "burst-size", 0, "requests in each burst of bursty and window-edge (default the limit)")
 	f.DurationVar(&o.BurstEvery, "burst-every", d.burstEvery, "time between bursts of bursty (0: the window)")
 	f.DurationVar(&o.EdgeOffset, "edge-offset", 5*time.Millisecond, "how far before and after each boundary window-edge bursts go")
-	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each algorithm; 0 for no bound (then --duration)")
-	f.DurationVar(&o.Duration, "duration", d.duration, "how long each algorithm's run lasts at most; 0 for no bound")
+	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each run at most; 0 for no bound; given without --duration, no time bound")
+	f.DurationVar(&o.Duration, "duration", d.duration, "how long each run lasts at most; 0 for no bound; given without --requests, no request bound")
 	f.IntVar(&o.Concurrency, "concurrency", 10, "workers of the closed model")
 	f.IntVar(&o.MaxInflight, "max-inflight", workload.DefaultMaxInflight, "requests in flight at most in the open model")
 	f.StringVar(&o.Key, "key", "user:1", "user `key` the requests ask for")
@@ -133,6 +133,14 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 	}
 	o.Algorithms = names
 	changed := cmd.Flags().Changed
+	// A cap given alone lifts the other's default, which would otherwise
+	// end the run first without a word.
+	if changed("duration") && !changed("requests") && o.Duration > 0 {
+		o.Requests = 0
+	}
+	if changed("requests") && !changed("duration") && o.Requests > 0 {
+		o.Duration = 0
+	}
 	switch {
 	case o.Limit.Requests < 1:
 		return usageErrorf("invalid --limit %d: must be at least 1", o.Limit.Requests)

@@ -223,6 +223,9 @@ func TestMainJSONAndResultsFile(t *testing.T) {
 	if fixed.Counts.Sent != 100 || fixed.Accuracy.Keys != 3 || fixed.Accuracy.OverAdmitted != 0 {
 		t.Errorf("fixed: sent %d over %d keys, over-admitted %d; want 100 over 3, 0", fixed.Counts.Sent, fixed.Accuracy.Keys, fixed.Accuracy.OverAdmitted)
 	}
+	if fixed.EndedBy != "duration" {
+		t.Errorf("fixed: ended_by %q, want duration: --duration alone sets no request cap", fixed.EndedBy)
+	}
 	if fixed.Latency.Histogram == "" || len(fixed.Timeseries.Points) == 0 {
 		t.Errorf("fixed: histogram %q, %d time-series points; want both", fixed.Latency.Histogram, len(fixed.Timeseries.Points))
 	}

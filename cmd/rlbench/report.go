@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -61,6 +60,11 @@ func readResults(paths []string) ([]*report.File, error) {
 }
 
 func runReport(opts *ReportOptions) error {
+	if opts.Output != "" {
+		if err := report.CheckOutput(opts.Output); err != nil {
+			return usageErrorf("cannot write -o %v", err)
+		}
+	}
 	files, err := readResults(opts.Files)
 	if err != nil {
 		return err
@@ -94,7 +98,7 @@ func writeOutput(w io.Writer, path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := report.WriteOutput(path, data); err != nil {
 		return fmt.Errorf("writing -o %s: %w", path, err)
 	}
 	return nil
@@ -131,6 +135,9 @@ sum of each generator's, an upper bound: the instants themselves are not kept.`,
 }
 
 func runMerge(opts *MergeOptions) error {
+	if err := report.CheckOutput(opts.Output); err != nil {
+		return usageErrorf("cannot write -o %v", err)
+	}
 	files, err := readResults(opts.Files)
 	if err != nil {
 		return err

@@ -110,6 +110,7 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 		StartedAt:  res.Start.UTC(),
 		ElapsedUS:  res.Elapsed.Microseconds(),
 		EndReason:  report.EndCompleted,
+		EndedBy:    res.EndedBy,
 	}
 	if res.Interrupted {
 		run.EndReason = report.EndInterrupted

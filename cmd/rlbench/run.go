@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -39,8 +40,9 @@ Workloads:
 In the open model latency counts from each request's slot in the schedule, so a
 slow limiter or an overloaded generator cannot hide behind fewer requests (no
 coordinated omission); requests sent more than --miss-after late are counted as
-missed and the table warns. Each run ends after --requests or --duration,
-whichever comes first.
+missed and the table warns. Each run ends after --requests (default 10000) or
+--duration, whichever comes first; give only --duration and there is no request
+cap. The table says which ended each run.
 
 Each algorithm runs on its own fresh keys, <key>:<algorithm>:<run id>[:<n>], so
 runs never share state and nothing is ever deleted from the target Redis.
@@ -82,6 +84,11 @@ func runRun(opts *RunOptions) error {
 	// After the first signal, the next one kills the process at once.
 	context.AfterFunc(ctx, stop)
 
+	if opts.Output != "" {
+		if err := report.CheckOutput(opts.Output); err != nil {
+			return usageErrorf("cannot write -o %v", err)
+		}
+	}
 	s, err := connect(ctx, opts, []string{opts.Workload})
 	if err != nil {
 		return err
@@ -97,14 +104,31 @@ func runRun(opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	// The file first: a failure to print must not lose the results.
+	// Printed first: a file that cannot be written must not lose the
+	// results, which then go to a fallback file the error names.
+	printErr := report.Render(opts.IO.Out, opts.Global.Format, file)
 	if opts.Output != "" {
 		if err := report.WriteFile(opts.Output, file); err != nil {
-			return fmt.Errorf("writing results: %w", err)
+			return keepResults(err, file)
 		}
 	}
-	if err := report.Render(opts.IO.Out, opts.Global.Format, file); err != nil {
-		return err
+	if printErr != nil {
+		return printErr
 	}
 	return finish(ctx, results, len(plan))
+}
+
+// keepResults saves file in a fallback file in the temporary folder after
+// writeErr, and says where; the fallback is removed if it fails too.
+func keepResults(writeErr error, file *report.File) error {
+	tmp, err := os.CreateTemp("", "rlbench-results-*.json")
+	if err != nil {
+		return fmt.Errorf("%w; the results are lost: %v", writeErr, err)
+	}
+	tmp.Close()
+	if err := report.WriteFile(tmp.Name(), file); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("%w; the results are lost: %v", writeErr, err)
+	}
+	return fmt.Errorf("%w; the results are kept in %s", writeErr, tmp.Name())
 }

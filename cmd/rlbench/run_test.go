@@ -88,6 +88,18 @@ func TestNewCmdRun(t *testing.T) {
 			},
 		},
 		{
+			name: "duration alone lifts the requests cap",
+			args: []string{"--workload", "steady", "--rate", "2000", "--duration", "10s"},
+			change: func(o *RunOptions) {
+				o.Workload, o.Rate, o.BaseRate, o.Duration, o.Requests = "steady", 2000, 2000, 10*time.Second, 0
+			},
+		},
+		{
+			name:   "both caps, whichever first",
+			args:   []string{"--duration", "10s", "--requests", "500"},
+			change: func(o *RunOptions) { o.Duration, o.Requests = 10*time.Second, 500 },
+		},
+		{
 			name:   "bursty has no base rate unless asked",
 			args:   []string{"--workload", "bursty"},
 			change: func(o *RunOptions) { o.Workload = "bursty" },
