@@ -69,6 +69,7 @@ var columns = []column{
 	{"sent", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Sent) }},
 	{"accepted", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Accepted) }},
 	{"rejected", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Rejected) }},
+	{"unknown", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Unknown) }},
 	{"errors", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Errors) }},
 	{"missed", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Missed) }},
 	{"achieved/s", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Rates.AchievedPerS })},
@@ -76,7 +77,9 @@ var columns = []column{
 	{"p50 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P50 })},
 	{"p99 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P99 })},
 	{"max µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.Max })},
-	{"max-in-window", tw.AlignRight, func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInWindow) }},
+	{"max-in-window", tw.AlignRight, func(r *Run) string {
+		return interval(r.Accuracy.MaxAdmittedInWindow, r.Accuracy.MaxAdmittedInWindowAtMost)
+	}},
 	{"bound", tw.AlignRight, func(r *Run) string {
 		// No bound (the baseline, which limits nothing) is not a bound of 0.
 		if r.Accuracy.Bound <= 0 {
@@ -84,7 +87,18 @@ var columns = []column{
 		}
 		return integer(r.Accuracy.Bound)
 	}},
-	{"over-admitted", tw.AlignRight, func(r *Run) string { return integer(r.Accuracy.OverAdmitted) }},
+	{"over-admitted", tw.AlignRight, func(r *Run) string {
+		return interval(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost)
+	}},
+}
+
+// interval shows a figure that unknown outcomes leave uncertain as
+// "lo–hi", so that a run with unknowns never reads as a certain 0 over.
+func interval(lo, hi int64) string {
+	if hi <= lo {
+		return integer(lo)
+	}
+	return integer(lo) + "–" + integer(hi)
 }
 
 // ifSent formats a rate or a latency with one decimal, or "-" for a run
@@ -395,6 +409,13 @@ var csvColumns = []struct {
 	{"long_run_accepted_per_s", func(r *Run) string { return number(r.Accuracy.LongRunAcceptedPerS) }},
 	{"behind", func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
 	{"end_reason", func(r *Run) string { return r.EndReason }},
+	{"unknown", func(r *Run) string { return integer(r.Counts.Unknown) }},
+	{"max_admitted_in_window_at_most", func(r *Run) string {
+		return integer(max(r.Accuracy.MaxAdmittedInWindow, r.Accuracy.MaxAdmittedInWindowAtMost))
+	}},
+	{"over_admitted_at_most", func(r *Run) string {
+		return integer(max(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost))
+	}},
 }
 
 // renderCSV writes a header row and one row per run.

@@ -169,3 +169,16 @@ func TestSummary(t *testing.T) {
 		})
 	}
 }
+
+// TestOverAdmittedInterval: a run with unknown outcomes shows its
+// accuracy as an interval, never a certain 0 over.
+func TestOverAdmittedInterval(t *testing.T) {
+	r := &Run{Accuracy: Accuracy{MaxAdmittedInWindow: 64, MaxAdmittedInWindowAtMost: 103, Bound: 100, OverAdmitted: 0, OverAdmittedAtMost: 3}}
+	got := map[string]string{}
+	for _, c := range columns {
+		got[c.header] = c.cell(r)
+	}
+	if got["over-admitted"] != "0–3" || got["max-in-window"] != "64–103" {
+		t.Errorf("over-admitted %q, max-in-window %q; want 0–3 and 64–103", got["over-admitted"], got["max-in-window"])
+	}
+}

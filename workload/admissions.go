@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/report"
 )
 
 // BurstSpanDivisor sets the second span accuracy is measured over: one
@@ -29,6 +30,75 @@ const BurstSpanDivisor = 100
 type admissions struct {
 	keys    []keyAdmissions
 	reorder int64 // µs an answer may arrive behind a later one
+
+	// The offset of the limiter's clock from the client's, in µs: each
+	// decision made at At, sent at s and answered at d says the offset lies
+	// in [At−d, At−s]. lo/hi intersect those ranges; minLo/maxHi join them,
+	// for when drift or a stepped clock leaves the intersection empty.
+	offMu              sync.Mutex
+	offSeen            bool
+	offLo, offHi       int64
+	offMinLo, offMaxHi int64
+}
+
+// noOffsetSlack widens an unknown outcome's span on both sides when no
+// decision was seen to estimate the limiter's clock from: the limiter's
+// clock is then assumed within a second of the client's.
+const noOffsetSlack = int64(time.Second / time.Microsecond)
+
+// decided narrows the clock offset with one decision.
+func (a *admissions) decided(sent, done, at time.Time) {
+	lo, hi := at.UnixMicro()-done.UnixMicro(), at.UnixMicro()-sent.UnixMicro()
+	a.offMu.Lock()
+	defer a.offMu.Unlock()
+	if !a.offSeen {
+		a.offSeen, a.offLo, a.offHi, a.offMinLo, a.offMaxHi = true, lo, hi, lo, hi
+		return
+	}
+	a.offLo, a.offHi = max(a.offLo, lo), min(a.offHi, hi)
+	a.offMinLo, a.offMaxHi = min(a.offMinLo, lo), max(a.offMaxHi, hi)
+}
+
+// offset is the range [lo, hi] the limiter's clock is ahead of the
+// client's by, and whether any decision was seen.
+func (a *admissions) offset() (lo, hi int64, ok bool) {
+	a.offMu.Lock()
+	defer a.offMu.Unlock()
+	if !a.offSeen {
+		return 0, 0, false
+	}
+	if a.offLo <= a.offHi {
+		return a.offLo, a.offHi, true
+	}
+	return a.offMinLo, a.offMaxHi, true
+}
+
+// unknownOutcome records an outcome of key k that may have been an
+// admission of cost units, sent at sent and given up at done (client clock).
+func (a *admissions) unknownOutcome(k int, sent, done time.Time, cost int64) {
+	ka := &a.keys[k]
+	ka.mu.Lock()
+	defer ka.mu.Unlock()
+	for range cost {
+		ka.unknown = append(ka.unknown, [2]int64{sent.UnixMicro(), done.UnixMicro()})
+	}
+}
+
+// unknownSpans turns a key's unknown outcomes into spans on the limiter's
+// clock: [sent + offLo, done + offHi].
+func (a *admissions) unknownSpans(ka *keyAdmissions) []report.Span {
+	if len(ka.unknown) == 0 {
+		return nil
+	}
+	lo, hi, ok := a.offset()
+	if !ok {
+		lo, hi = -noOffsetSlack, noOffsetSlack
+	}
+	spans := make([]report.Span, len(ka.unknown))
+	for i, u := range ka.unknown {
+		spans[i] = report.Span{From: u[0] + lo, To: u[1] + hi}
+	}
+	return spans
 }
 
 // The two spans of a key: its window and its burst span.
@@ -44,6 +114,7 @@ type keyAdmissions struct {
 	counts   [2][]int64 // counts[s][i]: admissions in (times[i]-spans[s], times[i]]
 	most     [2]int64
 	admitted int64
+	unknown  [][2]int64 // client-clock [sent, done] µs of each unknown unit
 }
 
 // newAdmissions tracks n keys; windowOf gives each key's window.
@@ -103,6 +174,18 @@ type KeyAccuracy struct {
 	// MostInBurst and BurstBound are the same over BurstSpan.
 	MostInBurst, BurstBound int64
 	BurstSpan               time.Duration
+	// Unknown counts the key's unknown outcomes (in units of cost); the
+	// AtMost figures count each as an admission wherever it could have
+	// been decided (report.MaxUnknownInSpan), so the truth lies between a
+	// figure and its AtMost.
+	Unknown                               int64
+	MostInWindowAtMost, MostInBurstAtMost int64
+}
+
+// OverAtMost is Over with every unknown outcome counted as an admission.
+func (k KeyAccuracy) OverAtMost() int64 {
+	k.MostInWindow, k.MostInBurst = k.MostInWindowAtMost, k.MostInBurstAtMost
+	return k.Over()
 }
 
 // Over is how many admissions passed the bound in the busiest span of
@@ -127,6 +210,9 @@ type Accuracy struct {
 	// OverAdmitted sums Over across keys; KeysOverBound counts the keys
 	// with any.
 	OverAdmitted, KeysOverBound int64
+	// OverAdmittedAtMost and KeysMaybeOverBound are the same with every
+	// unknown outcome counted as an admission.
+	OverAdmittedAtMost, KeysMaybeOverBound int64
 	// Keys is how many keys were asked for at least once.
 	Keys int64
 	// ConfiguredPerS is the sum of the configured rates of those keys.
@@ -150,7 +236,15 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			MostInWindow: ka.most[windowSpan], Bound: l.Bound(limit, limit.Window),
 			MostInBurst: ka.most[burstSpan], BurstBound: l.Bound(limit, burst), BurstSpan: burst,
 		}
+		spans := a.unknownSpans(ka)
 		ka.mu.Unlock()
+		key.Unknown = int64(len(spans))
+		key.MostInWindowAtMost = key.MostInWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
+		key.MostInBurstAtMost = key.MostInBurst + report.MaxUnknownInSpan(spans, burst.Microseconds())
+		acc.OverAdmittedAtMost += key.OverAtMost()
+		if key.OverAtMost() > 0 {
+			acc.KeysMaybeOverBound++
+		}
 		acc.Keys++
 		acc.ConfiguredPerS += float64(limit.Requests) / limit.Window.Seconds()
 		acc.OverAdmitted += key.Over()
@@ -158,7 +252,8 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			acc.KeysOverBound++
 		}
 		if acc.Keys == 1 || key.Over() > acc.Busiest.Over() ||
-			(key.Over() == acc.Busiest.Over() && key.MostInWindow > acc.Busiest.MostInWindow) {
+			(key.Over() == acc.Busiest.Over() && key.OverAtMost() > acc.Busiest.OverAtMost()) ||
+			(key.Over() == acc.Busiest.Over() && key.OverAtMost() == acc.Busiest.OverAtMost() && key.MostInWindow > acc.Busiest.MostInWindow) {
 			acc.Busiest = key
 		}
 		if acc.Keys == 1 || key.MostInBurst-key.BurstBound > acc.BusiestBurst.MostInBurst-acc.BusiestBurst.BurstBound {

@@ -67,14 +67,14 @@ func (r *recorder) observe(s sample) {
 		r.missed++
 	}
 	point := r.point(s.done)
-	if s.err != nil && IsUnknown(s.err) {
-		r.unknown[Classify(s.err)]++
-		point.Unknown++
-		return
-	}
 	if s.err != nil {
-		r.errors[Classify(s.err)]++
-		point.Errors++
+		if IsUnknown(s.err) {
+			r.unknown[Classify(s.err)]++
+			point.Unknown++
+		} else {
+			r.errors[Classify(s.err)]++
+			point.Errors++
+		}
 		if r.firstErr == nil {
 			r.firstErr = s.err
 		}

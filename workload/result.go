@@ -26,8 +26,8 @@ type Result struct {
 	// ErrorsByClass splits Errors by Classify; every class is present,
 	// with 0 when it never happened.
 	ErrorsByClass map[string]int64
-	// FirstError is one of the errors, to show what went wrong; nil when
-	// Errors is 0.
+	// FirstError is one of the errors or unknown outcomes, to show what
+	// went wrong; nil when Errors and Unknown are 0.
 	FirstError error
 	// Interrupted reports that the context was cancelled before the run
 	// ended by itself: the counts are of a partial run.

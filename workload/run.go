@@ -196,6 +196,11 @@ func (r *runner) decide(hit uint64, intended time.Time) sample {
 	}
 	d, err := r.cfg.Limiter.AllowN(ctx, r.cfg.keyName(k), r.cfg.limitOf(k), r.cfg.Cost)
 	s.done, s.allowed, s.err = time.Now(), d.Allowed, err
+	if err == nil && !d.At.IsZero() {
+		r.admissions.decided(s.sent, s.done, d.At)
+	} else if IsUnknown(err) {
+		r.admissions.unknownOutcome(k, s.sent, s.done, r.cfg.Cost)
+	}
 	if err == nil && d.Allowed {
 		// Bounds count units, so a request of cost n is n admissions.
 		for range r.cfg.Cost {

@@ -61,8 +61,8 @@ func checkInvariants(t *testing.T, res Result) {
 	if got, want := res.Latency.TotalCount(), res.Sent-res.Errors-res.Unknown-res.OverRange; got != want {
 		t.Errorf("histogram holds %d samples, want sent - errors - unknown - over range = %d", got, want)
 	}
-	if (res.Errors == 0) != (res.FirstError == nil) {
-		t.Errorf("errors %d but FirstError %v", res.Errors, res.FirstError)
+	if (res.Errors+res.Unknown == 0) != (res.FirstError == nil) {
+		t.Errorf("errors %d, unknown %d but FirstError %v", res.Errors, res.Unknown, res.FirstError)
 	}
 }
 
@@ -175,7 +175,7 @@ func TestRunCountsErrorsApart(t *testing.T) {
 	if res.Unknown != 100 || res.UnknownByClass[ClassTimeout] != 100 {
 		t.Errorf("unknown %d %v, want 100 timeouts", res.Unknown, res.UnknownByClass)
 	}
-	if !errors.Is(res.FirstError, syscall.ECONNREFUSED) {
+	if !errors.Is(res.FirstError, context.DeadlineExceeded) {
 		t.Errorf("FirstError = %v, want the first one sent", res.FirstError)
 	}
 	if got := res.Throughput(); got <= 0 {
@@ -275,6 +275,32 @@ func TestRunLostReplyIsUnknown(t *testing.T) {
 	// Redis admitted the first 100; a third of their replies were lost.
 	if res.Accepted >= 100 || res.Accepted+res.Unknown < 100 {
 		t.Errorf("accepted %d, unknown %d: want accepted below the 100 Redis admitted and accepted+unknown at least 100", res.Accepted, res.Unknown)
+	}
+	acc := res.Accuracy.Busiest
+	if acc.MostInWindow >= 100 || acc.MostInWindowAtMost < 100 || acc.Unknown != 50 {
+		t.Errorf("max in window %d, at most %d, unknown %d: want the 100 Redis admitted strictly above the first and within the second, 50 unknown",
+			acc.MostInWindow, acc.MostInWindowAtMost, acc.Unknown)
+	}
+}
+
+// TestRunLostReplyOverAdmits: a limiter that admits everything (bound 100),
+// with a third of its replies lost, is certainly over by 0 on what the
+// client saw, and at most over by the 50 unknown outcomes, the truth.
+func TestRunLostReplyOverAdmits(t *testing.T) {
+	f := &fakeLimiter{answer: func(context.Context, int64) (algorithms.Decision, error) {
+		return algorithms.Decision{Allowed: true, At: storm}, nil
+	}}
+	l := &lostReply{Limiter: f}
+	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 4, Requests: 150})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	acc := res.Accuracy
+	if res.Accepted != 100 || res.Unknown != 50 || acc.OverAdmitted != 0 || acc.OverAdmittedAtMost != 50 ||
+		acc.KeysMaybeOverBound != 1 || acc.Busiest.MostInWindowAtMost != 150 {
+		t.Errorf("accepted %d, unknown %d, over %d, over at most %d, keys maybe over %d, max in window at most %d; want 100, 50, 0, 50, 1, 150",
+			res.Accepted, res.Unknown, acc.OverAdmitted, acc.OverAdmittedAtMost, acc.KeysMaybeOverBound, acc.Busiest.MostInWindowAtMost)
 	}
 }
 
