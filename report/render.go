@@ -327,6 +327,17 @@ func notes(f *File) []string {
 		}
 	}
 	for _, r := range f.Runs {
+		if a := r.Accuracy; a.Keys > 1 && a.WorstKey != "" && a.Bound >= 0 {
+			tier := ""
+			if a.WorstTier != "" {
+				tier = " (" + a.WorstTier + ")"
+			}
+			out = append(out, fmt.Sprintf("keys: %s/%s: %d of %d keys over their bound; worst key %s%s: %s in a window against a bound of %d",
+				r.Algorithm, r.Workload, a.KeysOverBound, a.Keys, a.WorstKey, tier,
+				interval(a.MaxAdmittedInWindow, a.MaxAdmittedInWindowAtMost), a.Bound))
+		}
+	}
+	for _, r := range f.Runs {
 		if n := r.Latency.OverRange; n > 0 {
 			out = append(out, fmt.Sprintf("warning: %s/%s: %d response times exceeded the histogram's range "+
 				"and were recorded as its highest value", r.Algorithm, r.Workload, n))

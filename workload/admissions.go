@@ -217,11 +217,15 @@ type Accuracy struct {
 	Keys int64
 	// ConfiguredPerS is the sum of the configured rates of those keys.
 	ConfiguredPerS float64
+	// PerKey holds every asked key's own figures against its own bounds,
+	// named as the limiter saw it, for report.Summarise; in key order.
+	PerKey []report.KeyAccuracy
 }
 
 // summarise holds every key to bound(k), the limiter's promise for key k's
 // limit over one window. asked reports whether a key was asked for at all.
-func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, asked func(int) bool) Accuracy {
+// name and tier give a key's name and its tier's name ("" without tiers).
+func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, asked func(int) bool, name, tier func(int) string) Accuracy {
 	var acc Accuracy
 	for k := range a.keys {
 		if !asked(k) {
@@ -241,6 +245,15 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 		key.Unknown = int64(len(spans))
 		key.MostInWindowAtMost = key.MostInWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
 		key.MostInBurstAtMost = key.MostInBurst + report.MaxUnknownInSpan(spans, burst.Microseconds())
+		acc.PerKey = append(acc.PerKey, report.KeyAccuracy{
+			Key: name(k), Tier: tier(k), Admitted: key.Admitted, Unknown: key.Unknown,
+			WindowUS: limit.Window.Microseconds(), Bound: key.Bound,
+			MaxAdmittedInWindow: key.MostInWindow, MaxAdmittedInWindowAtMost: key.MostInWindowAtMost,
+			MaxAdmittedInBurst: key.MostInBurst, MaxAdmittedInBurstAtMost: key.MostInBurstAtMost,
+			BurstBound: key.BurstBound, BurstSpanUS: key.BurstSpan.Microseconds(),
+			AlignedBound: -1,
+		})
+		acc.PerKey[len(acc.PerKey)-1].SetOver()
 		acc.OverAdmittedAtMost += key.OverAtMost()
 		if key.OverAtMost() > 0 {
 			acc.KeysMaybeOverBound++

@@ -226,7 +226,8 @@ func (r *runner) result() Result {
 	if r.cfg.Pacer != nil {
 		res.Scheduled = r.scheduled
 	}
-	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, func(k int) bool { return r.asked[k].Load() })
+	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, func(k int) bool { return r.asked[k].Load() },
+		r.cfg.keyName, r.cfg.tierName)
 	return res
 }
 

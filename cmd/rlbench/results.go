@@ -89,21 +89,6 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 			ServiceUS:  percentiles(res.Service),
 			OverRange:  res.OverRange,
 		},
-		Accuracy: report.Accuracy{
-			MaxAdmittedInWindow:       res.Accuracy.Busiest.MostInWindow,
-			MaxAdmittedInWindowAtMost: res.Accuracy.Busiest.MostInWindowAtMost,
-			Bound:                     res.Accuracy.Busiest.Bound,
-			MaxAdmittedInBurst:        res.Accuracy.BusiestBurst.MostInBurst,
-			BurstBound:                res.Accuracy.BusiestBurst.BurstBound,
-			BurstSpanUS:               res.Accuracy.BusiestBurst.BurstSpan.Microseconds(),
-			OverAdmitted:              res.Accuracy.OverAdmitted,
-			OverAdmittedAtMost:        res.Accuracy.OverAdmittedAtMost,
-			KeysMaybeOverBound:        res.Accuracy.KeysMaybeOverBound,
-			KeysOverBound:             res.Accuracy.KeysOverBound,
-			LongRunAcceptedPerS:       finite(perSecond(res.Accepted, res.Elapsed)),
-			ConfiguredPerS:            finite(res.Accuracy.ConfiguredPerS),
-			Keys:                      res.Accuracy.Keys,
-		},
 		Generator: report.Generator{
 			Behind:      res.Behind(),
 			MaxLagUS:    float64(res.Lag.Max()) / 1e3,
@@ -115,6 +100,10 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 		ElapsedUS:  res.Elapsed.Microseconds(),
 		EndReason:  report.EndCompleted,
 	}
+	// Every per-key figure of the row comes from one key, the worst.
+	run.Accuracy = report.Summarise(res.Accuracy.PerKey)
+	run.Accuracy.LongRunAcceptedPerS = finite(perSecond(res.Accepted, res.Elapsed))
+	run.Accuracy.ConfiguredPerS = finite(res.Accuracy.ConfiguredPerS)
 	if res.Interrupted {
 		run.EndReason = report.EndInterrupted
 	}
