@@ -427,6 +427,11 @@ var csvColumns = []struct {
 	{"over_admitted_at_most", func(r *Run) string {
 		return integer(max(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost))
 	}},
+	{"max_admitted_in_aligned_window", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInAlignedWindow) }},
+	{"aligned_bound", func(r *Run) string { return integer(r.Accuracy.AlignedBound) }},
+	{"keys_over_bound", func(r *Run) string { return integer(r.Accuracy.KeysOverBound) }},
+	{"worst_key", func(r *Run) string { return r.Accuracy.WorstKey }},
+	{"worst_tier", func(r *Run) string { return r.Accuracy.WorstTier }},
 }
 
 // renderCSV writes a header row and one row per run.

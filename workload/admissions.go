@@ -115,6 +115,39 @@ type keyAdmissions struct {
 	most     [2]int64
 	admitted int64
 	unknown  [][2]int64 // client-clock [sent, done] µs of each unknown unit
+	// aligned counts admissions per epoch-aligned window, by index
+	// ⌊At/window⌋; only the recent windows are kept.
+	aligned     map[int64]int64
+	mostAligned int64
+}
+
+// floorDiv is ⌊a/b⌋ for b > 0, also for negative a.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// admitAligned counts one admission at t in its aligned window.
+func (a *admissions) admitAligned(ka *keyAdmissions, t int64) {
+	w := ka.spans[windowSpan]
+	idx := floorDiv(t, w)
+	if ka.aligned == nil {
+		ka.aligned = map[int64]int64{}
+	}
+	ka.aligned[idx]++
+	ka.mostAligned = max(ka.mostAligned, ka.aligned[idx])
+	if len(ka.aligned) > 8 {
+		// Answers arrive at most a reorder allowance late.
+		oldest := idx - 1 - a.reorder/w
+		for i := range ka.aligned {
+			if i < oldest {
+				delete(ka.aligned, i)
+			}
+		}
+	}
 }
 
 // newAdmissions tracks n keys; windowOf gives each key's window.
@@ -134,6 +167,7 @@ func (a *admissions) admit(k int, at time.Time) {
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	ka.admitted++
+	a.admitAligned(ka, t)
 
 	// Forget what no span reaching the newest admission can hold, keeping
 	// the reorder allowance for answers still on their way.
@@ -241,6 +275,7 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			MostInBurst: ka.most[burstSpan], BurstBound: l.Bound(limit, burst), BurstSpan: burst,
 		}
 		spans := a.unknownSpans(ka)
+		mostAligned := ka.mostAligned
 		ka.mu.Unlock()
 		key.Unknown = int64(len(spans))
 		key.MostInWindowAtMost = key.MostInWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
@@ -251,8 +286,12 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			MaxAdmittedInWindow: key.MostInWindow, MaxAdmittedInWindowAtMost: key.MostInWindowAtMost,
 			MaxAdmittedInBurst: key.MostInBurst, MaxAdmittedInBurstAtMost: key.MostInBurstAtMost,
 			BurstBound: key.BurstBound, BurstSpanUS: key.BurstSpan.Microseconds(),
-			AlignedBound: -1,
+			AlignedBound:               algorithms.AlignedBoundOf(l, limit),
+			MaxAdmittedInAlignedWindow: mostAligned,
 		})
+		if k := &acc.PerKey[len(acc.PerKey)-1]; k.AlignedBound >= 0 {
+			k.MaxAdmittedInAlignedWindowAtMost = mostAligned + report.MaxUnknownInAlignedWindow(spans, limit.Window.Microseconds())
+		}
 		acc.PerKey[len(acc.PerKey)-1].SetOver()
 		acc.OverAdmittedAtMost += key.OverAtMost()
 		if key.OverAtMost() > 0 {

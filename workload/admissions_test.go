@@ -77,3 +77,50 @@ func TestAccuracyCountsUnits(t *testing.T) {
 		t.Errorf("most %d, bound %d, over %d; want 30 units against 10, 20 over", got.MostInWindow, got.Bound, res.Accuracy.OverAdmitted)
 	}
 }
+
+// alignedFixed is a limiter that promises a limit per aligned window, for
+// the property test.
+type alignedFixed struct{ fakeLimiter }
+
+func (*alignedFixed) AlignedBound(limit algorithms.Limit) int64 { return limit.Requests }
+
+// TestStreamingMatchesKeyFigures: on random traffic with unknown outcomes,
+// the streaming figures equal report.KeyFigures over every instant and
+// span, so that a run and a merge of its kept admissions agree exactly.
+func TestStreamingMatchesKeyFigures(t *testing.T) {
+	limit := algorithms.Limit{Requests: 50, Window: 100 * time.Millisecond}
+	l := &alignedFixed{}
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		a := newAdmissions(1, func(int) time.Duration { return limit.Window }, 10*time.Millisecond)
+		var instants []int64
+		now := int64(1_700_000_000_000_000) + rng.Int64N(1e6)
+		for range 1000 + rng.IntN(2000) {
+			now += rng.Int64N(400)
+			jittered := now + rng.Int64N(200) // out of order, within the allowance
+			sent := time.UnixMicro(jittered - 300)
+			done := time.UnixMicro(jittered + 300)
+			switch rng.IntN(10) {
+			case 0:
+				a.unknownOutcome(0, sent, done, 1)
+			default:
+				a.decided(sent, done, time.UnixMicro(jittered))
+				if rng.IntN(3) > 0 {
+					a.admit(0, time.UnixMicro(jittered))
+					instants = append(instants, jittered)
+				}
+			}
+		}
+		acc := a.summarise(func(int) algorithms.Limit { return limit }, l, func(int) bool { return true },
+			func(int) string { return "k" }, func(int) string { return "" })
+		got := acc.PerKey[0]
+		ka := &a.keys[0]
+		k := report.KeyAdmissions{Key: "k", WindowUS: got.WindowUS, Bound: got.Bound,
+			BurstSpanUS: got.BurstSpanUS, BurstBound: got.BurstBound, AlignedBound: got.AlignedBound}
+		want := report.KeyFigures(k, report.SortedCopy(instants), a.unknownSpans(ka))
+		got.WindowStartUS = want.WindowStartUS // the stream does not track where
+		if got != want {
+			t.Errorf("seed %d:\nstreaming %+v\nKeyFigures %+v", seed, got, want)
+		}
+	}
+}

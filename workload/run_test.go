@@ -501,3 +501,44 @@ func TestIsUnknown(t *testing.T) {
 		})
 	}
 }
+
+// lostCounter deletes every key once, after call at: a counter lost
+// mid-window, as after a failover or an early expiry.
+type lostCounter struct {
+	algorithms.Limiter
+	rdb   *redis.Client
+	at    int64
+	calls atomic.Int64
+}
+
+func (l *lostCounter) AllowN(ctx context.Context, key string, limit algorithms.Limit, n int64) (algorithms.Decision, error) {
+	if l.calls.Add(1) == l.at {
+		l.rdb.FlushAll(ctx)
+	}
+	return l.Limiter.AllowN(ctx, key, limit, n)
+}
+
+func (l *lostCounter) AlignedBound(limit algorithms.Limit) int64 {
+	return algorithms.AlignedBoundOf(l.Limiter, limit)
+}
+
+// TestRunAlignedWindowLostCounter: fixed, limit 100; its counter deleted
+// between two halves of a storm in one aligned window lets 200 through.
+// Within 2×limit in a trailing window, so only the aligned check sees it.
+func TestRunAlignedWindowLostCounter(t *testing.T) {
+	rdb := newClient(t)
+	l := &lostCounter{Limiter: newLimiter(t, "fixed", rdb, storm), rdb: rdb, at: 151}
+	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 300})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	if len(res.Accuracy.PerKey) != 1 {
+		t.Fatalf("%d keys, want 1", len(res.Accuracy.PerKey))
+	}
+	k := res.Accuracy.PerKey[0]
+	if res.Accepted != 200 || k.MaxAdmittedInAlignedWindow != 200 || k.AlignedBound != 100 || k.OverAdmitted != 100 {
+		t.Errorf("accepted %d, aligned %d/%d, over %d; want 200, 200/100, 100",
+			res.Accepted, k.MaxAdmittedInAlignedWindow, k.AlignedBound, k.OverAdmitted)
+	}
+}
