@@ -2,7 +2,9 @@ package workload
 
 import (
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
@@ -39,6 +41,11 @@ type admissions struct {
 	offSeen            bool
 	offLo, offHi       int64
 	offMinLo, offMaxHi int64
+
+	// kept counts the admission instants kept for an exact merge, over
+	// all keys, up to report.MaxKeptAdmissions; dropped is set past it.
+	kept    atomic.Int64
+	dropped atomic.Bool
 }
 
 // noOffsetSlack widens an unknown outcome's span on both sides when no
@@ -119,6 +126,8 @@ type keyAdmissions struct {
 	// ⌊At/window⌋; only the recent windows are kept.
 	aligned     map[int64]int64
 	mostAligned int64
+	// keep holds every admission instant kept for Admissions, as admitted.
+	keep []int64
 }
 
 // floorDiv is ⌊a/b⌋ for b > 0, also for negative a.
@@ -168,6 +177,11 @@ func (a *admissions) admit(k int, at time.Time) {
 	defer ka.mu.Unlock()
 	ka.admitted++
 	a.admitAligned(ka, t)
+	if a.kept.Add(1) <= report.MaxKeptAdmissions {
+		ka.keep = append(ka.keep, t)
+	} else {
+		a.dropped.Store(true)
+	}
 
 	// Forget what no span reaching the newest admission can hold, keeping
 	// the reorder allowance for answers still on their way.
@@ -251,6 +265,9 @@ type Accuracy struct {
 	Keys int64
 	// ConfiguredPerS is the sum of the configured rates of those keys.
 	ConfiguredPerS float64
+	// Kept holds every asked key's admission instants and unknown spans,
+	// sorted by key name, for an exact merge of several generators.
+	Kept *report.Admissions
 	// PerKey holds every asked key's own figures against its own bounds,
 	// named as the limiter saw it, for report.Summarise; in key order.
 	PerKey []report.KeyAccuracy
@@ -260,7 +277,10 @@ type Accuracy struct {
 // limit over one window. asked reports whether a key was asked for at all.
 // name and tier give a key's name and its tier's name ("" without tiers).
 func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, asked func(int) bool, name, tier func(int) string) Accuracy {
-	var acc Accuracy
+	acc := Accuracy{Kept: &report.Admissions{Complete: !a.dropped.Load()}}
+	defer func() {
+		slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
+	}()
 	for k := range a.keys {
 		if !asked(k) {
 			continue
@@ -276,6 +296,7 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 		}
 		spans := a.unknownSpans(ka)
 		mostAligned := ka.mostAligned
+		keep := report.SortedCopy(ka.keep)
 		ka.mu.Unlock()
 		key.Unknown = int64(len(spans))
 		key.MostInWindowAtMost = key.MostInWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
@@ -286,13 +307,19 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			MaxAdmittedInWindow: key.MostInWindow, MaxAdmittedInWindowAtMost: key.MostInWindowAtMost,
 			MaxAdmittedInBurst: key.MostInBurst, MaxAdmittedInBurstAtMost: key.MostInBurstAtMost,
 			BurstBound: key.BurstBound, BurstSpanUS: key.BurstSpan.Microseconds(),
-			AlignedBound:               algorithms.AlignedBoundOf(l, limit),
-			MaxAdmittedInAlignedWindow: mostAligned,
+			AlignedBound: algorithms.AlignedBoundOf(l, limit),
 		})
 		if k := &acc.PerKey[len(acc.PerKey)-1]; k.AlignedBound >= 0 {
+			k.MaxAdmittedInAlignedWindow = mostAligned
 			k.MaxAdmittedInAlignedWindowAtMost = mostAligned + report.MaxUnknownInAlignedWindow(spans, limit.Window.Microseconds())
 		}
 		acc.PerKey[len(acc.PerKey)-1].SetOver()
+		pk := acc.PerKey[len(acc.PerKey)-1]
+		acc.Kept.Keys = append(acc.Kept.Keys, report.KeyAdmissions{
+			Key: pk.Key, Tier: pk.Tier, WindowUS: pk.WindowUS, Bound: pk.Bound,
+			BurstSpanUS: pk.BurstSpanUS, BurstBound: pk.BurstBound, AlignedBound: pk.AlignedBound,
+			Instants: report.EncodeInstants(keep), Unknown: report.EncodeSpans(spans),
+		})
 		acc.OverAdmittedAtMost += key.OverAtMost()
 		if key.OverAtMost() > 0 {
 			acc.KeysMaybeOverBound++

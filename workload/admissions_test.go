@@ -124,3 +124,50 @@ func TestStreamingMatchesKeyFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestKeptAdmissionsMatch: the kept admissions decode to the figures the
+// run reported, key by key, sorted by name.
+func TestKeptAdmissionsMatch(t *testing.T) {
+	f := &fakeLimiter{answer: func(_ context.Context, call int64) (algorithms.Decision, error) {
+		if call%7 == 0 {
+			return algorithms.Decision{}, context.DeadlineExceeded
+		}
+		return algorithms.Decision{Allowed: call%3 != 0, At: time.UnixMicro(1_700_000_000_000_000 + call*137)}, nil
+	}}
+	keys, err := NewUniformKeys(5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(t.Context(), Config{Limiter: f, Limit: algorithms.Limit{Requests: 20, Window: 50 * time.Millisecond},
+		Key: "u", Keys: keys, Concurrency: 1, Requests: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := res.Accuracy.Kept
+	if kept == nil || !kept.Complete || len(kept.Keys) != len(res.Accuracy.PerKey) {
+		t.Fatalf("kept %+v, want complete with %d keys", kept, len(res.Accuracy.PerKey))
+	}
+	byName := map[string]report.KeyAccuracy{}
+	for _, k := range res.Accuracy.PerKey {
+		byName[k.Key] = k
+	}
+	for i, k := range kept.Keys {
+		if i > 0 && kept.Keys[i-1].Key >= k.Key {
+			t.Errorf("keys not sorted: %q before %q", kept.Keys[i-1].Key, k.Key)
+		}
+		instants, err := report.DecodeInstants(k.Instants)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans, err := report.DecodeSpans(k.Unknown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := report.KeyFigures(k, instants, spans)
+		want := byName[k.Key]
+		got.WindowStartUS = want.WindowStartUS
+		if got != want {
+			t.Errorf("key %s: from kept %+v, reported %+v", k.Key, got, want)
+		}
+	}
+}

@@ -293,6 +293,7 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*sessio
 // early when ctx is cancelled: the results of what ran are returned.
 func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.File) ([]workload.Result, error) {
 	var results []workload.Result
+	file.Config.RunID = s.runID
 	for i, p := range plan {
 		limiter, err := algorithms.New(p.algorithm, s.target.Client, s.algOpts)
 		if err != nil {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"time"
 
@@ -54,6 +56,8 @@ func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *re
 		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: reportLimit(t.Limit), Share: t.Share})
 	}
 	return &report.File{
+		// Random per session, so that a merge tells two generators apart.
+		GeneratorID:   fmt.Sprintf("%016x", rand.Uint64()),
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "rlbench", Version: version(), Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
@@ -104,6 +108,7 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 	run.Accuracy = report.Summarise(res.Accuracy.PerKey)
 	run.Accuracy.LongRunAcceptedPerS = finite(perSecond(res.Accepted, res.Elapsed))
 	run.Accuracy.ConfiguredPerS = finite(res.Accuracy.ConfiguredPerS)
+	run.Admissions = res.Accuracy.Kept
 	if res.Interrupted {
 		run.EndReason = report.EndInterrupted
 	}
