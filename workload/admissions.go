@@ -30,8 +30,11 @@ const BurstSpanDivisor = 100
 // the count of the span that ends at it; a late admission adds one to the
 // counts of the admissions within D after it.
 type admissions struct {
-	keys    []keyAdmissions
-	reorder int64 // µs an answer may arrive behind a later one
+	// shards hold the keys asked for, created on first use, so that memory
+	// follows the keys used rather than the keys declared (--keys 1e8).
+	shards   [64]keyShard
+	windowOf func(key int) time.Duration
+	reorder  int64 // µs an answer may arrive behind a later one
 
 	// The offset of the limiter's clock from the client's, in µs: each
 	// decision made at At, sent at s and answered at d says the offset lies
@@ -83,7 +86,7 @@ func (a *admissions) offset() (lo, hi int64, ok bool) {
 // unknownOutcome records an outcome of key k that may have been an
 // admission of cost units, sent at sent and given up at done (client clock).
 func (a *admissions) unknownOutcome(k int, sent, done time.Time, cost int64) {
-	ka := &a.keys[k]
+	ka := a.key(k)
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	for range cost {
@@ -159,19 +162,53 @@ func (a *admissions) admitAligned(ka *keyAdmissions, t int64) {
 	}
 }
 
-// newAdmissions tracks n keys; windowOf gives each key's window.
-func newAdmissions(n int, windowOf func(key int) time.Duration, reorder time.Duration) *admissions {
-	a := &admissions{keys: make([]keyAdmissions, n), reorder: max(reorder.Microseconds(), 1)}
-	for k := range a.keys {
-		w := windowOf(k).Microseconds()
-		a.keys[k].spans = [2]int64{w, max(w/BurstSpanDivisor, 1)}
+type keyShard struct {
+	mu   sync.Mutex
+	keys map[int]*keyAdmissions
+}
+
+// newAdmissions tracks keys as they are asked for; windowOf gives each
+// key's window. n, the keys declared, allocates nothing.
+func newAdmissions(_ int, windowOf func(key int) time.Duration, reorder time.Duration) *admissions {
+	return &admissions{windowOf: windowOf, reorder: max(reorder.Microseconds(), 1)}
+}
+
+// key is key k's tracker, created on first use: a key is asked for once
+// it has one.
+func (a *admissions) key(k int) *keyAdmissions {
+	sh := &a.shards[uint(k)%uint(len(a.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	ka, ok := sh.keys[k]
+	if !ok {
+		if sh.keys == nil {
+			sh.keys = map[int]*keyAdmissions{}
+		}
+		w := a.windowOf(k).Microseconds()
+		ka = &keyAdmissions{spans: [2]int64{w, max(w/BurstSpanDivisor, 1)}}
+		sh.keys[k] = ka
 	}
-	return a
+	return ka
+}
+
+// asked lists the keys asked for, in order.
+func (a *admissions) asked() []int {
+	var out []int
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		for k := range sh.keys {
+			out = append(out, k)
+		}
+		sh.mu.Unlock()
+	}
+	slices.Sort(out)
+	return out
 }
 
 // admit records one admission of key k at instant at.
 func (a *admissions) admit(k int, at time.Time) {
-	ka := &a.keys[k]
+	ka := a.key(k)
 	t := at.UnixMicro()
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
@@ -273,19 +310,16 @@ type Accuracy struct {
 	PerKey []report.KeyAccuracy
 }
 
-// summarise holds every key to bound(k), the limiter's promise for key k's
+// summarise holds every key asked for to bound(k), the limiter's promise for key k's
 // limit over one window. asked reports whether a key was asked for at all.
 // name and tier give a key's name and its tier's name ("" without tiers).
-func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, asked func(int) bool, name, tier func(int) string) Accuracy {
+func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, name, tier func(int) string) Accuracy {
 	acc := Accuracy{Kept: &report.Admissions{Complete: !a.dropped.Load()}}
 	defer func() {
 		slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
 	}()
-	for k := range a.keys {
-		if !asked(k) {
-			continue
-		}
-		ka := &a.keys[k]
+	for _, k := range a.asked() {
+		ka := a.key(k)
 		limit := limitOf(k)
 		ka.mu.Lock()
 		burst := time.Duration(ka.spans[burstSpan]) * time.Microsecond

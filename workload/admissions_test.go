@@ -3,6 +3,7 @@ package workload
 import (
 	"context"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -46,16 +47,16 @@ func TestAdmissionsMatchesTheSweep(t *testing.T) {
 				a.admit(0, time.UnixMicro(us))
 			}
 			sorted := report.SortedCopy(instants)
-			for s, span := range a.keys[0].spans {
+			for s, span := range a.key(0).spans {
 				want, _ := report.MaxInSpan(sorted, span)
-				if got := a.keys[0].most[s]; got != int64(want) {
+				if got := a.key(0).most[s]; got != int64(want) {
 					t.Errorf("span %dµs: streaming count %d, sweep %d", span, got, want)
 				}
 			}
-			if got := a.keys[0].admitted; got != int64(tt.n) {
+			if got := a.key(0).admitted; got != int64(tt.n) {
 				t.Errorf("admitted %d, want %d", got, tt.n)
 			}
-			if kept := len(a.keys[0].times); tt.span < time.Minute && kept > tt.n/2+int(2*tt.span.Microseconds()/tt.spacing)+100 {
+			if kept := len(a.key(0).times); tt.span < time.Minute && kept > tt.n/2+int(2*tt.span.Microseconds()/tt.spacing)+100 {
 				t.Errorf("kept %d instants of %d: memory grows with the run", kept, tt.n)
 			}
 		})
@@ -111,10 +112,9 @@ func TestStreamingMatchesKeyFigures(t *testing.T) {
 				}
 			}
 		}
-		acc := a.summarise(func(int) algorithms.Limit { return limit }, l, func(int) bool { return true },
-			func(int) string { return "k" }, func(int) string { return "" })
+		acc := a.summarise(func(int) algorithms.Limit { return limit }, l, func(int) string { return "k" }, func(int) string { return "" })
 		got := acc.PerKey[0]
-		ka := &a.keys[0]
+		ka := a.key(0)
 		k := report.KeyAdmissions{Key: "k", WindowUS: got.WindowUS, Bound: got.Bound,
 			BurstSpanUS: got.BurstSpanUS, BurstBound: got.BurstBound, AlignedBound: got.AlignedBound}
 		want := report.KeyFigures(k, report.SortedCopy(instants), a.unknownSpans(ka))
@@ -169,5 +169,32 @@ func TestKeptAdmissionsMatch(t *testing.T) {
 		if got != want {
 			t.Errorf("key %s: from kept %+v, reported %+v", k.Key, got, want)
 		}
+	}
+}
+
+// TestManyDeclaredKeysCostLittle: memory follows the keys used, not the
+// keys declared: --keys 100000000 with 10 requests.
+func TestManyDeclaredKeysCostLittle(t *testing.T) {
+	f := &fakeLimiter{answer: func(context.Context, int64) (algorithms.Decision, error) {
+		return algorithms.Decision{Allowed: true, At: time.Unix(100, 0)}, nil
+	}}
+	keys, err := NewUniformKeys(100_000_000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := Run(t.Context(), Config{Limiter: f, Limit: algorithms.Limit{Requests: 10, Window: time.Second},
+		Key: "u", Keys: keys, Concurrency: 1, Requests: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if res.Accuracy.Keys != 10 {
+		t.Errorf("%d keys asked, want 10", res.Accuracy.Keys)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {
+		t.Errorf("a run of 10 requests over 1e8 declared keys allocated %d MB, want under 50", grew>>20)
 	}
 }

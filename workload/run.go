@@ -41,7 +41,6 @@ type runner struct {
 	recs       []*recorder
 	workers    int
 	admissions *admissions
-	asked      []atomic.Bool
 	scheduled  time.Duration
 	// interrupted is set when a cancellation, not the end of the run,
 	// stopped the sending.
@@ -53,7 +52,6 @@ func newRunner(cfg Config) *runner {
 	return &runner{
 		cfg:        cfg,
 		admissions: newAdmissions(cfg.Keys.N(), func(k int) time.Duration { return cfg.limitOf(k).Window }, reorder),
-		asked:      make([]atomic.Bool, cfg.Keys.N()),
 	}
 }
 
@@ -183,7 +181,7 @@ send:
 // decide asks for one decision for request hit, due at intended.
 func (r *runner) decide(hit uint64, intended time.Time) sample {
 	k := r.cfg.Keys.Key(hit)
-	r.asked[k].Store(true)
+	r.admissions.key(k) // asked for, even if never admitted
 	ctx := r.inFlight
 	if r.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -226,8 +224,7 @@ func (r *runner) result() Result {
 	if r.cfg.Pacer != nil {
 		res.Scheduled = r.scheduled
 	}
-	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, func(k int) bool { return r.asked[k].Load() },
-		r.cfg.keyName, r.cfg.tierName)
+	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, r.cfg.keyName, r.cfg.tierName)
 	return res
 }
 
