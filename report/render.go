@@ -69,6 +69,7 @@ var columns = []column{
 	{"sent", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Sent) }},
 	{"accepted", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Accepted) }},
 	{"rejected", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Rejected) }},
+	{"unknown", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Unknown) }},
 	{"errors", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Errors) }},
 	{"missed", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Missed) }},
 	{"achieved/s", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Rates.AchievedPerS })},
@@ -76,7 +77,9 @@ var columns = []column{
 	{"p50 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P50 })},
 	{"p99 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P99 })},
 	{"max µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.Max })},
-	{"max-in-window", tw.AlignRight, func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInWindow) }},
+	{"max-in-window", tw.AlignRight, func(r *Run) string {
+		return interval(r.Accuracy.MaxAdmittedInWindow, r.Accuracy.MaxAdmittedInWindowAtMost)
+	}},
 	{"bound", tw.AlignRight, func(r *Run) string {
 		// No bound (the baseline, which limits nothing) is not a bound of 0.
 		if r.Accuracy.Bound <= 0 {
@@ -84,7 +87,18 @@ var columns = []column{
 		}
 		return integer(r.Accuracy.Bound)
 	}},
-	{"over-admitted", tw.AlignRight, func(r *Run) string { return integer(r.Accuracy.OverAdmitted) }},
+	{"over-admitted", tw.AlignRight, func(r *Run) string {
+		return interval(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost)
+	}},
+}
+
+// interval shows a figure that unknown outcomes leave uncertain as
+// "lo–hi", so that a run with unknowns never reads as a certain 0 over.
+func interval(lo, hi int64) string {
+	if hi <= lo {
+		return integer(lo)
+	}
+	return integer(lo) + "–" + integer(hi)
 }
 
 // ifSent formats a rate or a latency with one decimal, or "-" for a run
@@ -339,6 +353,17 @@ func notes(f *File) []string {
 		}
 	}
 	for _, r := range f.Runs {
+		if a := r.Accuracy; a.Keys > 1 && a.WorstKey != "" && a.Bound >= 0 {
+			tier := ""
+			if a.WorstTier != "" {
+				tier = " (" + a.WorstTier + ")"
+			}
+			out = append(out, fmt.Sprintf("keys: %s/%s: %d of %d keys over their bound; worst key %s%s: %s in a window against a bound of %d",
+				r.Algorithm, r.Workload, a.KeysOverBound, a.Keys, a.WorstKey, tier,
+				interval(a.MaxAdmittedInWindow, a.MaxAdmittedInWindowAtMost), a.Bound))
+		}
+	}
+	for _, r := range f.Runs {
 		if n := r.Latency.OverRange; n > 0 {
 			out = append(out, fmt.Sprintf("warning: %s/%s: %d response times exceeded the histogram's range "+
 				"and were recorded as its highest value", r.Algorithm, r.Workload, n))
@@ -421,6 +446,18 @@ var csvColumns = []struct {
 	{"long_run_accepted_per_s", func(r *Run) string { return number(r.Accuracy.LongRunAcceptedPerS) }},
 	{"behind", func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
 	{"end_reason", func(r *Run) string { return r.EndReason }},
+	{"unknown", func(r *Run) string { return integer(r.Counts.Unknown) }},
+	{"max_admitted_in_window_at_most", func(r *Run) string {
+		return integer(max(r.Accuracy.MaxAdmittedInWindow, r.Accuracy.MaxAdmittedInWindowAtMost))
+	}},
+	{"over_admitted_at_most", func(r *Run) string {
+		return integer(max(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost))
+	}},
+	{"max_admitted_in_aligned_window", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInAlignedWindow) }},
+	{"aligned_bound", func(r *Run) string { return integer(r.Accuracy.AlignedBound) }},
+	{"keys_over_bound", func(r *Run) string { return integer(r.Accuracy.KeysOverBound) }},
+	{"worst_key", func(r *Run) string { return r.Accuracy.WorstKey }},
+	{"worst_tier", func(r *Run) string { return r.Accuracy.WorstTier }},
 }
 
 // renderCSV writes a header row and one row per run.

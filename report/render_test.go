@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -167,5 +168,31 @@ func TestSummary(t *testing.T) {
 				t.Errorf("summary = %q\nwant      %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOverAdmittedInterval: a run with unknown outcomes shows its
+// accuracy as an interval, never a certain 0 over.
+func TestOverAdmittedInterval(t *testing.T) {
+	r := &Run{Accuracy: Accuracy{MaxAdmittedInWindow: 64, MaxAdmittedInWindowAtMost: 103, Bound: 100, OverAdmitted: 0, OverAdmittedAtMost: 3}}
+	got := map[string]string{}
+	for _, c := range columns {
+		got[c.header] = c.cell(r)
+	}
+	if got["over-admitted"] != "0–3" || got["max-in-window"] != "64–103" {
+		t.Errorf("over-admitted %q, max-in-window %q; want 0–3 and 64–103", got["over-admitted"], got["max-in-window"])
+	}
+}
+
+// TestNotesWorstKey: with many keys the table names the worst key, its
+// tier and its own figures.
+func TestNotesWorstKey(t *testing.T) {
+	f := &File{Runs: []Run{{Algorithm: "sliding", Workload: "closed", Accuracy: Accuracy{
+		Keys: 20, KeysOverBound: 1, WorstKey: "user:19", WorstTier: "premium",
+		MaxAdmittedInWindow: 205, MaxAdmittedInWindowAtMost: 205, Bound: 110, BurstBound: -1, AlignedBound: -1,
+	}}}}
+	want := "keys: sliding/closed: 1 of 20 keys over their bound; worst key user:19 (premium): 205 in a window against a bound of 110"
+	if got := notes(f); !slices.Contains(got, want) {
+		t.Errorf("notes %q, want %q among them", got, want)
 	}
 }

@@ -2,10 +2,13 @@ package workload
 
 import (
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/report"
 )
 
 // BurstSpanDivisor sets the second span accuracy is measured over: one
@@ -27,8 +30,85 @@ const BurstSpanDivisor = 100
 // the count of the span that ends at it; a late admission adds one to the
 // counts of the admissions within D after it.
 type admissions struct {
-	keys    []keyAdmissions
-	reorder int64 // µs an answer may arrive behind a later one
+	// shards hold the keys asked for, created on first use, so that memory
+	// follows the keys used rather than the keys declared (--keys 1e8).
+	shards   [64]keyShard
+	windowOf func(key int) time.Duration
+	reorder  int64 // µs an answer may arrive behind a later one
+
+	// The offset of the limiter's clock from the client's, in µs: each
+	// decision made at At, sent at s and answered at d says the offset lies
+	// in [At−d, At−s]. lo/hi intersect those ranges; minLo/maxHi join them,
+	// for when drift or a stepped clock leaves the intersection empty.
+	offMu              sync.Mutex
+	offSeen            bool
+	offLo, offHi       int64
+	offMinLo, offMaxHi int64
+
+	// kept counts the admission instants kept for an exact merge, over
+	// all keys, up to report.MaxKeptAdmissions; dropped is set past it.
+	kept    atomic.Int64
+	dropped atomic.Bool
+}
+
+// noOffsetSlack widens an unknown outcome's span on both sides when no
+// decision was seen to estimate the limiter's clock from: the limiter's
+// clock is then assumed within a second of the client's.
+const noOffsetSlack = int64(time.Second / time.Microsecond)
+
+// decided narrows the clock offset with one decision.
+func (a *admissions) decided(sent, done, at time.Time) {
+	lo, hi := at.UnixMicro()-done.UnixMicro(), at.UnixMicro()-sent.UnixMicro()
+	a.offMu.Lock()
+	defer a.offMu.Unlock()
+	if !a.offSeen {
+		a.offSeen, a.offLo, a.offHi, a.offMinLo, a.offMaxHi = true, lo, hi, lo, hi
+		return
+	}
+	a.offLo, a.offHi = max(a.offLo, lo), min(a.offHi, hi)
+	a.offMinLo, a.offMaxHi = min(a.offMinLo, lo), max(a.offMaxHi, hi)
+}
+
+// offset is the range [lo, hi] the limiter's clock is ahead of the
+// client's by, and whether any decision was seen.
+func (a *admissions) offset() (lo, hi int64, ok bool) {
+	a.offMu.Lock()
+	defer a.offMu.Unlock()
+	if !a.offSeen {
+		return 0, 0, false
+	}
+	if a.offLo <= a.offHi {
+		return a.offLo, a.offHi, true
+	}
+	return a.offMinLo, a.offMaxHi, true
+}
+
+// unknownOutcome records an outcome of key k that may have been an
+// admission of cost units, sent at sent and given up at done (client clock).
+func (a *admissions) unknownOutcome(k int, sent, done time.Time, cost int64) {
+	ka := a.key(k)
+	ka.mu.Lock()
+	defer ka.mu.Unlock()
+	for range cost {
+		ka.unknown = append(ka.unknown, [2]int64{sent.UnixMicro(), done.UnixMicro()})
+	}
+}
+
+// unknownSpans turns a key's unknown outcomes into spans on the limiter's
+// clock: [sent + offLo, done + offHi].
+func (a *admissions) unknownSpans(ka *keyAdmissions) []report.Span {
+	if len(ka.unknown) == 0 {
+		return nil
+	}
+	lo, hi, ok := a.offset()
+	if !ok {
+		lo, hi = -noOffsetSlack, noOffsetSlack
+	}
+	spans := make([]report.Span, len(ka.unknown))
+	for i, u := range ka.unknown {
+		spans[i] = report.Span{From: u[0] + lo, To: u[1] + hi}
+	}
+	return spans
 }
 
 // The two spans of a key: its window and its burst span.
@@ -44,25 +124,101 @@ type keyAdmissions struct {
 	counts   [2][]int64 // counts[s][i]: admissions in (times[i]-spans[s], times[i]]
 	most     [2]int64
 	admitted int64
+	unknown  [][2]int64 // client-clock [sent, done] µs of each unknown unit
+	// aligned counts admissions per epoch-aligned window, by index
+	// ⌊At/window⌋; only the recent windows are kept.
+	aligned     map[int64]int64
+	mostAligned int64
+	// keep holds every admission instant kept for Admissions, as admitted.
+	keep []int64
 }
 
-// newAdmissions tracks n keys; windowOf gives each key's window.
-func newAdmissions(n int, windowOf func(key int) time.Duration, reorder time.Duration) *admissions {
-	a := &admissions{keys: make([]keyAdmissions, n), reorder: max(reorder.Microseconds(), 1)}
-	for k := range a.keys {
-		w := windowOf(k).Microseconds()
-		a.keys[k].spans = [2]int64{w, max(w/BurstSpanDivisor, 1)}
+// floorDiv is ⌊a/b⌋ for b > 0, also for negative a.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
 	}
-	return a
+	return q
+}
+
+// admitAligned counts one admission at t in its aligned window.
+func (a *admissions) admitAligned(ka *keyAdmissions, t int64) {
+	w := ka.spans[windowSpan]
+	idx := floorDiv(t, w)
+	if ka.aligned == nil {
+		ka.aligned = map[int64]int64{}
+	}
+	ka.aligned[idx]++
+	ka.mostAligned = max(ka.mostAligned, ka.aligned[idx])
+	if len(ka.aligned) > 8 {
+		// Answers arrive at most a reorder allowance late.
+		oldest := idx - 1 - a.reorder/w
+		for i := range ka.aligned {
+			if i < oldest {
+				delete(ka.aligned, i)
+			}
+		}
+	}
+}
+
+type keyShard struct {
+	mu   sync.Mutex
+	keys map[int]*keyAdmissions
+}
+
+// newAdmissions tracks keys as they are asked for; windowOf gives each
+// key's window. n, the keys declared, allocates nothing.
+func newAdmissions(_ int, windowOf func(key int) time.Duration, reorder time.Duration) *admissions {
+	return &admissions{windowOf: windowOf, reorder: max(reorder.Microseconds(), 1)}
+}
+
+// key is key k's tracker, created on first use: a key is asked for once
+// it has one.
+func (a *admissions) key(k int) *keyAdmissions {
+	sh := &a.shards[uint(k)%uint(len(a.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	ka, ok := sh.keys[k]
+	if !ok {
+		if sh.keys == nil {
+			sh.keys = map[int]*keyAdmissions{}
+		}
+		w := a.windowOf(k).Microseconds()
+		ka = &keyAdmissions{spans: [2]int64{w, max(w/BurstSpanDivisor, 1)}}
+		sh.keys[k] = ka
+	}
+	return ka
+}
+
+// asked lists the keys asked for, in order.
+func (a *admissions) asked() []int {
+	var out []int
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		for k := range sh.keys {
+			out = append(out, k)
+		}
+		sh.mu.Unlock()
+	}
+	slices.Sort(out)
+	return out
 }
 
 // admit records one admission of key k at instant at.
 func (a *admissions) admit(k int, at time.Time) {
-	ka := &a.keys[k]
+	ka := a.key(k)
 	t := at.UnixMicro()
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	ka.admitted++
+	a.admitAligned(ka, t)
+	if a.kept.Add(1) <= report.MaxKeptAdmissions {
+		ka.keep = append(ka.keep, t)
+	} else {
+		a.dropped.Store(true)
+	}
 
 	// Forget what no span reaching the newest admission can hold, keeping
 	// the reorder allowance for answers still on their way.
@@ -103,6 +259,18 @@ type KeyAccuracy struct {
 	// MostInBurst and BurstBound are the same over BurstSpan.
 	MostInBurst, BurstBound int64
 	BurstSpan               time.Duration
+	// Unknown counts the key's unknown outcomes (in units of cost); the
+	// AtMost figures count each as an admission wherever it could have
+	// been decided (report.MaxUnknownInSpan), so the truth lies between a
+	// figure and its AtMost.
+	Unknown                               int64
+	MostInWindowAtMost, MostInBurstAtMost int64
+}
+
+// OverAtMost is Over with every unknown outcome counted as an admission.
+func (k KeyAccuracy) OverAtMost() int64 {
+	k.MostInWindow, k.MostInBurst = k.MostInWindowAtMost, k.MostInBurstAtMost
+	return k.Over()
 }
 
 // Over is how many admissions passed the bound in the busiest span of
@@ -127,21 +295,31 @@ type Accuracy struct {
 	// OverAdmitted sums Over across keys; KeysOverBound counts the keys
 	// with any.
 	OverAdmitted, KeysOverBound int64
+	// OverAdmittedAtMost and KeysMaybeOverBound are the same with every
+	// unknown outcome counted as an admission.
+	OverAdmittedAtMost, KeysMaybeOverBound int64
 	// Keys is how many keys were asked for at least once.
 	Keys int64
 	// ConfiguredPerS is the sum of the configured rates of those keys.
 	ConfiguredPerS float64
+	// Kept holds every asked key's admission instants and unknown spans,
+	// sorted by key name, for an exact merge of several generators.
+	Kept *report.Admissions
+	// PerKey holds every asked key's own figures against its own bounds,
+	// named as the limiter saw it, for report.Summarise; in key order.
+	PerKey []report.KeyAccuracy
 }
 
-// summarise holds every key to bound(k), the limiter's promise for key k's
+// summarise holds every key asked for to bound(k), the limiter's promise for key k's
 // limit over one window. asked reports whether a key was asked for at all.
-func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, asked func(int) bool) Accuracy {
-	var acc Accuracy
-	for k := range a.keys {
-		if !asked(k) {
-			continue
-		}
-		ka := &a.keys[k]
+// name and tier give a key's name and its tier's name ("" without tiers).
+func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, name, tier func(int) string) Accuracy {
+	acc := Accuracy{Kept: &report.Admissions{Complete: !a.dropped.Load()}}
+	defer func() {
+		slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
+	}()
+	for _, k := range a.asked() {
+		ka := a.key(k)
 		limit := limitOf(k)
 		ka.mu.Lock()
 		burst := time.Duration(ka.spans[burstSpan]) * time.Microsecond
@@ -150,7 +328,36 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			MostInWindow: ka.most[windowSpan], Bound: l.Bound(limit, limit.Window),
 			MostInBurst: ka.most[burstSpan], BurstBound: l.Bound(limit, burst), BurstSpan: burst,
 		}
+		spans := a.unknownSpans(ka)
+		mostAligned := ka.mostAligned
+		keep := report.SortedCopy(ka.keep)
 		ka.mu.Unlock()
+		key.Unknown = int64(len(spans))
+		key.MostInWindowAtMost = key.MostInWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
+		key.MostInBurstAtMost = key.MostInBurst + report.MaxUnknownInSpan(spans, burst.Microseconds())
+		acc.PerKey = append(acc.PerKey, report.KeyAccuracy{
+			Key: name(k), Tier: tier(k), Admitted: key.Admitted, Unknown: key.Unknown,
+			WindowUS: limit.Window.Microseconds(), Bound: key.Bound,
+			MaxAdmittedInWindow: key.MostInWindow, MaxAdmittedInWindowAtMost: key.MostInWindowAtMost,
+			MaxAdmittedInBurst: key.MostInBurst, MaxAdmittedInBurstAtMost: key.MostInBurstAtMost,
+			BurstBound: key.BurstBound, BurstSpanUS: key.BurstSpan.Microseconds(),
+			AlignedBound: algorithms.AlignedBoundOf(l, limit),
+		})
+		if k := &acc.PerKey[len(acc.PerKey)-1]; k.AlignedBound >= 0 {
+			k.MaxAdmittedInAlignedWindow = mostAligned
+			k.MaxAdmittedInAlignedWindowAtMost = mostAligned + report.MaxUnknownInAlignedWindow(spans, limit.Window.Microseconds())
+		}
+		acc.PerKey[len(acc.PerKey)-1].SetOver()
+		pk := acc.PerKey[len(acc.PerKey)-1]
+		acc.Kept.Keys = append(acc.Kept.Keys, report.KeyAdmissions{
+			Key: pk.Key, Tier: pk.Tier, WindowUS: pk.WindowUS, Bound: pk.Bound,
+			BurstSpanUS: pk.BurstSpanUS, BurstBound: pk.BurstBound, AlignedBound: pk.AlignedBound,
+			Instants: report.EncodeInstants(keep), Unknown: report.EncodeSpans(spans),
+		})
+		acc.OverAdmittedAtMost += key.OverAtMost()
+		if key.OverAtMost() > 0 {
+			acc.KeysMaybeOverBound++
+		}
 		acc.Keys++
 		acc.ConfiguredPerS += float64(limit.Requests) / limit.Window.Seconds()
 		acc.OverAdmitted += key.Over()
@@ -158,7 +365,8 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			acc.KeysOverBound++
 		}
 		if acc.Keys == 1 || key.Over() > acc.Busiest.Over() ||
-			(key.Over() == acc.Busiest.Over() && key.MostInWindow > acc.Busiest.MostInWindow) {
+			(key.Over() == acc.Busiest.Over() && key.OverAtMost() > acc.Busiest.OverAtMost()) ||
+			(key.Over() == acc.Busiest.Over() && key.OverAtMost() == acc.Busiest.OverAtMost() && key.MostInWindow > acc.Busiest.MostInWindow) {
 			acc.Busiest = key
 		}
 		if acc.Keys == 1 || key.MostInBurst-key.BurstBound > acc.BusiestBurst.MostInBurst-acc.BusiestBurst.BurstBound {

@@ -141,6 +141,14 @@ func (c Config) limitOf(k int) algorithms.Limit {
 	return c.Tiers[c.TierOf(k)].Limit
 }
 
+// tierName is the name of key k's tier, "" without tiers.
+func (c Config) tierName(k int) string {
+	if c.TierOf == nil {
+		return ""
+	}
+	return c.Tiers[c.TierOf(k)].Name
+}
+
 // keyName is key k's user key.
 func (c Config) keyName(k int) string {
 	if c.Keys.N() == 1 {

@@ -50,6 +50,51 @@ func Classify(err error) string {
 	return ClassOther
 }
 
+// IsUnknown reports whether a failed decision may still have been made:
+// the request may have reached Redis and run its script, but no reply came
+// back. Such an outcome is unknown, not an error; it may have been an
+// admission.
+//
+// Unknown: every timeout (context.DeadlineExceeded or a net.Error whose
+// Timeout() is true), and a connection lost after the send (EOF, an
+// unexpected EOF, a reset, a broken pipe, an aborted connection, a closed
+// socket, or a read/write *net.OpError). go-redis gives the same context
+// deadline whether it expired while waiting for a pooled connection (nothing
+// sent) or while reading the reply (the script may have run): the two are
+// indistinguishable, so every timeout counts as unknown, which can only widen
+// the accuracy interval, never hide an over-admission.
+//
+// Errors, sure to have decided nothing: a dial that failed (a *net.OpError
+// whose Op is "dial", ECONNREFUSED), redis.ErrClosed, redis.ErrPoolExhausted,
+// redis.ErrPoolTimeout (no connection was had, so nothing was sent), Redis
+// refusing the script (ERR, NOSCRIPT, WRONGTYPE and any other Redis error
+// reply: Redis answered, and did not decide), and a bad reply.
+func IsUnknown(err error) bool {
+	if err == nil || sureNotSent(err) {
+		return false
+	}
+	var redisErr redis.Error
+	if errors.As(err, &redisErr) || errors.Is(err, algorithms.ErrBadReply) {
+		return false
+	}
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	return isConnection(err)
+}
+
+// sureNotSent reports errors that happen before a request leaves the client.
+func sureNotSent(err error) bool {
+	for _, target := range []error{redis.ErrClosed, redis.ErrPoolExhausted, redis.ErrPoolTimeout, syscall.ECONNREFUSED} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
 func isConnection(err error) bool {
 	var opErr *net.OpError
 	if errors.As(err, &opErr) {

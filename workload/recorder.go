@@ -41,7 +41,7 @@ type recorder struct {
 	response, service, lag   *hdrhistogram.Histogram
 	sent, accepted, rejected int64
 	missed                   int64
-	errors                   map[string]int64
+	errors, unknown          map[string]int64
 	overRange                int64
 	firstErr                 error
 	points                   []Point
@@ -51,7 +51,7 @@ func newRecorder(start time.Time, interval, missAfter time.Duration) *recorder {
 	return &recorder{
 		start: start, interval: interval, missAfter: missAfter,
 		response: NewLatencyHistogram(), service: NewLatencyHistogram(), lag: NewLatencyHistogram(),
-		errors: map[string]int64{},
+		errors: map[string]int64{}, unknown: map[string]int64{},
 	}
 }
 
@@ -68,8 +68,13 @@ func (r *recorder) observe(s sample) {
 	}
 	point := r.point(s.done)
 	if s.err != nil {
-		r.errors[Classify(s.err)]++
-		point.Errors++
+		if IsUnknown(s.err) {
+			r.unknown[Classify(s.err)]++
+			point.Unknown++
+		} else {
+			r.errors[Classify(s.err)]++
+			point.Errors++
+		}
 		if r.firstErr == nil {
 			r.firstErr = s.err
 		}
@@ -112,7 +117,7 @@ func (r *recorder) point(t time.Time) *Point {
 func merge(recs []*recorder) Result {
 	res := Result{
 		Latency: NewLatencyHistogram(), Service: NewLatencyHistogram(), Lag: NewLatencyHistogram(),
-		ErrorsByClass: map[string]int64{},
+		ErrorsByClass: map[string]int64{}, UnknownByClass: map[string]int64{},
 	}
 	for _, class := range ErrorClasses() {
 		res.ErrorsByClass[class] = 0
@@ -123,6 +128,10 @@ func merge(recs []*recorder) Result {
 		res.Rejected += r.rejected
 		res.Missed += r.missed
 		res.OverRange += r.overRange
+		for class, n := range r.unknown {
+			res.UnknownByClass[class] += n
+			res.Unknown += n
+		}
 		for class, n := range r.errors {
 			res.ErrorsByClass[class] += n
 			res.Errors += n
@@ -141,6 +150,7 @@ func merge(recs []*recorder) Result {
 			res.Timeseries[i].Accepted += p.Accepted
 			res.Timeseries[i].Rejected += p.Rejected
 			res.Timeseries[i].Errors += p.Errors
+			res.Timeseries[i].Unknown += p.Unknown
 		}
 	}
 	return res

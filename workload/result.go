@@ -8,7 +8,8 @@ import (
 )
 
 // Result is what one Run did. Every request sent is exactly one of
-// accepted, rejected or an error: Sent == Accepted + Rejected + Errors.
+// accepted, rejected, unknown or an error:
+// Sent == Accepted + Rejected + Unknown + Errors.
 type Result struct {
 	// Algorithm is the limiter's registry name.
 	Algorithm string
@@ -16,13 +17,17 @@ type Result struct {
 	Sent int64
 	// Accepted and Rejected count decisions.
 	Accepted, Rejected int64
-	// Errors counts requests that got no decision; never rejections.
+	// Unknown counts requests sent whose reply never came (IsUnknown): each
+	// may have been admitted. UnknownByClass splits them by Classify.
+	Unknown        int64
+	UnknownByClass map[string]int64
+	// Errors counts requests that surely got no decision; never rejections.
 	Errors int64
 	// ErrorsByClass splits Errors by Classify; every class is present,
 	// with 0 when it never happened.
 	ErrorsByClass map[string]int64
-	// FirstError is one of the errors, to show what went wrong; nil when
-	// Errors is 0.
+	// FirstError is one of the errors or unknown outcomes, to show what
+	// went wrong; nil when Errors and Unknown are 0.
 	FirstError error
 	// Interrupted reports that the context was cancelled before the run
 	// ended by itself: the counts are of a partial run.
@@ -73,6 +78,7 @@ const (
 type Point struct {
 	Offset                     time.Duration
 	Accepted, Rejected, Errors int64
+	Unknown                    int64
 }
 
 // Decisions is the number of requests that were accepted or rejected.

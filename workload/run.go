@@ -41,7 +41,6 @@ type runner struct {
 	recs       []*recorder
 	workers    int
 	admissions *admissions
-	asked      []atomic.Bool
 	scheduled  time.Duration
 	endedBy    string // set by open; closed's is worked out in result
 	// interrupted is set when a cancellation, not the end of the run,
@@ -54,7 +53,6 @@ func newRunner(cfg Config) *runner {
 	return &runner{
 		cfg:        cfg,
 		admissions: newAdmissions(cfg.Keys.N(), func(k int) time.Duration { return cfg.limitOf(k).Window }, reorder),
-		asked:      make([]atomic.Bool, cfg.Keys.N()),
 	}
 }
 
@@ -195,7 +193,7 @@ send:
 // decide asks for one decision for request hit, due at intended.
 func (r *runner) decide(hit uint64, intended time.Time) sample {
 	k := r.cfg.Keys.Key(hit)
-	r.asked[k].Store(true)
+	r.admissions.key(k) // asked for, even if never admitted
 	ctx := r.inFlight
 	if r.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -208,6 +206,11 @@ func (r *runner) decide(hit uint64, intended time.Time) sample {
 	}
 	d, err := r.cfg.Limiter.AllowN(ctx, r.cfg.keyName(k), r.cfg.limitOf(k), r.cfg.Cost)
 	s.done, s.allowed, s.err = time.Now(), d.Allowed, err
+	if err == nil && !d.At.IsZero() {
+		r.admissions.decided(s.sent, s.done, d.At)
+	} else if IsUnknown(err) {
+		r.admissions.unknownOutcome(k, s.sent, s.done, r.cfg.Cost)
+	}
 	if err == nil && d.Allowed {
 		// Bounds count units, so a request of cost n is n admissions.
 		for range r.cfg.Cost {
@@ -237,7 +240,7 @@ func (r *runner) result() Result {
 	if r.cfg.Pacer != nil {
 		res.Scheduled = r.scheduled
 	}
-	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, func(k int) bool { return r.asked[k].Load() })
+	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, r.cfg.keyName, r.cfg.tierName)
 	return res
 }
 

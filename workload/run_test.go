@@ -48,8 +48,8 @@ func newLimiter(t testing.TB, name string, rdb redis.Cmdable, at time.Time) algo
 // checkInvariants holds for every Result, whatever happened.
 func checkInvariants(t *testing.T, res Result) {
 	t.Helper()
-	if res.Sent != res.Accepted+res.Rejected+res.Errors {
-		t.Errorf("sent %d != accepted %d + rejected %d + errors %d", res.Sent, res.Accepted, res.Rejected, res.Errors)
+	if res.Sent != res.Accepted+res.Rejected+res.Unknown+res.Errors {
+		t.Errorf("sent %d != accepted %d + rejected %d + unknown %d + errors %d", res.Sent, res.Accepted, res.Rejected, res.Unknown, res.Errors)
 	}
 	var byClass int64
 	for _, n := range res.ErrorsByClass {
@@ -58,11 +58,11 @@ func checkInvariants(t *testing.T, res Result) {
 	if byClass != res.Errors {
 		t.Errorf("errors by class %v sum to %d, want %d", res.ErrorsByClass, byClass, res.Errors)
 	}
-	if got, want := res.Latency.TotalCount(), res.Sent-res.Errors-res.OverRange; got != want {
-		t.Errorf("histogram holds %d samples, want sent - errors - over range = %d", got, want)
+	if got, want := res.Latency.TotalCount(), res.Sent-res.Errors-res.Unknown-res.OverRange; got != want {
+		t.Errorf("histogram holds %d samples, want sent - errors - unknown - over range = %d", got, want)
 	}
-	if (res.Errors == 0) != (res.FirstError == nil) {
-		t.Errorf("errors %d but FirstError %v", res.Errors, res.FirstError)
+	if (res.Errors+res.Unknown == 0) != (res.FirstError == nil) {
+		t.Errorf("errors %d, unknown %d but FirstError %v", res.Errors, res.Unknown, res.FirstError)
 	}
 }
 
@@ -166,10 +166,14 @@ func TestRunCountsErrorsApart(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	checkInvariants(t, res)
-	want := map[string]int64{ClassTimeout: 100, ClassConnection: 100, ClassScript: 100, ClassOther: 100}
-	if res.Accepted != 100 || res.Rejected != 100 || res.Errors != 400 || fmt.Sprint(res.ErrorsByClass) != fmt.Sprint(want) {
-		t.Errorf("accepted %d, rejected %d, errors %d %v; want 100, 100, 400 %v",
+	// The timeout may have been decided: unknown, not an error.
+	want := map[string]int64{ClassTimeout: 0, ClassConnection: 100, ClassScript: 100, ClassOther: 100}
+	if res.Accepted != 100 || res.Rejected != 100 || res.Errors != 300 || fmt.Sprint(res.ErrorsByClass) != fmt.Sprint(want) {
+		t.Errorf("accepted %d, rejected %d, errors %d %v; want 100, 100, 300 %v",
 			res.Accepted, res.Rejected, res.Errors, res.ErrorsByClass, want)
+	}
+	if res.Unknown != 100 || res.UnknownByClass[ClassTimeout] != 100 {
+		t.Errorf("unknown %d %v, want 100 timeouts", res.Unknown, res.UnknownByClass)
 	}
 	if !errors.Is(res.FirstError, context.DeadlineExceeded) {
 		t.Errorf("FirstError = %v, want the first one sent", res.FirstError)
@@ -232,8 +236,71 @@ func TestRunTimeout(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	checkInvariants(t, res)
-	if res.Errors != 4 || res.ErrorsByClass[ClassTimeout] != 4 || res.Rejected != 0 {
-		t.Errorf("errors %d %v, rejected %d; want 4 timeouts and no rejection", res.Errors, res.ErrorsByClass, res.Rejected)
+	if res.Unknown != 4 || res.UnknownByClass[ClassTimeout] != 4 || res.Errors != 0 || res.Rejected != 0 {
+		t.Errorf("unknown %d %v, errors %d, rejected %d; want 4 unknown timeouts, no error and no rejection",
+			res.Unknown, res.UnknownByClass, res.Errors, res.Rejected)
+	}
+}
+
+// lostReply performs the real decision, then reports a timeout on every
+// third call: admitted in Redis, unknown to the client.
+type lostReply struct {
+	algorithms.Limiter
+	calls atomic.Int64
+}
+
+func (l *lostReply) AllowN(ctx context.Context, key string, limit algorithms.Limit, n int64) (algorithms.Decision, error) {
+	d, err := l.Limiter.AllowN(ctx, key, limit, n)
+	if err == nil && l.calls.Add(1)%3 == 0 {
+		return algorithms.Decision{}, fmt.Errorf("read reply: %w", context.DeadlineExceeded)
+	}
+	return d, err
+}
+
+// TestRunLostReplyIsUnknown: a decision Redis made whose reply was lost is
+// unknown, never an error, so the accepted count may be below the truth
+// but accepted + unknown is not.
+func TestRunLostReplyIsUnknown(t *testing.T) {
+	rdb := newClient(t)
+	l := &lostReply{Limiter: newLimiter(t, "fixed", rdb, storm)}
+	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 150})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	if res.Errors != 0 || res.Unknown != 50 || res.UnknownByClass[ClassTimeout] != 50 {
+		t.Errorf("errors %d %v, unknown %d %v; want 0 errors and 50 unknown timeouts",
+			res.Errors, res.ErrorsByClass, res.Unknown, res.UnknownByClass)
+	}
+	// Redis admitted the first 100; a third of their replies were lost.
+	if res.Accepted >= 100 || res.Accepted+res.Unknown < 100 {
+		t.Errorf("accepted %d, unknown %d: want accepted below the 100 Redis admitted and accepted+unknown at least 100", res.Accepted, res.Unknown)
+	}
+	acc := res.Accuracy.Busiest
+	if acc.MostInWindow >= 100 || acc.MostInWindowAtMost < 100 || acc.Unknown != 50 {
+		t.Errorf("max in window %d, at most %d, unknown %d: want the 100 Redis admitted strictly above the first and within the second, 50 unknown",
+			acc.MostInWindow, acc.MostInWindowAtMost, acc.Unknown)
+	}
+}
+
+// TestRunLostReplyOverAdmits: a limiter that admits everything (bound 100),
+// with a third of its replies lost, is certainly over by 0 on what the
+// client saw, and at most over by the 50 unknown outcomes, the truth.
+func TestRunLostReplyOverAdmits(t *testing.T) {
+	f := &fakeLimiter{answer: func(context.Context, int64) (algorithms.Decision, error) {
+		return algorithms.Decision{Allowed: true, At: storm}, nil
+	}}
+	l := &lostReply{Limiter: f}
+	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 4, Requests: 150})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	acc := res.Accuracy
+	if res.Accepted != 100 || res.Unknown != 50 || acc.OverAdmitted != 0 || acc.OverAdmittedAtMost != 50 ||
+		acc.KeysMaybeOverBound != 1 || acc.Busiest.MostInWindowAtMost != 150 {
+		t.Errorf("accepted %d, unknown %d, over %d, over at most %d, keys maybe over %d, max in window at most %d; want 100, 50, 0, 50, 1, 150",
+			res.Accepted, res.Unknown, acc.OverAdmitted, acc.OverAdmittedAtMost, acc.KeysMaybeOverBound, acc.Busiest.MostInWindowAtMost)
 	}
 }
 
@@ -406,5 +473,72 @@ func BenchmarkRunOverhead(b *testing.B) {
 			}
 			b.ReportMetric(res.Throughput(), "decisions/s")
 		})
+	}
+}
+
+func TestIsUnknown(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), true},
+		{"reset after send", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"eof", io.EOF, true},
+		{"dial refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, false},
+		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}, false},
+		{"pool timeout", redis.ErrPoolTimeout, false},
+		{"pool exhausted", redis.ErrPoolExhausted, false},
+		{"client closed", redis.ErrClosed, false},
+		{"noscript", redisError("NOSCRIPT No matching script"), false},
+		{"bad reply", algorithms.ErrBadReply, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsUnknown(tt.err); got != tt.want {
+				t.Errorf("IsUnknown(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+// lostCounter deletes every key once, after call at: a counter lost
+// mid-window, as after a failover or an early expiry.
+type lostCounter struct {
+	algorithms.Limiter
+	rdb   *redis.Client
+	at    int64
+	calls atomic.Int64
+}
+
+func (l *lostCounter) AllowN(ctx context.Context, key string, limit algorithms.Limit, n int64) (algorithms.Decision, error) {
+	if l.calls.Add(1) == l.at {
+		l.rdb.FlushAll(ctx)
+	}
+	return l.Limiter.AllowN(ctx, key, limit, n)
+}
+
+func (l *lostCounter) AlignedBound(limit algorithms.Limit) int64 {
+	return algorithms.AlignedBoundOf(l.Limiter, limit)
+}
+
+// TestRunAlignedWindowLostCounter: fixed, limit 100; its counter deleted
+// between two halves of a storm in one aligned window lets 200 through.
+// Within 2×limit in a trailing window, so only the aligned check sees it.
+func TestRunAlignedWindowLostCounter(t *testing.T) {
+	rdb := newClient(t)
+	l := &lostCounter{Limiter: newLimiter(t, "fixed", rdb, storm), rdb: rdb, at: 151}
+	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 300})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkInvariants(t, res)
+	if len(res.Accuracy.PerKey) != 1 {
+		t.Fatalf("%d keys, want 1", len(res.Accuracy.PerKey))
+	}
+	k := res.Accuracy.PerKey[0]
+	if res.Accepted != 200 || k.MaxAdmittedInAlignedWindow != 200 || k.AlignedBound != 100 || k.OverAdmitted != 100 {
+		t.Errorf("accepted %d, aligned %d/%d, over %d; want 200, 200/100, 100",
+			res.Accepted, k.MaxAdmittedInAlignedWindow, k.AlignedBound, k.OverAdmitted)
 	}
 }

@@ -301,6 +301,7 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*sessio
 // early when ctx is cancelled: the results of what ran are returned.
 func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.File) ([]workload.Result, error) {
 	var results []workload.Result
+	file.Config.RunID = s.runID
 	for i, p := range plan {
 		limiter, err := algorithms.New(p.algorithm, s.target.Client, s.algOpts)
 		if err != nil {
@@ -405,16 +406,17 @@ func runErrors(results []workload.Result) error {
 	var parts []string
 	var first error
 	for _, r := range results {
-		if r.Errors == 0 {
+		// An unknown outcome failed too: its answer never came.
+		if r.Errors+r.Unknown == 0 {
 			continue
 		}
 		var classes []string
 		for _, class := range workload.ErrorClasses() {
-			if n := r.ErrorsByClass[class]; n > 0 {
+			if n := r.ErrorsByClass[class] + r.UnknownByClass[class]; n > 0 {
 				classes = append(classes, fmt.Sprintf("%s %d", class, n))
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s %d of %d (%s)", r.Algorithm, r.Errors, r.Sent, strings.Join(classes, ", ")))
+		parts = append(parts, fmt.Sprintf("%s %d of %d (%s)", r.Algorithm, r.Errors+r.Unknown, r.Sent, strings.Join(classes, ", ")))
 		if first == nil {
 			first = r.FirstError
 		}

@@ -67,18 +67,18 @@ func TestMainRunEmbedded(t *testing.T) {
 			t.Errorf("no row for %s in\n%s", name, out)
 			continue
 		}
-		if len(row) != 15 {
-			t.Fatalf("row %v has %d columns, want 15", row, len(row))
+		if len(row) != 16 {
+			t.Fatalf("row %v has %d columns, want 16", row, len(row))
 		}
 		most := int64(100)
 		if name == "fixed" {
 			most = 200 // a run that straddles an hour boundary sees two windows
 		}
-		sent, accepted, rejected, errs := cell(t, row, 2), cell(t, row, 3), cell(t, row, 4), cell(t, row, 5)
+		sent, accepted, rejected, errs := cell(t, row, 2), cell(t, row, 3), cell(t, row, 4), cell(t, row, 6)
 		if sent != 200 || errs != 0 || accepted+rejected != 200 || accepted < 100 || accepted > most {
 			t.Errorf("%s: sent %d accepted %d rejected %d errors %d; want 200 sent, 100 accepted, no errors", name, sent, accepted, rejected, errs)
 		}
-		for _, latency := range row[7:12] {
+		for _, latency := range row[8:13] {
 			if _, err := strconv.ParseFloat(latency, 64); err != nil {
 				t.Errorf("%s: latency %q is not a number of µs", name, latency)
 			}
@@ -112,7 +112,7 @@ func TestMainRunErrorsExit1(t *testing.T) {
 	}
 	rows := tableRows(t, out.String())
 	if got := cell(t, rows["fixed"], 5); got == 0 {
-		t.Errorf("no errors in the table:\n%s", out)
+		t.Errorf("no unknown outcomes in the table:\n%s", out)
 	}
 	msg := errOut.String()
 	if !strings.HasPrefix(msg, "rlbench: requests failed: fixed ") || !strings.Contains(msg, "(timeout ") || strings.Count(msg, "\n") != 1 {

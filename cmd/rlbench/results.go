@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"time"
 
@@ -54,6 +56,8 @@ func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *re
 		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: reportLimit(t.Limit), Share: t.Share})
 	}
 	return &report.File{
+		// Random per session, so that a merge tells two generators apart.
+		GeneratorID:   fmt.Sprintf("%016x", rand.Uint64()),
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "rlbench", Version: version(), Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
@@ -77,6 +81,7 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 		Counts: report.Counts{
 			Sent: res.Sent, Accepted: res.Accepted, Rejected: res.Rejected, Errors: res.Errors,
 			Missed: res.Missed, ErrorsByClass: res.ErrorsByClass,
+			Unknown: res.Unknown, UnknownByClass: res.UnknownByClass,
 		},
 		Rates: report.Rates{
 			OfferedPerS:  finite(res.Offered()),
@@ -87,18 +92,6 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 			ResponseUS: percentiles(res.Latency),
 			ServiceUS:  percentiles(res.Service),
 			OverRange:  res.OverRange,
-		},
-		Accuracy: report.Accuracy{
-			MaxAdmittedInWindow: res.Accuracy.Busiest.MostInWindow,
-			Bound:               res.Accuracy.Busiest.Bound,
-			MaxAdmittedInBurst:  res.Accuracy.BusiestBurst.MostInBurst,
-			BurstBound:          res.Accuracy.BusiestBurst.BurstBound,
-			BurstSpanUS:         res.Accuracy.BusiestBurst.BurstSpan.Microseconds(),
-			OverAdmitted:        res.Accuracy.OverAdmitted,
-			KeysOverBound:       res.Accuracy.KeysOverBound,
-			LongRunAcceptedPerS: finite(perSecond(res.Accepted, res.Elapsed)),
-			ConfiguredPerS:      finite(res.Accuracy.ConfiguredPerS),
-			Keys:                res.Accuracy.Keys,
 		},
 		Generator: report.Generator{
 			Behind:      res.Behind(),
@@ -112,6 +105,11 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 		EndReason:  report.EndCompleted,
 		EndedBy:    res.EndedBy,
 	}
+	// Every per-key figure of the row comes from one key, the worst.
+	run.Accuracy = report.Summarise(res.Accuracy.PerKey)
+	run.Accuracy.LongRunAcceptedPerS = finite(perSecond(res.Accepted, res.Elapsed))
+	run.Accuracy.ConfiguredPerS = finite(res.Accuracy.ConfiguredPerS)
+	run.Admissions = res.Accuracy.Kept
 	if res.Interrupted {
 		run.EndReason = report.EndInterrupted
 	}
