@@ -146,7 +146,7 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		why := "not a valid URL; percent-encode special characters in the user and password"
+		why := "not a valid URL; percent-encode special characters in the user and password ('#' as %23, '?' as %3F, '@' as %40, '/' as %2F, '%' as %25)"
 		var uerr *url.Error
 		if errors.As(err, &uerr) && !strings.Contains(rawURL, "@") {
 			why = uerr.Err.Error()
@@ -162,7 +162,7 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	// Both would silently point go-redis elsewhere: at localhost, or at a
 	// host read from the middle of a password.
 	if strings.Contains(rawURL, "#") || strayAt(u, rawURL) {
-		return nil, fmt.Errorf("%w %q: a '#' or an '@' outside the user info; percent-encode them in the password (%%23, %%40, %%2F for '/')", ErrBadURL, shown)
+		return nil, fmt.Errorf("%w %q: a '#', '?', '/' or '@' would end the password early; percent-encode '#' and '?' in the password (%%23, %%3F; '@' as %%40, '/' as %%2F)", ErrBadURL, shown)
 	}
 	ro, err := redis.ParseURL(rawURL)
 	if err != nil {

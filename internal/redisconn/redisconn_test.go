@@ -163,7 +163,7 @@ func TestRedact(t *testing.T) {
 		{"redis://app:" + password + "@cache:6379/0", "redis://app:xxxxx@cache:6379/0"},
 		{"rediss://:" + password + "@cache:6380", "rediss://:xxxxx@cache:6380"},
 		{"redis://cache/?password=" + password + "&db=1", "redis://cache/?db=1&password=xxxxx"},
-		{"redis://u:" + password + " x@cache:6379", "redis://xxxxx@cache:6379"},
+		{"redis://u:" + password + " x@cache:6379", "redis://u:xxxxx@cache:6379"},
 		{"redis://cache:x%zz/?token=" + password, "redis://cache:x%zz/?xxxxx"},
 		{"", ""},
 	}
