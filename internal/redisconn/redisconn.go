@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,6 +159,11 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("%w %q: no host; want redis://[user:password@]host:port[/db]", ErrBadURL, shown)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%w %q: port %s is out of range; want a port from 1 to 65535", ErrBadURL, shown, p)
+		}
 	}
 	// Both would silently point go-redis elsewhere: at localhost, or at a
 	// host read from the middle of a password.

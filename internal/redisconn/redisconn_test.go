@@ -132,6 +132,8 @@ func TestOpenBadURL(t *testing.T) {
 		{"no host", "redis://", "no host"},
 		{"bad db", "redis://:" + password + "@localhost:6379/zero", "invalid database number"},
 		{"bad port", "redis://localhost:port", "invalid port"},
+		{"port too big", "redis://localhost:99999", "want a port from 1 to 65535"},
+		{"port zero", "redis://:" + password + "@localhost:0", "want a port from 1 to 65535"},
 		{"slash in password", "redis://:" + password + "/x@localhost:6379", "percent-encode"},
 		{"unknown option", "redis://:" + password + "@localhost/?colour=red", "unexpected option: colour"},
 		{"password option", "redis://localhost/?password=" + password, "unexpected option: password"},
