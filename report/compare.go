@@ -414,13 +414,10 @@ func (c Comparison) summary() string {
 	if n != 1 {
 		s += "s"
 	}
-	failed := 0
-	for _, t := range c.Thresholds {
-		prefix := t.String() + " on "
-		if slices.ContainsFunc(c.Failed, func(f string) bool { return strings.HasPrefix(f, prefix) }) {
-			failed++
-		}
-	}
+	// One count of failures, the one the command's error gives: every
+	// line of Failed, those that name no threshold (a run only in base)
+	// included.
+	failed := len(c.Failed)
 	switch {
 	case len(c.Failed) == 0 && n == 1:
 		return s + ", passed"

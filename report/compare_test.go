@@ -289,3 +289,16 @@ func TestRunKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCountsEveryFailure: a run only in base is a failure that
+// names no threshold; the summary used to say "0 failed" for it while the
+// command's error counted it.
+func TestSummaryCountsEveryFailure(t *testing.T) {
+	c := Comparison{
+		Thresholds: []Threshold{{Metric: "p99"}},
+		Failed:     []string{"a is only in base: NEW has no such run", "b is only in base: NEW has no such run"},
+	}
+	if got := c.summary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {
+		t.Errorf("summary %q, want it to count the 2 failures", got)
+	}
+}

@@ -48,20 +48,52 @@ func strayAt(u *url.URL, raw string) bool {
 	return strings.Count(raw, "@") != want
 }
 
+// redactUnparsed redacts a URL whose password url.Parse would split
+// elsewhere. The user info ends at the LAST "@", since a password may hold
+// "#", "?", "/" or "@" itself; only the user name before its first ":" and
+// the host after that "@" are kept, and never a query or fragment, which
+// could hold a password parameter.
 func redactUnparsed(raw string) string {
-	if i := strings.Index(raw, "#"); i >= 0 {
-		raw = raw[:i] + "#xxxxx"
-	}
-	if i := strings.Index(raw, "?"); i >= 0 {
-		raw = raw[:i] + "?xxxxx"
-	}
-	at := strings.LastIndex(raw, "@")
-	if at < 0 {
-		return raw
-	}
 	start := 0
-	if i := strings.Index(raw, "://"); i >= 0 && i < at {
+	if i := strings.Index(raw, "://"); i >= 0 {
 		start = i + len("://")
 	}
-	return raw[:start] + "xxxxx" + raw[at:]
+	at := strings.LastIndex(raw, "@")
+	if at < start {
+		// No user info: only a query or fragment can hold a secret.
+		if i := strings.IndexAny(raw[start:], "?#"); i >= 0 {
+			return raw[:start+i] + "?xxxxx"
+		}
+		return raw
+	}
+	userinfo := "xxxxx"
+	if user, _, ok := strings.Cut(raw[start:at], ":"); ok && !strings.ContainsAny(user, "/?#") {
+		userinfo = user + ":xxxxx"
+	}
+	host := raw[at+1:]
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	// A secret query parameter holding an "@" ("?password=se@cret") would
+	// put its end where the host belongs.
+	if secretParamBefore(raw[start:at]) {
+		return raw[:start] + "xxxxx"
+	}
+	return raw[:start] + userinfo + "@" + host
+}
+
+// secretParamBefore reports whether s holds a query-like "name=" for a
+// password-like parameter.
+func secretParamBefore(s string) bool {
+	i := strings.IndexAny(s, "?")
+	if i < 0 {
+		return false
+	}
+	q := strings.ToLower(s[i:])
+	for _, secret := range secretParams {
+		if strings.Contains(q, secret+"=") {
+			return true
+		}
+	}
+	return false
 }

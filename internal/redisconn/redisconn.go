@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -146,7 +147,7 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		why := "not a valid URL; percent-encode special characters in the user and password"
+		why := "not a valid URL; percent-encode special characters in the user and password ('#' as %23, '?' as %3F, '@' as %40, '/' as %2F, '%' as %25)"
 		var uerr *url.Error
 		if errors.As(err, &uerr) && !strings.Contains(rawURL, "@") {
 			why = uerr.Err.Error()
@@ -159,10 +160,15 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("%w %q: no host; want redis://[user:password@]host:port[/db]", ErrBadURL, shown)
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%w %q: port %s is out of range; want a port from 1 to 65535", ErrBadURL, shown, p)
+		}
+	}
 	// Both would silently point go-redis elsewhere: at localhost, or at a
 	// host read from the middle of a password.
 	if strings.Contains(rawURL, "#") || strayAt(u, rawURL) {
-		return nil, fmt.Errorf("%w %q: a '#' or an '@' outside the user info; percent-encode them in the password (%%23, %%40, %%2F for '/')", ErrBadURL, shown)
+		return nil, fmt.Errorf("%w %q: a '#', '?', '/' or '@' would end the password early; percent-encode '#' and '?' in the password (%%23, %%3F; '@' as %%40, '/' as %%2F)", ErrBadURL, shown)
 	}
 	ro, err := redis.ParseURL(rawURL)
 	if err != nil {

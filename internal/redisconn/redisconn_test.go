@@ -132,6 +132,8 @@ func TestOpenBadURL(t *testing.T) {
 		{"no host", "redis://", "no host"},
 		{"bad db", "redis://:" + password + "@localhost:6379/zero", "invalid database number"},
 		{"bad port", "redis://localhost:port", "invalid port"},
+		{"port too big", "redis://localhost:99999", "want a port from 1 to 65535"},
+		{"port zero", "redis://:" + password + "@localhost:0", "want a port from 1 to 65535"},
 		{"slash in password", "redis://:" + password + "/x@localhost:6379", "percent-encode"},
 		{"unknown option", "redis://:" + password + "@localhost/?colour=red", "unexpected option: colour"},
 		{"password option", "redis://localhost/?password=" + password, "unexpected option: password"},
@@ -163,7 +165,7 @@ func TestRedact(t *testing.T) {
 		{"redis://app:" + password + "@cache:6379/0", "redis://app:xxxxx@cache:6379/0"},
 		{"rediss://:" + password + "@cache:6380", "rediss://:xxxxx@cache:6380"},
 		{"redis://cache/?password=" + password + "&db=1", "redis://cache/?db=1&password=xxxxx"},
-		{"redis://u:" + password + " x@cache:6379", "redis://xxxxx@cache:6379"},
+		{"redis://u:" + password + " x@cache:6379", "redis://u:xxxxx@cache:6379"},
 		{"redis://cache:x%zz/?token=" + password, "redis://cache:x%zz/?xxxxx"},
 		{"", ""},
 	}
