@@ -44,17 +44,20 @@ var ErrBadHistogram = errors.New("bad histogram")
 //     sum (0 counting as 1);
 //   - Tool, Host, Target and Config, Seed included, are the first file's.
 //
-// Accuracy cannot be merged exactly: the busiest window of the combined
-// load needs every admission instant, and a file keeps only each
-// generator's own busiest count. Merge sets MaxAdmittedInWindow to the sum
-// of those counts, an upper bound of the combined figure (reached when
-// every generator's busiest window is the same span of the same key), and
-// OverAdmitted to that sum less the bound, or to the largest OverAdmitted
-// of one file when that is more: so over_admitted is never below what one
-// generator proves, and may be above what happened. KeysOverBound is the
-// largest of one file (at least 1 when OverAdmitted is set); Keys and
-// ConfiguredPerS, which need the union of keys used, are the largest of
-// one file; LongRunAcceptedPerS adds.
+// Accuracy is merged key by key from the admissions each file keeps
+// (Run.Admissions): the instants of every generator are put together per
+// key and the figures computed again, exactly as one generator would have
+// computed them, so two generators that each admitted 100 on a key of
+// limit 100 at different times merge to 100, and 70 plus 60 in the same
+// second merge to 130. Where a generator could not keep all its admissions
+// the merged figures are an interval: at least what the kept instants and
+// each generator alone show, at most the sum of the generators' own. Files
+// from before admissions were kept merge to an upper bound only: the sum of
+// each one's busiest window.
+//
+// Merge also refuses (ErrMergeMismatch) one generator's file given twice
+// (the same generator_id, or the same start in files without one), and
+// files whose runs never overlapped in time.
 //
 // Merging one file returns a copy of it with Generators at least 1:
 // there is nothing to combine, so nothing is recomputed. The inputs are

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -55,6 +56,7 @@ func generatorFile(t *testing.T, seed uint64, start time.Time, response, service
 	sh, se := histogramOf(t, service...)
 	f := fixture()
 	f.Config.Seed = seed
+	f.GeneratorID = fmt.Sprintf("generator-%d", seed)
 	f.StartedAt, f.EndedAt = start, start.Add(2*time.Second)
 	sent := int64(len(response))
 	f.Runs = []Run{{
@@ -118,7 +120,8 @@ func TestMergeAddsUp(t *testing.T) {
 		t.Errorf("generator %+v, want %+v", r.Generator, want)
 	}
 	wantAccuracy := Accuracy{
-		MaxAdmittedInWindow: 30, Bound: 20, OverAdmitted: 10, KeysOverBound: 1,
+		MaxAdmittedInWindow: 30, MaxAdmittedInWindowAtMost: 30, Bound: 20,
+		OverAdmitted: 10, OverAdmittedAtMost: 10, KeysOverBound: 1, KeysMaybeOverBound: 1,
 		LongRunAcceptedPerS: 80, ConfiguredPerS: 20, Keys: 3,
 	}
 	if !reflect.DeepEqual(r.Accuracy, wantAccuracy) {

@@ -353,6 +353,7 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			Key: pk.Key, Tier: pk.Tier, WindowUS: pk.WindowUS, Bound: pk.Bound,
 			BurstSpanUS: pk.BurstSpanUS, BurstBound: pk.BurstBound, AlignedBound: pk.AlignedBound,
 			Instants: report.EncodeInstants(keep), Unknown: report.EncodeSpans(spans),
+			Figures: pk,
 		})
 		acc.OverAdmittedAtMost += key.OverAtMost()
 		if key.OverAtMost() > 0 {
