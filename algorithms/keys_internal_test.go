@@ -37,13 +37,14 @@ func TestWindowKeysAreIntegersRedis(t *testing.T) {
 					at := start + i*window
 					key := prefix + ":" + strconv.FormatInt(at/window, 10)
 					// The count is read in the same MULTI as the last
-					// request: the key's TTL is 2 ms, shorter than a
-					// descheduled test may take between two round trips.
+					// request, and a skew allowance of 10 s (the last
+					// argument) keeps every key longer than a descheduled
+					// test may take between two round trips.
 					var get *redis.StringCmd
 					for j := range 3 {
 						var eval *redis.Cmd
 						_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-							eval = p.Eval(ctx, script, []string{prefix}, strconv.FormatInt(at+int64(j), 10), 1000, window, 1)
+							eval = p.Eval(ctx, script, []string{prefix}, strconv.FormatInt(at+int64(j), 10), 1000, window, 1, 10_000_000)
 							get = p.Get(ctx, key)
 							return nil
 						})

@@ -88,7 +88,9 @@ type Config struct {
 	Tiers        []Tier   `json:"tiers,omitempty"`
 	Limit        Limit    `json:"limit"`
 	Clock        string   `json:"clock"`
-	Seed         uint64   `json:"seed"`
+	// ClockSkewAllowanceUS pads every TTL under the client clock.
+	ClockSkewAllowanceUS int64  `json:"clock_skew_allowance_us,omitempty"`
+	Seed                 uint64 `json:"seed"`
 	// RunID names the keys of the run; generators that loaded the same
 	// keys share it, and only their results can be merged.
 	RunID string `json:"run_id,omitempty"`

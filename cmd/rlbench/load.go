@@ -81,6 +81,9 @@ type RunOptions struct {
 	MissAfter time.Duration
 	// ClientClock passes rlbench's clock to the scripts instead of Redis TIME.
 	ClientClock bool
+	// ClockSkewAllowance pads every TTL under the client clock by how far
+	// rlbench's clock may be from the Redis server's.
+	ClockSkewAllowance time.Duration
 	// Output, when set, is where the results file is written.
 	Output string
 	// RunID names this run's keys, <key>:<algorithm>:<run id>:<n>; ""
@@ -120,6 +123,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]stri
 	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series")
 	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed")
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
+	f.DurationVar(&o.ClockSkewAllowance, "clock-skew-allowance", algorithms.DefaultClockSkewAllowance,
+		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
 }
 
@@ -164,6 +169,10 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		return usageErrorf("invalid --keys %d: must be at least 1", o.Keys)
 	case o.KeyDist != "uniform" && o.KeyDist != "zipf":
 		return usageErrorf("invalid --key-dist %q: want uniform or zipf", o.KeyDist)
+	case o.ClockSkewAllowance < 0 || o.ClockSkewAllowance > 24*time.Hour:
+		return usageErrorf("invalid --clock-skew-allowance %v: want 0 to 24h, such as 1s", o.ClockSkewAllowance)
+	case changed("clock-skew-allowance") && !o.ClientClock:
+		return usageErrorf("--clock-skew-allowance applies only with --client-clock: the server clock needs none")
 	case o.Timeout < 0:
 		return usageErrorf("invalid --timeout %v: must be 0 (no timeout) or positive", o.Timeout)
 	case o.Interval < time.Millisecond:
@@ -289,6 +298,7 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*sessio
 	}
 	if opts.ClientClock {
 		s.algOpts.Clock = algorithms.ClockFunc(time.Now)
+		s.algOpts.ClockSkewAllowance = opts.ClockSkewAllowance
 	}
 	s.runID = opts.RunID
 	if s.runID == "" {

@@ -18,22 +18,24 @@ import (
 // newResultsFile describes a run about to start: everything but its runs.
 func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *report.File {
 	clock := "server"
+	var skew int64
 	if opts.ClientClock {
-		clock = "client"
+		clock, skew = "client", opts.ClockSkewAllowance.Microseconds()
 	}
 	cfg := report.Config{
-		Algorithms:  opts.Algorithms,
-		Workload:    opts.Workload,
-		Requests:    opts.Requests,
-		DurationUS:  opts.Duration.Microseconds(),
-		Concurrency: opts.Concurrency,
-		TimeoutUS:   opts.Timeout.Microseconds(),
-		IntervalUS:  opts.Interval.Microseconds(),
-		Keys:        opts.Keys,
-		KeyDist:     opts.KeyDist,
-		Limit:       reportLimit(opts.Limit),
-		Clock:       clock,
-		Seed:        seed,
+		Algorithms:           opts.Algorithms,
+		Workload:             opts.Workload,
+		Requests:             opts.Requests,
+		DurationUS:           opts.Duration.Microseconds(),
+		Concurrency:          opts.Concurrency,
+		TimeoutUS:            opts.Timeout.Microseconds(),
+		IntervalUS:           opts.Interval.Microseconds(),
+		Keys:                 opts.Keys,
+		KeyDist:              opts.KeyDist,
+		Limit:                reportLimit(opts.Limit),
+		Clock:                clock,
+		ClockSkewAllowanceUS: skew,
+		Seed:                 seed,
 	}
 	if opts.KeyDist == "zipf" {
 		cfg.ZipfS = opts.ZipfS
