@@ -11,7 +11,7 @@ import (
 )
 
 // The seed variants replay, command for command, the three middlewares of
-// the FastAPI demo rlbench started from (shared/seed/IMPLEMENTATIONS.md):
+// the FastAPI demo rlbench started from (docs/seed.md):
 // one command per round trip, no MULTI, no Lua, the client's clock, keys
 // "rate_limit:<user>...". They exist to be measured beside the atomic
 // algorithms, races and quirks included; never use them to limit anything.

@@ -7,7 +7,7 @@ import "time"
 const SchemaVersion = 1
 
 // File is one results file: what ran, where, how it ended, and one Run per
-// algorithm and workload. Field names are fixed by DESIGN.md so that
+// algorithm and workload. Field names are fixed by ARCHITECTURE.md so that
 // scripts and CI can rely on them; add fields freely, rename none without
 // bumping SchemaVersion. Times are in microseconds unless a name says
 // otherwise.

@@ -377,7 +377,7 @@ func notes(f *File) []string {
 	return out
 }
 
-// errorClassOrder is the order of DESIGN.md; other classes follow by name.
+// errorClassOrder is the order of ARCHITECTURE.md; other classes follow by name.
 var errorClassOrder = []string{"timeout", "connection", "script", "other"}
 
 // errorClasses is "12 timeout, 3 connection", or the bare count when the

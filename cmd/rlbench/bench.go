@@ -271,7 +271,7 @@ type seedClaim struct {
 	note              string
 }
 
-// seedClaims are the seed README's figures (shared/seed/IMPLEMENTATIONS.md).
+// seedClaims are the seed README's figures (docs/seed.md).
 var seedClaims = map[string]seedClaim{
 	"fixed":           {"Fixed Window", "O(1) Redis ops", 120, ""},
 	"sliding":         {"Sliding Window", "O(log n) Redis ops", 150, ""},

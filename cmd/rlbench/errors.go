@@ -13,7 +13,7 @@ import (
 	"github.com/rlbench/rlbench/workload"
 )
 
-// Exit statuses, as DESIGN.md fixes them.
+// Exit statuses, as ARCHITECTURE.md fixes them.
 const (
 	exitOK          = 0
 	exitFailure     = 1 // a run failed: unreachable Redis, requests that errored

@@ -190,6 +190,21 @@ func TestMainVersionAndHelp(t *testing.T) {
 	if code := Main(io); code != 0 || !strings.Contains(out.String(), "Available Commands:") {
 		t.Errorf("no arguments: exit %d, output %q", code, out)
 	}
+	for _, want := range []string{"\n  completion ", "\n  run ", "\n  bench ", "\n  report ", "\n  compare ", "\n  version "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help does not list %q:\n%s", strings.TrimSpace(want), out)
+		}
+	}
+	for _, format := range report.Formats() {
+		if !strings.Contains(out.String(), format) {
+			t.Errorf("help does not name the output format %q:\n%s", format, out)
+		}
+	}
+
+	io, out, _ = newTestIO(nil, "completion", "bash")
+	if code := Main(io); code != 0 || !strings.Contains(out.String(), "bash completion") {
+		t.Errorf("completion bash: exit %d, output starts %.80q", code, out)
+	}
 }
 
 // TestMainJSONAndResultsFile checks that --format json prints the same

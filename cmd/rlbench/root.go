@@ -70,7 +70,7 @@ works with nothing installed; point it at a real Redis to measure.`,
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	root.SetFlagErrorFunc(flagError)
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.CompletionOptions.HiddenDefaultCmd = false // list `completion` in help: shell completion is a feature
 	root.SuggestionsMinimumDistance = 2
 
 	pf := root.PersistentFlags()
