@@ -97,8 +97,11 @@ func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, 
 			o.Workloads = append(o.Workloads, w)
 		}
 	}
-	if o.Count < 1 || o.Count > maxCount {
-		return usageErrorf("invalid --count %d: want 1 to %d", o.Count, maxCount)
+	switch {
+	case o.Count < 1:
+		return usageErrorf("invalid --count %d: must be at least 1", o.Count)
+	case o.Count > maxCount:
+		return usageErrorf("invalid --count %d: out of range, want at most %d", o.Count, maxCount)
 	}
 	if o.Sweep != "" {
 		limits, err := parseSweep(o.Sweep)
