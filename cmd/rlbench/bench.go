@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,7 +83,7 @@ long --window with it, so that a sliding log really holds up to the limit.
 	f.StringVar(&algoList, "algo", "all,baseline", "algorithms to run: `NAME[,NAME...]`, all, baseline")
 	f.StringVar(&workloadList, "workload", "steady,bursty,window-edge", "workloads to run: `NAME[,NAME...]` of "+strings.Join(workloadNames(), ", "))
 	f.BoolVar(&includeSeed, "include-seed", false, "add the seed's variants: "+strings.Join(algorithms.SeedNames(), ", "))
-	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times")
+	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times, at most 1000")
 	f.StringVar(&opts.Sweep, "sweep", "", "repeat the matrix for each value: `limit=N,N,...`")
 	f.StringVarP(&opts.OutputDir, "output", "o", "", "write results.json, report.md and report.html into `DIR`")
 	addLoadFlags(f, opts.Load, loadDefaults{window: time.Second, rate: 2000, duration: 5 * time.Second, burstEvery: 50 * time.Millisecond}, &tiers)
@@ -97,8 +98,11 @@ func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, 
 			o.Workloads = append(o.Workloads, w)
 		}
 	}
-	if o.Count < 1 {
+	switch {
+	case o.Count < 1:
 		return usageErrorf("invalid --count %d: must be at least 1", o.Count)
+	case o.Count > maxCount:
+		return usageErrorf("invalid --count %d: out of range, want at most %d", o.Count, maxCount)
 	}
 	if o.Sweep != "" {
 		limits, err := parseSweep(o.Sweep)
@@ -110,6 +114,9 @@ func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, 
 	return o.Load.check(cmd, algoList, o.Workloads, tiers)
 }
 
+// maxCount bounds --count.
+const maxCount = 1000
+
 // parseSweep reads --sweep limit=10,100,1000.
 func parseSweep(s string) ([]int64, error) {
 	name, list, ok := strings.Cut(s, "=")
@@ -119,6 +126,9 @@ func parseSweep(s string) ([]int64, error) {
 	var limits []int64
 	for _, v := range strings.Split(list, ",") {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err == nil && n > maxLimit || errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(v), "-") {
+			return nil, usageErrorf("invalid --sweep %q: %q is out of range, want limits up to 1e15", s, v)
+		}
 		if err != nil || n < 1 {
 			return nil, usageErrorf("invalid --sweep %q: %q is not a limit of at least 1; want limit=N,N,...", s, v)
 		}

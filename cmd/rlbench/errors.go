@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,7 +70,11 @@ func flagError(cmd *cobra.Command, err error) error {
 	help := fmt.Sprintf("see %s --help", cmd.CommandPath())
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
-		return usageErrorf("invalid --%s %q: want %s", invalid.GetFlag().Name, invalid.GetValue(), accepted(invalid.GetFlag().Value.Type()))
+		flagType := invalid.GetFlag().Value.Type()
+		if num := (*strconv.NumError)(nil); errors.As(err, &num) && num.Err == strconv.ErrRange {
+			return usageErrorf("invalid --%s %q: out of range, want %s", invalid.GetFlag().Name, invalid.GetValue(), inRange(flagType))
+		}
+		return usageErrorf("invalid --%s %q: want %s", invalid.GetFlag().Name, invalid.GetValue(), accepted(flagType))
 	}
 	return usageErrorf("%v (%s)", err, help)
 }
@@ -80,10 +86,28 @@ func accepted(flagType string) string {
 		return "a duration with a unit, such as 600s, 1m or 500ms"
 	case "int", "int64":
 		return "a whole number"
+	case "uint64":
+		return "a whole number, 0 or more"
+	case "float64":
+		return "a number"
 	case "bool":
 		return "true or false"
 	}
 	return "a " + flagType
+}
+
+// inRange says what a numeric flag of a pflag type takes, for a value
+// beyond its type's range.
+func inRange(flagType string) string {
+	switch flagType {
+	case "int", "int64":
+		return fmt.Sprintf("a whole number up to %d", int64(math.MaxInt64))
+	case "uint64":
+		return fmt.Sprintf("a whole number up to %d", uint64(math.MaxUint64))
+	case "float64":
+		return fmt.Sprintf("a number up to %g", math.MaxFloat64)
+	}
+	return accepted(flagType)
 }
 
 // noArgs rejects positional arguments on commands that take only flags.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -92,6 +93,19 @@ type RunOptions struct {
 	RunID string
 }
 
+// Upper bounds of the load flags: far above any sensible run, low enough
+// that no value within them exhausts memory or overflows a computation.
+const (
+	maxConcurrency = 10000
+	maxInflight    = 100000
+	maxKeys        = 100_000_000
+	maxLimit       = 1e15 // --limit, --burst, --burst-size
+	maxRequests    = 1e12
+	maxRate        = 1e7                  // requests per second
+	minRate        = 1.0 / 3600           // one an hour: a positive --rate below it is refused
+	maxDuration    = 366 * 24 * time.Hour // 8784h: every duration flag
+)
+
 // loadDefaults are the flag defaults that differ between run and bench.
 type loadDefaults struct {
 	window     time.Duration
@@ -102,26 +116,26 @@ type loadDefaults struct {
 
 // addLoadFlags registers the flags that shape the load of one run.
 func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]string) {
-	f.Int64Var(&o.Limit.Requests, "limit", 100, "requests allowed per window")
-	f.DurationVar(&o.Limit.Window, "window", d.window, "window `duration`, such as 600s, 1m or 500ms")
-	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(burstAlgorithms(), ", ")+" (default the limit)")
-	f.Float64Var(&o.Rate, "rate", d.rate, "requests per second of steady and poisson, the final rate of ramp, the base rate of bursty (default 0 there)")
-	f.Float64Var(&o.RateStart, "rate-start", 0, "the starting rate of ramp")
-	f.Int64Var(&o.BurstSize, "burst-size", 0, "requests in each burst of bursty and window-edge (default the limit)")
-	f.DurationVar(&o.BurstEvery, "burst-every", d.burstEvery, "time between bursts of bursty (0: the window)")
-	f.DurationVar(&o.EdgeOffset, "edge-offset", 5*time.Millisecond, "how far before and after each boundary window-edge bursts go")
-	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each run at most; 0 for no bound; given without --duration, no time bound")
-	f.DurationVar(&o.Duration, "duration", d.duration, "how long each run lasts at most; 0 for no bound; given without --requests, no request bound")
-	f.IntVar(&o.Concurrency, "concurrency", 10, "workers of the closed model")
-	f.IntVar(&o.MaxInflight, "max-inflight", workload.DefaultMaxInflight, "requests in flight at most in the open model")
+	f.Int64Var(&o.Limit.Requests, "limit", 100, "requests allowed per window, at most 1e15")
+	f.DurationVar(&o.Limit.Window, "window", d.window, "window `duration`, such as 600s, 1m or 500ms; at most 8784h")
+	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(burstAlgorithms(), ", ")+" (default the limit), at most 1e15")
+	f.Float64Var(&o.Rate, "rate", d.rate, "requests per second of steady and poisson, the final rate of ramp, the base rate of bursty (default 0 there); from 0.000278 (one an hour) to 1e7")
+	f.Float64Var(&o.RateStart, "rate-start", 0, "the starting rate of ramp, at most 1e7")
+	f.Int64Var(&o.BurstSize, "burst-size", 0, "requests in each burst of bursty and window-edge (default the limit), at most 1e15")
+	f.DurationVar(&o.BurstEvery, "burst-every", d.burstEvery, "time between bursts of bursty (0: the window), at most 8784h")
+	f.DurationVar(&o.EdgeOffset, "edge-offset", 5*time.Millisecond, "how far before and after each boundary window-edge bursts go, at most 8784h")
+	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each run at most, up to 1e12; 0 for no bound; given without --duration, no time bound")
+	f.DurationVar(&o.Duration, "duration", d.duration, "how long each run lasts at most, up to 8784h; 0 for no bound; given without --requests, no request bound")
+	f.IntVar(&o.Concurrency, "concurrency", 10, "workers of the closed model, at most 10000")
+	f.IntVar(&o.MaxInflight, "max-inflight", workload.DefaultMaxInflight, "requests in flight at most in the open model, up to 100000")
 	f.StringVar(&o.Key, "key", "user:1", "user `key` the requests ask for")
-	f.IntVar(&o.Keys, "keys", 1, "number of user keys, <key>:0 to <key>:N-1")
+	f.IntVar(&o.Keys, "keys", 1, "number of user keys, <key>:0 to <key>:N-1, at most 100000000")
 	f.StringVar(&o.KeyDist, "key-dist", "uniform", "how requests choose keys: uniform or zipf")
 	f.Float64Var(&o.ZipfS, "zipf-s", 1.1, "exponent of the zipf key distribution, positive")
 	f.StringArrayVar(tiers, "tier", nil, "a share of the keys with its own limit: `NAME=REQUESTS/WINDOW:SHARE`, such as free=100/10m:0.9 (repeat; shares sum to 1)")
-	f.DurationVar(&o.Timeout, "timeout", time.Second, "bound on each decision; 0 for none")
-	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series")
-	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed")
+	f.DurationVar(&o.Timeout, "timeout", time.Second, "bound on each decision, at most 8784h; 0 for none")
+	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series, at most 8784h")
+	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed, at most 8784h")
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
 	f.DurationVar(&o.ClockSkewAllowance, "clock-skew-allowance", algorithms.DefaultClockSkewAllowance,
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
@@ -184,6 +198,9 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 	case o.BurstEvery < 0:
 		return usageErrorf("invalid --burst-every %v: must be positive (or 0 for the window)", o.BurstEvery)
 	}
+	if err := o.checkBounds(); err != nil {
+		return err
+	}
 	for _, s := range tiers {
 		tier, err := workload.ParseTier(s)
 		if err != nil {
@@ -222,6 +239,54 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		return usageError{err}
 	}
 	return nil
+}
+
+// checkBounds refuses values above the flags' documented upper bounds, and
+// rates that are not finite or too slow for one request an hour.
+func (o *RunOptions) checkBounds() error {
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"window", o.Limit.Window}, {"duration", o.Duration}, {"timeout", o.Timeout}, {"interval", o.Interval},
+		{"miss-after", o.MissAfter}, {"burst-every", o.BurstEvery}, {"edge-offset", o.EdgeOffset}} {
+		if d.v > maxDuration {
+			return usageErrorf("invalid --%s %s: out of range, want at most 8784h (366 days)", d.flag, shortDuration(d.v))
+		}
+	}
+	for _, n := range []struct {
+		flag   string
+		v, max int64
+	}{{"concurrency", int64(o.Concurrency), maxConcurrency}, {"max-inflight", int64(o.MaxInflight), maxInflight},
+		{"keys", int64(o.Keys), maxKeys}, {"limit", o.Limit.Requests, maxLimit}, {"burst", o.Limit.Burst, maxLimit},
+		{"burst-size", o.BurstSize, maxLimit}, {"requests", o.Requests, maxRequests}} {
+		if n.v > n.max {
+			return usageErrorf("invalid --%s %d: out of range, want at most %d", n.flag, n.v, n.max)
+		}
+	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"rate", o.Rate}, {"rate-start", o.RateStart}} {
+		if math.IsNaN(r.v) || math.IsInf(r.v, 0) || r.v > maxRate {
+			return usageErrorf("invalid --%s %v: out of range, want a finite rate of at most 1e7 requests per second", r.flag, r.v)
+		}
+	}
+	if o.Rate > 0 && o.Rate < minRate {
+		return usageErrorf("invalid --rate %v: one request every %s; want at least %.3g (one an hour)", o.Rate, period(1/o.Rate), minRate)
+	}
+	return nil
+}
+
+// period writes a number of seconds, an hour or more, in hours, days or years.
+func period(seconds float64) string {
+	const hour, day, year = 3600.0, 24 * 3600.0, 365.25 * 24 * 3600.0
+	switch {
+	case seconds >= year:
+		return fmt.Sprintf("%.3g years", seconds/year)
+	case seconds >= day:
+		return fmt.Sprintf("%.3g days", seconds/day)
+	}
+	return fmt.Sprintf("%.3g hours", seconds/hour)
 }
 
 // pacer builds the schedule of the open model for a run of the named

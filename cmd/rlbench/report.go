@@ -191,7 +191,7 @@ missed, max_in_window over_admitted. With repetitions, thresholds use medians.`,
 				}
 				opts.Thresholds = append(opts.Thresholds, t)
 			}
-			if opts.Alpha <= 0 || opts.Alpha >= 1 {
+			if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN fails here too
 				return usageErrorf("invalid --alpha %v: want a significance level between 0 and 1, such as 0.05", opts.Alpha)
 			}
 			return runCompare(opts)
