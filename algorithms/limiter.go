@@ -15,10 +15,12 @@ import (
 // token bucket with that limit refills one token every 600 ms and holds at
 // most 100 (Burst 0 means Burst = Requests).
 //
-// The scripts' arithmetic is exact while Requests (and Burst) times the
-// window in microseconds stays below 2^53, about 9e15: 100,000 a day or
-// 3,000 a month. Past that token, leaky and sliding-counter round to a
-// relative error of 1e-16, which can move a decision by one request.
+// The scripts' arithmetic is exact to the request and the microsecond for
+// every limit rlbench accepts (Requests and Burst up to 1e15, windows up to
+// 8784h), though Lua's numbers are doubles: token, leaky and sliding-counter
+// keep their state as a whole count and a fraction below 2^53 and divide
+// the larger products without forming them. RetryAfter and ResetAfter
+// saturate at 2^53-1 µs (285 years).
 type Limit struct {
 	Requests int64
 	Window   time.Duration

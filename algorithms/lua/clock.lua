@@ -27,3 +27,89 @@ local function ttl_ms(us)
   return math.max(2, math.ceil((us + skew_us) / 1000) + 1)
 end
 
+
+-- Exact arithmetic past 2^53. Lua's numbers are doubles, exact for whole
+-- numbers below 2^53; limits reach 1e15 and windows 3.2e13 us (8784h), so a
+-- limit times a window (3e28) is not. The bucket scripts keep every stored
+-- number below 2^53 (a whole count and a fraction in 1/window units) and
+-- form the large products only through mul_div_mod, which divides them
+-- without ever holding them.
+
+-- MAX_WHOLE (2^53 - 1) is where quotients and waits saturate: 285 years in
+-- microseconds, longer than any wait that means something.
+local MAX_WHOLE = 9007199254740991
+
+-- div_mod is floor(a/m) and a - floor(a/m)*m for whole |a| < 2^53 and
+-- 0 < m < 2^53. a/m is rounded, so its floor can be one off; the
+-- remainder says which way and corrects it.
+local function div_mod(a, m)
+  local q = math.floor(a / m)
+  local r = a - q * m
+  if r < 0 then
+    q, r = q - 1, r + m
+  elseif r >= m then
+    q, r = q + 1, r - m
+  end
+  return q, r
+end
+
+-- mul_div_mod is floor(a*b/m) and a*b mod m for whole 0 <= a, b < 2^53 and
+-- 0 < m < 2^53, exact though a*b passes 2^53: a*b = a*(bq*m + br), and a*br
+-- is built by doubling and adding over the bits of a (Russian peasant
+-- multiplication) with the remainder kept below m. The quotient saturates
+-- at MAX_WHOLE, and the remainder is then 0.
+local function mul_div_mod(a, b, m)
+  if a * b <= MAX_WHOLE then
+    return div_mod(a * b, m)
+  end
+  local bq, br = div_mod(b, m)
+  local bits = {}
+  while a > 0 do
+    local half = math.floor(a / 2)
+    bits[#bits + 1] = a - 2 * half
+    a = half
+  end
+  local q, r = 0, 0
+  for i = #bits, 1, -1 do
+    -- q*m + r is the product of b and the bits of a read so far: doubled,
+    -- then b added when the next bit is set. r + r and r + br may pass
+    -- 2^53, so they are compared with m, not formed.
+    q = q + q
+    if r >= m - r then
+      q, r = q + 1, r - (m - r)
+    else
+      r = r + r
+    end
+    if bits[i] == 1 then
+      q = q + bq
+      if r >= m - br then
+        q, r = q + 1, r - (m - br)
+      else
+        r = r + br
+      end
+    end
+    if q > MAX_WHOLE then
+      return MAX_WHOLE, 0
+    end
+  end
+  return q, r
+end
+
+-- units_time is ceil((whole*window + part)/rate), saturating at MAX_WHOLE:
+-- how many microseconds a bucket that moves `rate` units per microsecond
+-- takes to move whole units of `window` plus part (-window < part < window,
+-- the sum not negative).
+local function units_time(whole, part, window, rate)
+  local q, r = mul_div_mod(whole, window, rate)
+  if q >= MAX_WHOLE then
+    return MAX_WHOLE
+  end
+  local pq, pr = div_mod(part, rate)
+  local t, s = q + pq, r + pr
+  if s > rate then
+    t = t + 2
+  elseif s > 0 then
+    t = t + 1
+  end
+  return math.min(t, MAX_WHOLE)
+end

@@ -1,8 +1,9 @@
 -- Leaky bucket as a meter (policing): a queue of depth `capacity` that
 -- drains at limit/window; a request that would overflow it is rejected.
--- The level is kept in units of 1/window of a request, so that it drains
--- `limit` units per microsecond and all arithmetic stays in integers.
--- KEYS[1] hash {level, ts}
+-- The level is a whole count and a fraction in units of 1/window of a
+-- request (0 <= frac < window), so that it drains `limit` units per
+-- microsecond and every number stays exact (see mul_div_mod).
+-- KEYS[1] hash {level, frac, ts}
 -- ARGV: now_us|'', limit, window_us, capacity, cost
 -- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
@@ -12,34 +13,56 @@ local capacity = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local key = KEYS[1]
 
-local depth = capacity * window
-local need = cost * window
-local level = 0
+local level, frac = 0, 0
 -- The drain is counted up to stamp, never beyond: a clock that steps back
 -- (client clocks, several generators) must not drain the same time twice.
 local stamp = now
-local state = redis.call('HMGET', key, 'level', 'ts')
-if state[1] and state[2] then
-  stamp = math.max(now, tonumber(state[2]))
-  level = math.max(0, tonumber(state[1]) - (stamp - tonumber(state[2])) * limit)
-end
-
-local function drain_time(units)
-  return math.max(0, math.ceil(units / limit))
+local state = redis.call('HMGET', key, 'level', 'frac', 'ts')
+if state[1] and state[2] and state[3] then
+  local ts = tonumber(state[3])
+  stamp = math.max(now, ts)
+  level, frac = tonumber(state[1]), tonumber(state[2])
+  local whole, part = mul_div_mod(stamp - ts, limit, window)
+  if whole > level or (whole == level and part >= frac) then
+    level, frac = 0, 0
+  else
+    level, frac = level - whole, frac - part
+    if frac < 0 then
+      level, frac = level - 1, frac + window
+    end
+  end
 end
 
 -- How far the stored state is ahead of now when the clock stepped back; the
 -- waits are counted from now.
 local ahead = stamp - now
 
+-- until_below is how long until the level is at most capacity - room.
+local function until_below(room)
+  local over = level + room - capacity
+  if over < 0 or (over == 0 and frac == 0) then
+    return ahead
+  end
+  return math.min(MAX_WHOLE, ahead + units_time(over, frac, window, limit))
+end
+
+-- Room left, in whole requests: capacity less the level, rounded down.
+local function remaining()
+  if frac > 0 then
+    return math.max(0, capacity - level - 1)
+  end
+  return math.max(0, capacity - level)
+end
+
 if cost > capacity then
-  return {0, math.floor((depth - level) / window), -1, ahead + drain_time(level), now}
+  return {0, remaining(), -1, until_below(capacity), now}
 end
-if level + need > depth then
-  return {0, math.floor((depth - level) / window), ahead + drain_time(level + need - depth), ahead + drain_time(level), now}
+if level + cost > capacity or (level + cost == capacity and frac > 0) then
+  return {0, remaining(), until_below(cost), until_below(capacity), now}
 end
-level = level + need
-redis.call('HSET', key, 'level', level, 'ts', stamp)
+level = level + cost
+redis.call('HSET', key, 'level', level, 'frac', frac, 'ts', stamp)
+local empty = until_below(capacity)
 -- A missing key reads as an empty queue, so it may go once the queue drains.
-redis.call('PEXPIRE', key, ttl_ms(ahead + drain_time(level)))
-return {1, math.floor((depth - level) / window), 0, ahead + drain_time(level), now}
+redis.call('PEXPIRE', key, ttl_ms(empty))
+return {1, remaining(), 0, empty, now}

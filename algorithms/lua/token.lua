@@ -1,7 +1,8 @@
 -- Token bucket: holds up to `capacity` tokens, refilled at limit/window.
--- Tokens are kept in units of 1/window of a token, so that refill is
--- `limit` units per microsecond and all arithmetic stays in integers.
--- KEYS[1] hash {tokens, ts}
+-- Tokens are a whole count and a fraction in units of 1/window of a token
+-- (0 <= frac < window), so that refill is `limit` units per microsecond
+-- and every number stays exact (see mul_div_mod).
+-- KEYS[1] hash {tokens, frac, ts}
 -- ARGV: now_us|'', limit, window_us, capacity, cost
 -- Reply: {allowed, remaining, retry_after_us, reset_after_us, now_us}
 local now = now_us()
@@ -11,35 +12,51 @@ local capacity = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local key = KEYS[1]
 
-local full = capacity * window
-local need = cost * window
-local tokens = full
+local tokens, frac = capacity, 0
 -- The refill is counted up to stamp, never beyond: a clock that steps back
 -- (client clocks, several generators) must not earn the same refill twice.
 local stamp = now
-local state = redis.call('HMGET', key, 'tokens', 'ts')
-if state[1] and state[2] then
-  stamp = math.max(now, tonumber(state[2]))
-  tokens = math.min(full, tonumber(state[1]) + (stamp - tonumber(state[2])) * limit)
-end
-
-local function refill_time(units)
-  return math.ceil(units / limit)
+local state = redis.call('HMGET', key, 'tokens', 'frac', 'ts')
+if state[1] and state[2] and state[3] then
+  local ts = tonumber(state[3])
+  stamp = math.max(now, ts)
+  tokens, frac = tonumber(state[1]), tonumber(state[2])
+  local whole, part = mul_div_mod(stamp - ts, limit, window)
+  if whole >= capacity - tokens then
+    tokens, frac = capacity, 0
+  else
+    tokens, frac = tokens + whole, frac + part
+    if frac >= window then
+      tokens, frac = tokens + 1, frac - window
+    end
+    if tokens >= capacity then
+      tokens, frac = capacity, 0
+    end
+  end
 end
 
 -- How far the stored state is ahead of now when the clock stepped back; the
 -- waits are counted from now.
 local ahead = stamp - now
 
+-- until_holds is how long until the bucket holds n tokens (n >= tokens).
+local function until_holds(n)
+  if tokens >= n then
+    return ahead
+  end
+  return math.min(MAX_WHOLE, ahead + units_time(n - tokens, -frac, window, limit))
+end
+
 if cost > capacity then
-  return {0, math.floor(tokens / window), -1, ahead + refill_time(full - tokens), now}
+  return {0, tokens, -1, until_holds(capacity), now}
 end
-if tokens < need then
+if tokens < cost then
   -- A rejection changes nothing: the refill is a function of time alone.
-  return {0, math.floor(tokens / window), ahead + refill_time(need - tokens), ahead + refill_time(full - tokens), now}
+  return {0, tokens, until_holds(cost), until_holds(capacity), now}
 end
-tokens = tokens - need
-redis.call('HSET', key, 'tokens', tokens, 'ts', stamp)
+tokens = tokens - cost
+redis.call('HSET', key, 'tokens', tokens, 'frac', frac, 'ts', stamp)
+local full = until_holds(capacity)
 -- A missing key reads as a full bucket, so it may go once the bucket is full.
-redis.call('PEXPIRE', key, ttl_ms(ahead + refill_time(full - tokens)))
-return {1, math.floor(tokens / window), 0, ahead + refill_time(full - tokens), now}
+redis.call('PEXPIRE', key, ttl_ms(full))
+return {1, tokens, 0, full, now}
