@@ -188,6 +188,38 @@ func (m *slidingCounterModel) decide(now, cost int64) reply {
 	return reply{true, remaining(cur + cost), 0, resetAfter(cur + cost)}
 }
 
+// gcraModel keeps the theoretical arrival time in microseconds.
+type gcraModel struct {
+	interval, burst int64
+	tat             int64
+}
+
+func (m *gcraModel) decide(now, cost int64) reply {
+	i, b := big.NewInt(m.interval), big.NewInt(m.burst)
+	horizon := new(big.Int).Mul(b, i)
+	tat := max(now, m.tat)
+	remaining := func(t *big.Int) int64 {
+		r := new(big.Int).Add(big.NewInt(now), horizon)
+		r.Sub(r, t)
+		return max(0, r.Div(r, i).Int64())
+	}
+	ahead := big.NewInt(tat - now)
+	if cost > m.burst {
+		return reply{false, remaining(big.NewInt(tat)), -1, wait(0, ahead)}
+	}
+	newTAT := new(big.Int).Add(big.NewInt(tat), new(big.Int).Mul(big.NewInt(cost), i))
+	allowAt := new(big.Int).Sub(newTAT, horizon)
+	if allowAt.Cmp(big.NewInt(now)) > 0 {
+		return reply{false, remaining(big.NewInt(tat)), wait(-now, allowAt), wait(0, ahead)}
+	}
+	// The script cuts a debt that reaches past 2^53 µs (the year 2255).
+	if !newTAT.IsInt64() || newTAT.Int64() > maxWait {
+		newTAT.SetInt64(maxWait)
+	}
+	m.tat = newTAT.Int64()
+	return reply{true, remaining(newTAT), 0, wait(-now, newTAT)}
+}
+
 func newModel(name string, limit algorithms.Limit) model {
 	w := limit.Window.Microseconds()
 	switch name {
@@ -197,13 +229,15 @@ func newModel(name string, limit algorithms.Limit) model {
 		return &leakyModel{limit: limit.Requests, window: w, capacity: limit.Capacity()}
 	case "sliding-counter":
 		return &slidingCounterModel{limit: limit.Requests, window: w, counts: map[int64]int64{}}
+	case "gcra":
+		return &gcraModel{interval: (w + limit.Requests - 1) / limit.Requests, burst: limit.Capacity()}
 	}
 	panic("no model for " + name)
 }
 
 // modelled are the algorithms whose state is a quotient of a limit by a
 // window: the ones that need exact arithmetic past 2^53.
-var modelled = []string{"token", "leaky", "sliding-counter"}
+var modelled = []string{"token", "leaky", "sliding-counter", "gcra"}
 
 // extremeLimits are the corners: a billion a year (the case that was off by
 // a microsecond), the largest limit and window rlbench accepts, a

@@ -15,21 +15,35 @@ local key = KEYS[1]
 -- The emission interval, rounded up to a whole microsecond so that the
 -- rate is never above limit/window.
 local interval = math.ceil(window / limit)
-local horizon = burst * interval
 local tat = math.max(now, tonumber(redis.call('GET', key) or '0'))
 
+-- used is how many whole intervals of the allowance t has taken:
+-- ceil((t - now)/interval), for t at or after now.
+local function used(t)
+  local q, r = div_mod(t - now, interval)
+  if r > 0 then
+    q = q + 1
+  end
+  return q
+end
 local function remaining(t)
-  return math.max(0, math.floor((now + horizon - t) / interval))
+  return math.max(0, burst - used(t))
 end
 
 if cost > burst then
   return {0, remaining(tat), -1, tat - now, now}
 end
-local new_tat = tat + cost * interval
-local allow_at = new_tat - horizon
-if now < allow_at then
-  return {0, remaining(tat), allow_at - now, tat - now, now}
+-- It passes when tat + cost*interval - horizon <= now, that is when
+-- tat - now <= (burst - cost)*interval: compared through the quotient,
+-- since burst*interval can pass 2^53 (a billion a year with a large burst).
+local q, r = div_mod(tat - now, interval)
+local spare = burst - cost
+if q > spare or (q == spare and r > 0) then
+  return {0, remaining(tat), (q - spare) * interval + r, tat - now, now}
 end
+-- A debt that reaches past 2^53 us (the year 2255) is cut there: only a
+-- burst that takes centuries to earn back gets near it.
+local new_tat = math.min(MAX_WHOLE, tat + cost * interval)
 -- Once now passes the TAT a missing key means the same as the stored one.
 redis.call('SET', key, new_tat, 'PX', ttl_ms(new_tat - now))
 return {1, remaining(new_tat), 0, new_tat - now, now}
