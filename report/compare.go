@@ -115,8 +115,9 @@ type Change struct {
 	Percent float64
 	// Tested is set when both sides have at least MinSamples runs; then
 	// Lo and Hi bound each median at 95 % confidence, P is the two-sided
-	// Mann-Whitney U p-value, and Significant is P < Alpha. An untested or
-	// insignificant change may be noise and is never a regression.
+	// Mann-Whitney U p-value (benchstat's, which ties can push above 1),
+	// and Significant is P < Alpha. An untested or insignificant change
+	// may be noise and is never a regression.
 	Tested                       bool
 	BaseLo, BaseHi, NewLo, NewHi float64
 	P                            float64
