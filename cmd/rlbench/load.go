@@ -15,6 +15,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -426,7 +427,9 @@ func (s *session) config(limiter algorithms.Limiter, key string, p plannedRun) (
 		return workload.Config{}, err
 	}
 	cfg := workload.Config{
-		Limiter:     limiter,
+		Target:      target.Limiter(limiter),
+		Promise:     limiter,
+		Name:        limiter.Name(),
 		Limit:       p.limit,
 		Key:         key,
 		Keys:        keys,
@@ -486,7 +489,7 @@ func runErrors(results []workload.Result) error {
 			continue
 		}
 		var classes []string
-		for _, class := range workload.ErrorClasses() {
+		for _, class := range target.ErrorClasses() {
 			if n := r.ErrorsByClass[class] + r.UnknownByClass[class]; n > 0 {
 				classes = append(classes, fmt.Sprintf("%s %d", class, n))
 			}
