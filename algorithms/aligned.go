@@ -23,10 +23,10 @@ func (s *SlidingCounter) AlignedBound(limit Limit) int64 { return limit.Requests
 // count passes Requests only for rejected requests.
 func (s *SeedFixed) AlignedBound(limit Limit) int64 { return limit.Requests }
 
-// AlignedBoundOf is l's per-aligned-window promise under limit, or NoBound
-// when l makes none.
-func AlignedBoundOf(l Limiter, limit Limit) int64 {
-	if a, ok := l.(WindowAligned); ok {
+// AlignedBoundOf is p's per-aligned-window promise under limit, or NoBound
+// when p makes none.
+func AlignedBoundOf(p Promise, limit Limit) int64 {
+	if a, ok := p.(WindowAligned); ok {
 		return a.AlignedBound(limit)
 	}
 	return NoBound

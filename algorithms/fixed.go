@@ -2,12 +2,17 @@ package algorithms
 
 import (
 	"context"
+	_ "embed"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var fixedScript = newScript(fixedLua)
+var (
+	//go:embed lua/fixed.lua
+	fixedLua    string
+	fixedScript = newScript(fixedLua)
+)
 
 // FixedWindow admits at most Limit.Requests per epoch-aligned window,
 // counted in one key per window: rl:{user}:fixed:<window index>.

@@ -2,12 +2,17 @@ package algorithms
 
 import (
 	"context"
+	_ "embed"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var gcraScript = newScript(gcraLua)
+var (
+	//go:embed lua/gcra.lua
+	gcraLua    string
+	gcraScript = newScript(gcraLua)
+)
 
 // GCRA is the generic cell rate algorithm: one stored theoretical arrival
 // time per key (rl:{user}:gcra), an emission interval T = Window/Requests

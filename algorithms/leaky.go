@@ -2,12 +2,17 @@ package algorithms
 
 import (
 	"context"
+	_ "embed"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var leakyScript = newScript(leakyLua)
+var (
+	//go:embed lua/leaky.lua
+	leakyLua    string
+	leakyScript = newScript(leakyLua)
+)
 
 // LeakyBucket polices a queue of depth Limit.Capacity() that drains
 // Limit.Requests per Window, continuously: a request that would overflow

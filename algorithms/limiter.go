@@ -104,6 +104,13 @@ type Limiter interface {
 	// AllowN asks for n units of key's allowance under limit at the
 	// limiter's clock, and records them when they pass.
 	AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error)
+	Promise
+}
+
+// Promise is what an algorithm promises, apart from any Redis: what an
+// HTTP API that claims to be a token bucket is held to, as much as the
+// token bucket itself. PromiseOf gives a registered algorithm's.
+type Promise interface {
 	// Bound is the most requests the algorithm promises to admit for one
 	// key in any half-open span of the given length, when no request is
 	// ever rejected for lack of capacity: the figure accuracy is held to.

@@ -1,6 +1,7 @@
 package algorithms
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -26,21 +27,85 @@ const (
 // the seed variants send plain commands, as the seed did.
 type constructor func(rdb redis.Cmdable, opts Options) Limiter
 
+// Info is what the registry knows of an algorithm besides its code.
+type Info struct {
+	// Name is its registry name, such as "token".
+	Name string
+	// Title is its name in tables, such as "Token Bucket".
+	Title string
+	// Cost is what one decision costs Redis, such as "O(1) Redis ops".
+	Cost string
+	// UsesBurst reports whether Limit.Burst sets its capacity; the others
+	// admit Limit.Requests per window whatever the burst.
+	UsesBurst bool
+}
+
+// registry is every algorithm: its facts, what "all" means, its script
+// (for Preload; nil without one) and its constructor. Adding an algorithm
+// is one line here, its file and its script.
 var registry = []struct {
-	name  string
-	kind  kind
-	build constructor
+	Info
+	kind   kind
+	script *redis.Script
+	build  constructor
 }{
-	{"fixed", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }},
-	{"sliding", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }},
-	{"sliding-counter", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }},
-	{"token", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewTokenBucket(rdb, o) }},
-	{"leaky", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewLeakyBucket(rdb, o) }},
-	{"gcra", atomicKind, func(rdb redis.Cmdable, o Options) Limiter { return NewGCRA(rdb, o) }},
-	{"seed-fixed", seedKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedFixed(rdb, o) }},
-	{"seed-sliding", seedKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedSliding(rdb, o) }},
-	{"seed-leaky", seedKind, func(rdb redis.Cmdable, o Options) Limiter { return NewSeedLeaky(rdb, o) }},
-	{BaselineName, baselineKind, func(rdb redis.Cmdable, o Options) Limiter { return NewBaseline(rdb, o) }},
+	{Info{"fixed", "Fixed Window", "O(1) Redis ops", false}, atomicKind, fixedScript,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }},
+	{Info{"sliding", "Sliding Window", "O(log n) Redis ops", false}, atomicKind, slidingScript,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }},
+	{Info{"sliding-counter", "Sliding Counter", "O(1) Redis ops", false}, atomicKind, slidingCounterScript,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }},
+	{Info{"token", "Token Bucket", "O(1) Redis ops", true}, atomicKind, tokenScript,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewTokenBucket(rdb, o) }},
+	{Info{"leaky", "Leaky Bucket", "O(1) Redis ops", true}, atomicKind, leakyScript,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewLeakyBucket(rdb, o) }},
+	{Info{"gcra", "GCRA", "O(1) Redis ops", true}, atomicKind, gcraScript,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewGCRA(rdb, o) }},
+	{Info{"seed-fixed", "Seed Fixed Window", "INCR + EXPIRE, 2 calls", false}, seedKind, nil,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedFixed(rdb, o) }},
+	{Info{"seed-sliding", "Seed Sliding Window", "4 calls, not atomic", false}, seedKind, nil,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedSliding(rdb, o) }},
+	{Info{"seed-leaky", "Seed Leaky Bucket", "4 calls, not atomic", true}, seedKind, nil,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedLeaky(rdb, o) }},
+	{Info{BaselineName, "Baseline (PING)", "1 round trip", false}, baselineKind, nil,
+		func(rdb redis.Cmdable, o Options) Limiter { return NewBaseline(rdb, o) }},
+}
+
+// Lookup is the registered algorithm's Info.
+func Lookup(name string) (Info, error) {
+	for _, r := range registry {
+		if r.Name == name {
+			return r.Info, nil
+		}
+	}
+	return Info{}, unknown(name)
+}
+
+// BurstNames lists the algorithms whose capacity Limit.Burst sets.
+func BurstNames() []string {
+	var names []string
+	for _, r := range registry {
+		if r.UsesBurst {
+			names = append(names, r.Name)
+		}
+	}
+	return names
+}
+
+// Preload loads every script into Redis (SCRIPT LOAD), so that no timed
+// decision pays for sending one; a Redis Cluster client sends it to every
+// master. A limiter that finds its script missing (NOSCRIPT, after a
+// restart or a failover) still sends it once by itself.
+func Preload(ctx context.Context, rdb redis.Scripter) error {
+	for _, r := range registry {
+		if r.script == nil {
+			continue
+		}
+		if err := r.script.Load(ctx, rdb).Err(); err != nil {
+			return fmt.Errorf("loading the %s script: %w", r.Name, err)
+		}
+	}
+	return nil
 }
 
 // Names lists the atomic algorithms in their canonical order: what "all" means.
@@ -53,20 +118,10 @@ func namesWhere(k kind) []string {
 	var names []string
 	for _, r := range registry {
 		if r.kind == k {
-			names = append(names, r.name)
+			names = append(names, r.Name)
 		}
 	}
 	return names
-}
-
-// IsSeed reports whether name is one of the seed-faithful variants.
-func IsSeed(name string) bool {
-	for _, r := range registry {
-		if r.name == name {
-			return r.kind == seedKind
-		}
-	}
-	return false
 }
 
 // New builds the algorithm registered under name.
@@ -75,8 +130,20 @@ func New(name string, rdb redis.Cmdable, opts Options) (Limiter, error) {
 		return nil, err
 	}
 	for _, r := range registry {
-		if r.name == name {
+		if r.Name == name {
 			return r.build(rdb, opts), nil
+		}
+	}
+	return nil, unknown(name)
+}
+
+// PromiseOf is the promise of the algorithm registered under name: its
+// bound, and its per-aligned-window limit when it has one (WindowAligned).
+func PromiseOf(name string) (Promise, error) {
+	for _, r := range registry {
+		if r.Name == name {
+			// A limiter with no client is never asked to decide.
+			return r.build(nil, Options{}), nil
 		}
 	}
 	return nil, unknown(name)
@@ -111,7 +178,7 @@ func ParseNames(list string) ([]string, error) {
 
 func known(name string) bool {
 	for _, r := range registry {
-		if r.name == name {
+		if r.Name == name {
 			return true
 		}
 	}

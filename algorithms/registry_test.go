@@ -1,12 +1,17 @@
 package algorithms_test
 
 import (
+	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redistest"
 )
 
 func TestParseNames(t *testing.T) {
@@ -83,4 +88,77 @@ func TestBaselineAllowsEverythingWithOnePing(t *testing.T) {
 	if b := l.Bound(limit, time.Second); b != algorithms.NoBound {
 		t.Errorf("Bound = %d, want NoBound", b)
 	}
+}
+
+// TestUsesBurstMatchesTheBound: an algorithm says it uses the burst
+// exactly when its promise moves with it, so that --burst is refused for
+// the others rather than silently ignored.
+func TestUsesBurstMatchesTheBound(t *testing.T) {
+	small := algorithms.Limit{Requests: 100, Window: time.Minute}
+	large := small
+	large.Burst = 1000
+	for _, name := range append(append(algorithms.Names(), algorithms.SeedNames()...), algorithms.BaselineName) {
+		info, err := algorithms.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := algorithms.PromiseOf(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moves := p.Bound(small, time.Second) != p.Bound(large, time.Second)
+		if moves != info.UsesBurst {
+			t.Errorf("%s: UsesBurst %v, but its bound moves with the burst: %v", name, info.UsesBurst, moves)
+		}
+		if info.Title == "" || info.Cost == "" {
+			t.Errorf("%s: title %q, cost %q; want both", name, info.Title, info.Cost)
+		}
+	}
+	if _, err := algorithms.Lookup("nope"); !errors.Is(err, algorithms.ErrUnknownAlgorithm) {
+		t.Errorf("Lookup(nope) = %v, want ErrUnknownAlgorithm", err)
+	}
+}
+
+// TestPreloadLoadsEveryScript: after Preload every atomic algorithm's
+// first decision is an EVALSHA that finds its script, with no EVAL.
+func TestPreloadLoadsEveryScript(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	ctx := t.Context()
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := algorithms.Preload(ctx, rdb); err != nil {
+		t.Fatal(err)
+	}
+	evals := &evalCounter{}
+	rdb.AddHook(evals)
+	for _, name := range algorithms.Names() {
+		l, err := algorithms.New(name, rdb, algorithms.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.AllowN(ctx, "preload", algorithms.Limit{Requests: 1, Window: time.Second}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := evals.n.Load(); n != 0 {
+		t.Errorf("%d EVALs after Preload, want 0: a script was missing", n)
+	}
+}
+
+// evalCounter counts the EVALs a client sends: a script sent whole.
+type evalCounter struct{ n atomic.Int64 }
+
+func (c *evalCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *evalCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "eval" {
+			c.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (c *evalCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }

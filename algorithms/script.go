@@ -2,6 +2,7 @@ package algorithms
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"math"
 	"math/bits"
@@ -10,6 +11,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 )
+
+// clockLua is the prelude every script starts with: the clock, TTLs and
+// exact arithmetic.
+//
+//go:embed lua/clock.lua
+var clockLua string
 
 // newScript prepends the shared clock prelude to an algorithm's body.
 func newScript(body string) *redis.Script {

@@ -3,6 +3,7 @@ package algorithms
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"strconv"
 	"sync/atomic"
@@ -11,7 +12,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-var slidingScript = newScript(slidingLua)
+var (
+	//go:embed lua/sliding.lua
+	slidingLua    string
+	slidingScript = newScript(slidingLua)
+)
 
 // SlidingLog admits at most Limit.Requests in any window (now-Window, now],
 // keeping every admission in a sorted set scored by its time:

@@ -2,12 +2,17 @@ package algorithms
 
 import (
 	"context"
+	_ "embed"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var slidingCounterScript = newScript(slidingCounterLua)
+var (
+	//go:embed lua/sliding_counter.lua
+	slidingCounterLua    string
+	slidingCounterScript = newScript(slidingCounterLua)
+)
 
 // SlidingCounter approximates a sliding window with two fixed-window counts
 // (rl:{user}:sliding-counter:<window index>): the previous window's count,

@@ -2,12 +2,17 @@ package algorithms
 
 import (
 	"context"
+	_ "embed"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var tokenScript = newScript(tokenLua)
+var (
+	//go:embed lua/token.lua
+	tokenLua    string
+	tokenScript = newScript(tokenLua)
+)
 
 // TokenBucket holds up to Limit.Capacity() tokens and refills
 // Limit.Requests of them per Window, continuously; a request takes cost

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redistest"
+	"github.com/rlbench/rlbench/target"
 )
 
 // The end-to-end accuracy checks of issue 3, on a real redis-server and its
@@ -111,7 +112,7 @@ func TestE2EWindowEdge(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := runE2E(t, Config{
-				Limiter: l, Limit: limit, Key: "edge", Pacer: p, Start: start,
+				Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: limit, Key: "edge", Pacer: p, Start: start,
 				Requests: 40, MaxInflight: 64,
 			})
 			acc := res.Accuracy
@@ -132,8 +133,9 @@ func TestE2EWindowEdge(t *testing.T) {
 func stormE2E(t *testing.T, rdb redis.Cmdable, name string) Result {
 	t.Helper()
 	limit := algorithms.Limit{Requests: 100, Window: 10 * time.Minute}
+	l := e2eLimiter(t, name, rdb, limit)
 	return runE2E(t, Config{
-		Limiter: e2eLimiter(t, name, rdb, limit), Limit: limit, Key: "storm",
+		Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: limit, Key: "storm",
 		Concurrency: 64, Requests: 640,
 	})
 }

@@ -310,10 +310,10 @@ type Accuracy struct {
 	PerKey []report.KeyAccuracy
 }
 
-// summarise holds every key asked for to bound(k), the limiter's promise for key k's
-// limit over one window. asked reports whether a key was asked for at all.
+// summarise holds every key asked for to p's bounds for its limit (none
+// when p is nil). asked reports whether a key was asked for at all.
 // name and tier give a key's name and its tier's name ("" without tiers).
-func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.Limiter, name, tier func(int) string) Accuracy {
+func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.Promise, name, tier func(int) string) Accuracy {
 	acc := Accuracy{Kept: &report.Admissions{Complete: !a.dropped.Load()}}
 	defer func() {
 		slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
@@ -325,8 +325,8 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 		burst := time.Duration(ka.spans[burstSpan]) * time.Microsecond
 		key := KeyAccuracy{
 			Key: k, Admitted: ka.admitted,
-			MostInWindow: ka.most[windowSpan], Bound: l.Bound(limit, limit.Window),
-			MostInBurst: ka.most[burstSpan], BurstBound: l.Bound(limit, burst), BurstSpan: burst,
+			MostInWindow: ka.most[windowSpan], Bound: boundOf(p, limit, limit.Window),
+			MostInBurst: ka.most[burstSpan], BurstBound: boundOf(p, limit, burst), BurstSpan: burst,
 		}
 		spans := a.unknownSpans(ka)
 		mostAligned := ka.mostAligned
@@ -341,7 +341,7 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 			MaxAdmittedInWindow: key.MostInWindow, MaxAdmittedInWindowAtMost: key.MostInWindowAtMost,
 			MaxAdmittedInBurst: key.MostInBurst, MaxAdmittedInBurstAtMost: key.MostInBurstAtMost,
 			BurstBound: key.BurstBound, BurstSpanUS: key.BurstSpan.Microseconds(),
-			AlignedBound: algorithms.AlignedBoundOf(l, limit),
+			AlignedBound: alignedBoundOf(p, limit),
 		})
 		if k := &acc.PerKey[len(acc.PerKey)-1]; k.AlignedBound >= 0 {
 			k.MaxAdmittedInAlignedWindow = mostAligned
@@ -375,4 +375,20 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, l algorithms.
 		}
 	}
 	return acc
+}
+
+// boundOf is p's bound for limit over span, NoBound without a promise.
+func boundOf(p algorithms.Promise, limit algorithms.Limit, span time.Duration) int64 {
+	if p == nil {
+		return algorithms.NoBound
+	}
+	return p.Bound(limit, span)
+}
+
+// alignedBoundOf is p's per-aligned-window bound, NoBound without one.
+func alignedBoundOf(p algorithms.Promise, limit algorithms.Limit) int64 {
+	if p == nil {
+		return algorithms.NoBound
+	}
+	return algorithms.AlignedBoundOf(p, limit)
 }

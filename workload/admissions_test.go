@@ -9,6 +9,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
 )
 
 // TestAdmissionsMatchesTheSweep feeds admissions slightly out of order, as
@@ -70,7 +71,7 @@ func TestAccuracyCountsUnits(t *testing.T) {
 		return algorithms.Decision{Allowed: call <= 6, At: time.Unix(100, 0)}, nil
 	}}
 	limit := algorithms.Limit{Requests: 10, Window: time.Minute}
-	res, err := Run(t.Context(), Config{Limiter: f, Limit: limit, Key: "k", Cost: 5, Concurrency: 1, Requests: 10})
+	res, err := Run(t.Context(), Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: limit, Key: "k", Cost: 5, Concurrency: 1, Requests: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestKeptAdmissionsMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(t.Context(), Config{Limiter: f, Limit: algorithms.Limit{Requests: 20, Window: 50 * time.Millisecond},
+	res, err := Run(t.Context(), Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: algorithms.Limit{Requests: 20, Window: 50 * time.Millisecond},
 		Key: "u", Keys: keys, Concurrency: 1, Requests: 3000})
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +186,7 @@ func TestManyDeclaredKeysCostLittle(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	res, err := Run(t.Context(), Config{Limiter: f, Limit: algorithms.Limit{Requests: 10, Window: time.Second},
+	res, err := Run(t.Context(), Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: algorithms.Limit{Requests: 10, Window: time.Second},
 		Key: "u", Keys: keys, Concurrency: 1, Requests: 10})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/target"
 )
 
 // ErrInvalidConfig is returned by Run, before anything is sent, for a Config
@@ -14,21 +15,28 @@ import (
 // accepts.
 var ErrInvalidConfig = errors.New("invalid workload")
 
-// Config describes one run of one algorithm.
+// Config describes one run against one target.
 //
 // Without a Pacer it is the closed model: Concurrency workers send back to
-// back, each waiting for its decision before the next. Config{Limiter: l,
-// Limit: algorithms.Limit{Requests: 100, Window: time.Minute}, Key:
-// "user:1", Concurrency: 64, Requests: 640} is the seed's hot-key storm: 64
-// callers race for one key, and an atomic algorithm admits exactly 100.
+// back, each waiting for its decision before the next. Config{Target:
+// target.Limiter(l), Promise: l, Name: "sliding", Limit:
+// algorithms.Limit{Requests: 100, Window: time.Minute}, Key: "user:1",
+// Concurrency: 64, Requests: 640} is the seed's hot-key storm: 64 callers
+// race for one key, and an atomic algorithm admits exactly 100.
 //
 // With a Pacer it is the open model: requests are due at the Pacer's
 // instants whether or not earlier ones were answered, at most MaxInflight
 // at a time, and latency counts from when each was due (wrk2's correction
 // for coordinated omission).
 type Config struct {
-	// Limiter decides every request.
-	Limiter algorithms.Limiter
+	// Target decides every request.
+	Target target.Target
+	// Name names what was run in the Result, such as "sliding".
+	Name string
+	// Promise is what the target is held to: the most it may admit in
+	// any span. nil means no promise: admissions are counted, with no
+	// bound and no verdict.
+	Promise algorithms.Promise
 	// Limit is what each request is checked against, unless its key's
 	// tier has its own.
 	Limit algorithms.Limit
@@ -62,8 +70,10 @@ type Config struct {
 	// MissAfter is how late after its slot a request of the open model may
 	// be sent before it counts as missed; 0 means DefaultMissAfter.
 	MissAfter time.Duration
-	// Progress, when set, is updated as requests are answered.
-	Progress *Progress
+	// Observe, when set, sees every request once answered, from the
+	// workers, concurrently: it must be safe for that, and quick, since
+	// its time is the run's.
+	Observe func(Sample)
 	// Start, when set, is when the run begins: Run waits for it, so that a
 	// Pacer built for that instant (NewWindowEdge) is aligned to it.
 	Start time.Time
@@ -97,8 +107,8 @@ func (c Config) withDefaults() Config {
 
 func (c Config) validate() error {
 	switch {
-	case c.Limiter == nil:
-		return fmt.Errorf("%w: no limiter", ErrInvalidConfig)
+	case c.Target == nil:
+		return fmt.Errorf("%w: no target", ErrInvalidConfig)
 	case c.Key == "":
 		return fmt.Errorf("%w: key is empty", ErrInvalidConfig)
 	case c.Cost < 1:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/target"
 )
 
 // TestRunEndedBy: each cap ends the run it should, and the Result says which.
@@ -31,7 +32,9 @@ func TestRunEndedBy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
-			cfg.Limiter, cfg.Limit, cfg.Key = newLimiter(t, "fixed", rdb, time.Time{}), limit, "ended:"+tt.name
+			l := newLimiter(t, "fixed", rdb, time.Time{})
+			cfg.Target, cfg.Promise, cfg.Name = target.Limiter(l), l, l.Name()
+			cfg.Limit, cfg.Key = limit, "ended:"+tt.name
 			res, err := Run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -28,7 +29,7 @@ func ExampleRun() {
 		panic(err)
 	}
 	res, err := workload.Run(context.Background(), workload.Config{
-		Limiter:     limiter,
+		Target: target.Limiter(limiter), Promise: limiter, Name: limiter.Name(),
 		Limit:       algorithms.Limit{Requests: 100, Window: time.Hour},
 		Key:         "user:1",
 		Concurrency: 64,

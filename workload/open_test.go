@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/target"
 )
 
 // probeLimiter is a fake limiter that watches how the runner calls it: the
@@ -221,10 +222,16 @@ func TestOpenSendsTheSchedule(t *testing.T) {
 			}
 			_, last := slotsBefore(tt.pacer, orForever(tt.duration), tt.requests)
 			f := &probeLimiter{}
-			var progress Progress
+			var observed, accepted atomic.Int64
+			observe := func(s Sample) {
+				observed.Add(1)
+				if s.Outcome.Kind == target.Accepted {
+					accepted.Add(1)
+				}
+			}
 			res := runChecked(t, t.Context(), Config{
-				Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
-				Duration: tt.duration, Requests: tt.requests, MaxInflight: 16, Progress: &progress,
+				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
+				Duration: tt.duration, Requests: tt.requests, MaxInflight: 16, Observe: observe,
 			}, f)
 			if res.Sent != tt.wantSent || res.Accepted != tt.wantSent || res.Errors != 0 {
 				t.Errorf("sent/accepted/errors = %d/%d/%d, want %d/%[4]d/0", res.Sent, res.Accepted, res.Errors, tt.wantSent)
@@ -245,8 +252,8 @@ func TestOpenSendsTheSchedule(t *testing.T) {
 			if got := f.most.Load(); got > 16 {
 				t.Errorf("%d calls in flight at once, MaxInflight 16", got)
 			}
-			if progress.Done.Load() != res.Sent || progress.Accepted.Load() != res.Accepted {
-				t.Errorf("progress %d done, %d accepted; want %d, %d", progress.Done.Load(), progress.Accepted.Load(), res.Sent, res.Accepted)
+			if observed.Load() != res.Sent || accepted.Load() != res.Accepted {
+				t.Errorf("observed %d samples, %d accepted; want %d, %d", observed.Load(), accepted.Load(), res.Sent, res.Accepted)
 			}
 		})
 	}
@@ -267,7 +274,7 @@ func orForever(d time.Duration) time.Duration {
 func TestOpenSlowLimiterFallsBehind(t *testing.T) {
 	f := &probeLimiter{delay: 20 * time.Millisecond}
 	res := runChecked(t, t.Context(), Config{
-		Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 1000),
+		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 1000),
 		Duration: time.Second, Requests: 10, MaxInflight: 1, MissAfter: 5 * time.Millisecond,
 	}, f)
 	if res.Sent != 10 {
@@ -310,7 +317,7 @@ func TestInflightBound(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &probeLimiter{delay: 2 * time.Millisecond}
 			res := runChecked(t, t.Context(), Config{
-				Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
+				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
 				MaxInflight: tt.maxInflight, Concurrency: tt.concurrency, Requests: 150,
 			}, f)
 			if res.Sent != 150 {
@@ -356,7 +363,7 @@ func TestOpenCancel(t *testing.T) {
 				}
 			}}
 			res := runChecked(t, ctx, Config{
-				Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, tt.rate),
+				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, tt.rate),
 				Duration: 10 * time.Second, MaxInflight: tt.maxInflight,
 			}, f)
 			if !res.Interrupted {
@@ -384,7 +391,7 @@ func TestRunWaitsForStart(t *testing.T) {
 	for _, open := range []bool{true, false} {
 		t.Run(fmt.Sprintf("open=%v", open), func(t *testing.T) {
 			f := &probeLimiter{}
-			cfg := Config{Limiter: f, Limit: hundredAMinute, Key: "k", Requests: 5, Concurrency: 2}
+			cfg := Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Requests: 5, Concurrency: 2}
 			if open {
 				cfg.Pacer = steadyPacer(t, 1000)
 			}
@@ -407,7 +414,7 @@ func TestRunWaitsForStart(t *testing.T) {
 func TestRunStartAlreadyPast(t *testing.T) {
 	f := &probeLimiter{}
 	res := runChecked(t, t.Context(), Config{
-		Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
+		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
 		Duration: 100 * time.Millisecond, MissAfter: 5 * time.Millisecond,
 		Start: time.Now().Add(-60 * time.Millisecond),
 	}, f)
@@ -430,7 +437,7 @@ func TestRunCancelBeforeStart(t *testing.T) {
 	f := &probeLimiter{}
 	begun := time.Now()
 	res := runChecked(t, ctx, Config{
-		Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
+		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
 		Requests: 10, Start: time.Now().Add(time.Minute),
 	}, f)
 	if took := time.Since(begun); took > 30*time.Second {
@@ -467,7 +474,7 @@ func TestTimeseries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &probeLimiter{delay: tt.delay, outcome: outcome}
 			res := runChecked(t, t.Context(), Config{
-				Limiter: f, Limit: hundredAMinute, Key: "k", Pacer: tt.pacer, Concurrency: 2,
+				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer, Concurrency: 2,
 				Duration: 2 * interval, Interval: interval,
 			}, f)
 			if res.Interval != interval {
@@ -502,7 +509,7 @@ func TestKeysAndTiers(t *testing.T) {
 
 	t.Run("uniform", func(t *testing.T) {
 		f := &probeLimiter{}
-		cfg := Config{Limiter: f, Limit: hundredAMinute, Key: "user", Keys: keys, Concurrency: 4, Requests: 500}
+		cfg := Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "user", Keys: keys, Concurrency: 4, Requests: 500}
 		res := runChecked(t, t.Context(), cfg, f)
 		if got := f.keysAsked(); !slices.Equal(got, want) {
 			t.Errorf("keys asked %v, want %v", got, want)
@@ -534,7 +541,7 @@ func TestKeysAndTiers(t *testing.T) {
 		}
 		f := &probeLimiter{enforce: true}
 		res := runChecked(t, t.Context(), Config{
-			Limiter: f, Limit: hundredAMinute, Key: "user", Keys: keys, Tiers: tiers, TierOf: tierOf,
+			Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "user", Keys: keys, Tiers: tiers, TierOf: tierOf,
 			Concurrency: 4, Requests: 2000,
 		}, f)
 		if f.clash != "" {
@@ -571,7 +578,7 @@ func TestKeysAndTiers(t *testing.T) {
 	t.Run("over-admitting limiter", func(t *testing.T) {
 		f := &probeLimiter{} // admits everything
 		res := runChecked(t, t.Context(), Config{
-			Limiter: f, Limit: algorithms.Limit{Requests: 10, Window: time.Minute}, Key: "user",
+			Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: algorithms.Limit{Requests: 10, Window: time.Minute}, Key: "user",
 			Concurrency: 4, Requests: 30,
 		}, f)
 		acc := res.Accuracy
@@ -603,7 +610,7 @@ func TestAccuracyOnMiniredis(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := runChecked(t, t.Context(), Config{
-				Limiter: l, Limit: limit, Key: "user:storm", Concurrency: 64, Requests: 640,
+				Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: limit, Key: "user:storm", Concurrency: 64, Requests: 640,
 				Timeout: 5 * time.Second,
 			}, nil)
 			acc := res.Accuracy

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/rlbench/rlbench/target"
 )
 
 // The latency range of every histogram: 1 ns to 60 s at 3 significant
@@ -22,11 +24,17 @@ func NewLatencyHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(lowestLatency, highestLatency, latencyDigits)
 }
 
-// sample is one request, from its slot to its answer.
-type sample struct {
-	intended, sent, done time.Time
-	allowed              bool
-	err                  error
+// Sample is one request, from its slot in the schedule to its answer:
+// what an observer (Config.Observe) sees.
+type Sample struct {
+	// Key is the request's key: its number, and its name as sent.
+	Key     int
+	KeyName string
+	// Intended is the request's slot in the schedule (the closed model
+	// has none: it equals Sent); Sent and Done are when it was sent and
+	// when its answer came, or when it was given up.
+	Intended, Sent, Done time.Time
+	Outcome              target.Outcome
 }
 
 // recorder holds what the workers of one lane saw; Run merges the lanes
@@ -57,40 +65,40 @@ func newRecorder(start time.Time, interval, missAfter time.Duration) *recorder {
 
 // observe records one request. Only decisions have a latency: an error's
 // duration says how long it took to fail, not how fast the limiter is.
-func (r *recorder) observe(s sample) {
+func (r *recorder) observe(s Sample) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent++
-	lag := s.sent.Sub(s.intended)
+	lag := s.Sent.Sub(s.Intended)
 	r.record(r.lag, lag)
 	if lag > r.missAfter {
 		r.missed++
 	}
-	point := r.point(s.done)
-	if s.err != nil {
-		if IsUnknown(s.err) {
-			r.unknown[Classify(s.err)]++
+	point := r.point(s.Done)
+	switch s.Outcome.Kind {
+	case target.Accepted:
+		r.accepted++
+		point.Accepted++
+	case target.Rejected:
+		r.rejected++
+		point.Rejected++
+	default:
+		if s.Outcome.Kind == target.Unknown {
+			r.unknown[s.Outcome.Class]++
 			point.Unknown++
 		} else {
-			r.errors[Classify(s.err)]++
+			r.errors[s.Outcome.Class]++
 			point.Errors++
 		}
 		if r.firstErr == nil {
-			r.firstErr = s.err
+			r.firstErr = s.Outcome.Err
 		}
 		return
 	}
-	if s.allowed {
-		r.accepted++
-		point.Accepted++
-	} else {
-		r.rejected++
-		point.Rejected++
-	}
-	if !r.record(r.response, s.done.Sub(s.intended)) {
+	if !r.record(r.response, s.Done.Sub(s.Intended)) {
 		r.overRange++
 	}
-	r.record(r.service, s.done.Sub(s.sent))
+	r.record(r.service, s.Done.Sub(s.Sent))
 }
 
 // record adds d to h and reports whether it was in range. The histogram
@@ -119,7 +127,7 @@ func merge(recs []*recorder) Result {
 		Latency: NewLatencyHistogram(), Service: NewLatencyHistogram(), Lag: NewLatencyHistogram(),
 		ErrorsByClass: map[string]int64{}, UnknownByClass: map[string]int64{},
 	}
-	for _, class := range ErrorClasses() {
+	for _, class := range target.ErrorClasses() {
 		res.ErrorsByClass[class] = 0
 	}
 	for _, r := range recs {

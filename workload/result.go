@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -11,19 +10,20 @@ import (
 // accepted, rejected, unknown or an error:
 // Sent == Accepted + Rejected + Unknown + Errors.
 type Result struct {
-	// Algorithm is the limiter's registry name.
+	// Algorithm is Config.Name: the algorithm, or what the target is.
 	Algorithm string
 	// Sent counts requests handed to the limiter.
 	Sent int64
 	// Accepted and Rejected count decisions.
 	Accepted, Rejected int64
-	// Unknown counts requests sent whose reply never came (IsUnknown): each
-	// may have been admitted. UnknownByClass splits them by Classify.
+	// Unknown counts requests sent whose answer never came (target.Unknown):
+	// each may have been admitted. UnknownByClass splits them by class.
 	Unknown        int64
 	UnknownByClass map[string]int64
 	// Errors counts requests that surely got no decision; never rejections.
 	Errors int64
-	// ErrorsByClass splits Errors by Classify; every class is present,
+	// ErrorsByClass splits Errors by class; every class of
+	// target.ErrorClasses is present,
 	// with 0 when it never happened.
 	ErrorsByClass map[string]int64
 	// FirstError is one of the errors or unknown outcomes, to show what
@@ -109,11 +109,3 @@ func (r Result) Offered() float64 {
 // Behind reports that the generator missed slots of its schedule, so that
 // response times include its own lag.
 func (r Result) Behind() bool { return r.Missed > 0 }
-
-// Progress is read by a display while a run lasts; Run updates it.
-type Progress struct {
-	// Done counts requests answered, decision or error.
-	Done atomic.Int64
-	// Accepted counts admissions.
-	Accepted atomic.Int64
-}

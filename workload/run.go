@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rlbench/rlbench/target"
 )
 
 // Run sends the requests cfg describes and returns what they got. It
@@ -191,7 +193,7 @@ send:
 }
 
 // decide asks for one decision for request hit, due at intended.
-func (r *runner) decide(hit uint64, intended time.Time) sample {
+func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	k := r.cfg.Keys.Key(hit)
 	r.admissions.key(k) // asked for, even if never admitted
 	ctx := r.inFlight
@@ -200,35 +202,39 @@ func (r *runner) decide(hit uint64, intended time.Time) sample {
 		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
 		defer cancel()
 	}
-	s := sample{intended: intended, sent: time.Now()}
+	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Intended: intended, Sent: time.Now()}
 	if intended.IsZero() {
-		s.intended = s.sent
+		s.Intended = s.Sent
 	}
-	d, err := r.cfg.Limiter.AllowN(ctx, r.cfg.keyName(k), r.cfg.limitOf(k), r.cfg.Cost)
-	s.done, s.allowed, s.err = time.Now(), d.Allowed, err
-	if err == nil && !d.At.IsZero() {
-		r.admissions.decided(s.sent, s.done, d.At)
-	} else if IsUnknown(err) {
-		r.admissions.unknownOutcome(k, s.sent, s.done, r.cfg.Cost)
+	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
+	s.Done = time.Now()
+	// Admissions count on the target's clock when it says when it decided,
+	// else on the client's, at the answer.
+	at := s.Outcome.Said.At
+	if at.IsZero() {
+		at = s.Done
 	}
-	if err == nil && d.Allowed {
+	switch s.Outcome.Kind {
+	case target.Accepted:
 		// Bounds count units, so a request of cost n is n admissions.
 		for range r.cfg.Cost {
-			r.admissions.admit(k, d.At)
+			r.admissions.admit(k, at)
 		}
+		fallthrough
+	case target.Rejected:
+		r.admissions.decided(s.Sent, s.Done, at)
+	case target.Unknown:
+		r.admissions.unknownOutcome(k, s.Sent, s.Done, r.cfg.Cost)
 	}
-	if p := r.cfg.Progress; p != nil {
-		p.Done.Add(1)
-		if s.allowed && err == nil {
-			p.Accepted.Add(1)
-		}
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(s)
 	}
 	return s
 }
 
 func (r *runner) result() Result {
 	res := merge(r.recs)
-	res.Algorithm = r.cfg.Limiter.Name()
+	res.Algorithm = r.cfg.Name
 	res.Start = r.start
 	res.Elapsed = time.Since(r.start)
 	res.Interrupted = r.interrupted.Load()
@@ -240,7 +246,7 @@ func (r *runner) result() Result {
 	if r.cfg.Pacer != nil {
 		res.Scheduled = r.scheduled
 	}
-	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Limiter, r.cfg.keyName, r.cfg.tierName)
+	res.Accuracy = r.admissions.summarise(r.cfg.limitOf, r.cfg.Promise, r.cfg.keyName, r.cfg.tierName)
 	return res
 }
 

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redistest"
+	"github.com/rlbench/rlbench/target"
 )
 
 // A fixed instant in the middle of a minute, so that no window boundary
@@ -72,8 +71,11 @@ func TestRunStorm(t *testing.T) {
 	for _, name := range algorithms.Names() {
 		t.Run(name, func(t *testing.T) {
 			rdb := newClient(t)
+			l := newLimiter(t, name, rdb, storm)
 			res, err := Run(t.Context(), Config{
-				Limiter:     newLimiter(t, name, rdb, storm),
+				Target:      target.Limiter(l),
+				Promise:     l,
+				Name:        l.Name(),
 				Limit:       stormLimit(),
 				Key:         "user:1",
 				Concurrency: 64,
@@ -109,7 +111,7 @@ func TestRunServerClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := Run(t.Context(), Config{
-		Limiter: l, Limit: algorithms.Limit{Requests: 5, Window: time.Hour},
+		Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: algorithms.Limit{Requests: 5, Window: time.Hour},
 		Key: "user:2", Concurrency: 20, Requests: 12, Timeout: time.Second,
 	})
 	if err != nil {
@@ -161,18 +163,18 @@ func TestRunCountsErrorsApart(t *testing.T) {
 			return algorithms.Decision{}, err
 		}
 	}}
-	res, err := Run(t.Context(), Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 1, Requests: 600})
+	res, err := Run(t.Context(), Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: stormLimit(), Key: "k", Concurrency: 1, Requests: 600})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	checkInvariants(t, res)
 	// The timeout may have been decided: unknown, not an error.
-	want := map[string]int64{ClassTimeout: 0, ClassConnection: 100, ClassScript: 100, ClassOther: 100}
+	want := map[string]int64{target.ClassTimeout: 0, target.ClassConnection: 100, target.ClassScript: 100, target.ClassOther: 100}
 	if res.Accepted != 100 || res.Rejected != 100 || res.Errors != 300 || fmt.Sprint(res.ErrorsByClass) != fmt.Sprint(want) {
 		t.Errorf("accepted %d, rejected %d, errors %d %v; want 100, 100, 300 %v",
 			res.Accepted, res.Rejected, res.Errors, res.ErrorsByClass, want)
 	}
-	if res.Unknown != 100 || res.UnknownByClass[ClassTimeout] != 100 {
+	if res.Unknown != 100 || res.UnknownByClass[target.ClassTimeout] != 100 {
 		t.Errorf("unknown %d %v, want 100 timeouts", res.Unknown, res.UnknownByClass)
 	}
 	if !errors.Is(res.FirstError, context.DeadlineExceeded) {
@@ -205,7 +207,7 @@ func TestRunCancel(t *testing.T) {
 		return algorithms.Decision{Allowed: call%2 == 0}, nil
 	}}
 	const workers = 4
-	res, err := Run(ctx, Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: workers, Requests: 1_000_000})
+	res, err := Run(ctx, Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: stormLimit(), Key: "k", Concurrency: workers, Requests: 1_000_000})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -231,12 +233,12 @@ func TestRunTimeout(t *testing.T) {
 		<-ctx.Done()
 		return algorithms.Decision{}, ctx.Err()
 	}}
-	res, err := Run(t.Context(), Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 2, Requests: 4, Timeout: 5 * time.Millisecond})
+	res, err := Run(t.Context(), Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: stormLimit(), Key: "k", Concurrency: 2, Requests: 4, Timeout: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	checkInvariants(t, res)
-	if res.Unknown != 4 || res.UnknownByClass[ClassTimeout] != 4 || res.Errors != 0 || res.Rejected != 0 {
+	if res.Unknown != 4 || res.UnknownByClass[target.ClassTimeout] != 4 || res.Errors != 0 || res.Rejected != 0 {
 		t.Errorf("unknown %d %v, errors %d, rejected %d; want 4 unknown timeouts, no error and no rejection",
 			res.Unknown, res.UnknownByClass, res.Errors, res.Rejected)
 	}
@@ -263,12 +265,12 @@ func (l *lostReply) AllowN(ctx context.Context, key string, limit algorithms.Lim
 func TestRunLostReplyIsUnknown(t *testing.T) {
 	rdb := newClient(t)
 	l := &lostReply{Limiter: newLimiter(t, "fixed", rdb, storm)}
-	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 150})
+	res, err := Run(t.Context(), Config{Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 150})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	checkInvariants(t, res)
-	if res.Errors != 0 || res.Unknown != 50 || res.UnknownByClass[ClassTimeout] != 50 {
+	if res.Errors != 0 || res.Unknown != 50 || res.UnknownByClass[target.ClassTimeout] != 50 {
 		t.Errorf("errors %d %v, unknown %d %v; want 0 errors and 50 unknown timeouts",
 			res.Errors, res.ErrorsByClass, res.Unknown, res.UnknownByClass)
 	}
@@ -291,7 +293,7 @@ func TestRunLostReplyOverAdmits(t *testing.T) {
 		return algorithms.Decision{Allowed: true, At: storm}, nil
 	}}
 	l := &lostReply{Limiter: f}
-	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 4, Requests: 150})
+	res, err := Run(t.Context(), Config{Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: stormLimit(), Key: "user:1", Concurrency: 4, Requests: 150})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -306,13 +308,13 @@ func TestRunLostReplyOverAdmits(t *testing.T) {
 
 func TestRunInvalidConfig(t *testing.T) {
 	f := &fakeLimiter{}
-	good := Config{Limiter: f, Limit: stormLimit(), Key: "k", Concurrency: 1, Requests: 1}
+	good := Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: stormLimit(), Key: "k", Concurrency: 1, Requests: 1}
 	tests := []struct {
 		name   string
 		change func(*Config)
 		want   string
 	}{
-		{"no limiter", func(c *Config) { c.Limiter = nil }, "no limiter"},
+		{"no target", func(c *Config) { c.Target = nil }, "no target"},
 		{"empty key", func(c *Config) { c.Key = "" }, "key is empty"},
 		{"negative cost", func(c *Config) { c.Cost = -1 }, "cost -1 must be at least 1"},
 		{"no workers", func(c *Config) { c.Concurrency = 0 }, "concurrency 0 must be at least 1"},
@@ -342,8 +344,8 @@ func TestRunInvalidConfig(t *testing.T) {
 func TestRecorderOverRange(t *testing.T) {
 	start := time.Now()
 	r := newRecorder(start, time.Second, time.Millisecond)
-	r.observe(sample{intended: start, sent: start, done: start.Add(61 * time.Second), allowed: true})
-	r.observe(sample{intended: start, sent: start, done: start.Add(250 * time.Microsecond)})
+	r.observe(Sample{Intended: start, Sent: start, Done: start.Add(61 * time.Second), Outcome: target.Outcome{Kind: target.Accepted}})
+	r.observe(Sample{Intended: start, Sent: start, Done: start.Add(250 * time.Microsecond), Outcome: target.Outcome{Kind: target.Rejected}})
 	res := merge([]*recorder{r})
 	if res.OverRange != 1 || res.Latency.TotalCount() != 1 || res.Accepted != 1 || res.Rejected != 1 {
 		t.Errorf("over range %d, histogram %d, accepted %d, rejected %d; want 1, 1, 1, 1",
@@ -354,59 +356,6 @@ func TestRecorderOverRange(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"deadline", context.DeadlineExceeded, ClassTimeout},
-		{"wrapped deadline", fmt.Errorf("fixed: %w", context.DeadlineExceeded), ClassTimeout},
-		{"socket deadline", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, ClassTimeout},
-		{"refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, ClassConnection},
-		{"bare refused", syscall.ECONNREFUSED, ClassConnection},
-		{"reset", fmt.Errorf("x: %w", syscall.ECONNRESET), ClassConnection},
-		{"eof", io.EOF, ClassConnection},
-		{"closed client", redis.ErrClosed, ClassConnection},
-		{"pool timeout", redis.ErrPoolTimeout, ClassConnection},
-		{"pool exhausted", redis.ErrPoolExhausted, ClassConnection},
-		{"script error", fmt.Errorf("sliding: %w", redisError("ERR user_script:3: attempt to compare nil")), ClassScript},
-		{"noscript", redis.ErrNoScript, ClassScript},
-		{"wrongtype", redisError("WRONGTYPE Operation against a key holding the wrong kind of value"), ClassScript},
-		{"bad reply", fmt.Errorf("gcra: %w: want 4 integers", algorithms.ErrBadReply), ClassScript},
-		{"loading", redisError("LOADING Redis is loading"), ClassOther},
-		{"cancelled", context.Canceled, ClassOther},
-		{"anything", errors.New("boom"), ClassOther},
-	}
-	for _, tt := range tests {
-		if got := Classify(tt.err); got != tt.want {
-			t.Errorf("%s: Classify(%v) = %q, want %q", tt.name, tt.err, got, tt.want)
-		}
-	}
-}
-
-// TestClassifyLive checks the classes of errors a real client returns.
-func TestClassifyLive(t *testing.T) {
-	m := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, DialerRetries: 1})
-	defer c.Close()
-	ctx := t.Context()
-	if err := c.Set(ctx, "s", "v", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Eval(ctx, "return redis.call('ZCARD', KEYS[1])", []string{"s"}).Err(); Classify(err) != ClassScript {
-		t.Errorf("ZCARD on a string: %v is %q, want script", err, Classify(err))
-	}
-	if err := c.Eval(ctx, "this is not lua", nil).Err(); Classify(err) != ClassScript {
-		t.Errorf("bad Lua: %v is %q, want script", err, Classify(err))
-	}
-	m.Close()
-	if err := c.Ping(ctx).Err(); Classify(err) != ClassConnection {
-		t.Errorf("server gone: %v is %q, want connection", err, Classify(err))
-	}
-}
-
-// TestRunRealRedis runs the storm on a real redis-server, on its clock.
 func TestRunRealRedis(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
@@ -418,7 +367,7 @@ func TestRunRealRedis(t *testing.T) {
 		// A one-hour window: refills and boundaries are negligible in a
 		// run of milliseconds.
 		res, err := Run(t.Context(), Config{
-			Limiter: l, Limit: algorithms.Limit{Requests: 100, Window: time.Hour},
+			Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: algorithms.Limit{Requests: 100, Window: time.Hour},
 			Key: "user:real", Concurrency: 64, Requests: 640, Timeout: 2 * time.Second,
 		})
 		if err != nil {
@@ -440,7 +389,7 @@ func BenchmarkRun(b *testing.B) {
 			l := newLimiter(b, "fixed", rdb, storm)
 			b.ResetTimer()
 			res, err := Run(b.Context(), Config{
-				Limiter: l, Limit: algorithms.Limit{Requests: 1 << 40, Window: time.Minute},
+				Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: algorithms.Limit{Requests: 1 << 40, Window: time.Minute},
 				Key: "bench", Concurrency: workers, Requests: int64(b.N),
 			})
 			if err != nil {
@@ -465,39 +414,13 @@ func BenchmarkRunOverhead(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			b.ReportAllocs()
 			res, err := Run(b.Context(), Config{
-				Limiter: f, Limit: stormLimit(), Key: "bench",
+				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: stormLimit(), Key: "bench",
 				Concurrency: workers, Requests: int64(b.N), Timeout: time.Second,
 			})
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(res.Throughput(), "decisions/s")
-		})
-	}
-}
-
-func TestIsUnknown(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), true},
-		{"reset after send", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
-		{"eof", io.EOF, true},
-		{"dial refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, false},
-		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}, false},
-		{"pool timeout", redis.ErrPoolTimeout, false},
-		{"pool exhausted", redis.ErrPoolExhausted, false},
-		{"client closed", redis.ErrClosed, false},
-		{"noscript", redisError("NOSCRIPT No matching script"), false},
-		{"bad reply", algorithms.ErrBadReply, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := IsUnknown(tt.err); got != tt.want {
-				t.Errorf("IsUnknown(%v) = %v, want %v", tt.err, got, tt.want)
-			}
 		})
 	}
 }
@@ -528,7 +451,7 @@ func (l *lostCounter) AlignedBound(limit algorithms.Limit) int64 {
 func TestRunAlignedWindowLostCounter(t *testing.T) {
 	rdb := newClient(t)
 	l := &lostCounter{Limiter: newLimiter(t, "fixed", rdb, storm), rdb: rdb, at: 151}
-	res, err := Run(t.Context(), Config{Limiter: l, Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 300})
+	res, err := Run(t.Context(), Config{Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: stormLimit(), Key: "user:1", Concurrency: 1, Requests: 300})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -15,12 +15,9 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
 )
-
-// burstAlgorithms are the algorithms whose capacity --burst sets; the
-// others admit Limit.Requests per window whatever the burst.
-func burstAlgorithms() []string { return []string{"token", "leaky", "gcra", "seed-leaky"} }
 
 // Workload names for --workload.
 const (
@@ -118,7 +115,7 @@ type loadDefaults struct {
 func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]string) {
 	f.Int64Var(&o.Limit.Requests, "limit", 100, "requests allowed per window, at most 1e15")
 	f.DurationVar(&o.Limit.Window, "window", d.window, "window `duration`, such as 600s, 1m or 500ms; at most 8784h")
-	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(burstAlgorithms(), ", ")+" (default the limit), at most 1e15")
+	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(algorithms.BurstNames(), ", ")+" (default the limit), at most 1e15")
 	f.Float64Var(&o.Rate, "rate", d.rate, "requests per second of steady and poisson, the final rate of ramp, the base rate of bursty (default 0 there); from 0.000278 (one an hour) to 1e7")
 	f.Float64Var(&o.RateStart, "rate-start", 0, "the starting rate of ramp, at most 1e7")
 	f.Int64Var(&o.BurstSize, "burst-size", 0, "requests in each burst of bursty and window-edge (default the limit), at most 1e15")
@@ -167,8 +164,8 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		return usageErrorf("invalid --window %v: must be at least 1ms, such as 600s, 1m or 500ms", o.Limit.Window)
 	case changed("burst") && o.Limit.Burst < 1:
 		return usageErrorf("invalid --burst %d: must be at least 1 (leave it out to use the limit)", o.Limit.Burst)
-	case changed("burst") && !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(burstAlgorithms(), n) }):
-		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(burstAlgorithms(), ", "), algoList)
+	case changed("burst") && !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(algorithms.BurstNames(), n) }):
+		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(algorithms.BurstNames(), ", "), algoList)
 	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0):
 		return usageErrorf("invalid --requests %d: must be at least 1 (or 0 with a --duration)", o.Requests)
 	case o.Duration < 0:
@@ -377,6 +374,11 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*sessio
 func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.File) ([]workload.Result, error) {
 	var results []workload.Result
 	file.Config.RunID = s.runID
+	// Every script is loaded before the first timed request, so that
+	// none is an EVAL.
+	if err := algorithms.Preload(ctx, s.target.Client); err != nil {
+		return results, err
+	}
 	for i, p := range plan {
 		limiter, err := algorithms.New(p.algorithm, s.target.Client, s.algOpts)
 		if err != nil {
@@ -387,9 +389,6 @@ func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.F
 		if err != nil {
 			return results, err
 		}
-		// One untimed decision on a key of its own loads the script and
-		// warms a connection, so the first timed request is not an EVAL.
-		_, _ = limiter.AllowN(ctx, key+":warmup", p.limit, 1)
 		progress := startProgress(s.opts, p.algorithm+" "+p.workload, &cfg)
 		res, err := workload.Run(ctx, cfg)
 		progress.finish()
@@ -426,7 +425,9 @@ func (s *session) config(limiter algorithms.Limiter, key string, p plannedRun) (
 		return workload.Config{}, err
 	}
 	cfg := workload.Config{
-		Limiter:     limiter,
+		Target:      target.Limiter(limiter),
+		Promise:     limiter,
+		Name:        limiter.Name(),
 		Limit:       p.limit,
 		Key:         key,
 		Keys:        keys,
@@ -486,7 +487,7 @@ func runErrors(results []workload.Result) error {
 			continue
 		}
 		var classes []string
-		for _, class := range workload.ErrorClasses() {
+		for _, class := range target.ErrorClasses() {
 			if n := r.ErrorsByClass[class] + r.UnknownByClass[class]; n > 0 {
 				classes = append(classes, fmt.Sprintf("%s %d", class, n))
 			}

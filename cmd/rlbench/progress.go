@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -25,8 +26,8 @@ func startProgress(opts *RunOptions, name string, cfg *workload.Config) *progres
 	if cfg.Requests > 0 {
 		total = cfg.Requests
 	}
-	counters := &workload.Progress{}
-	cfg.Progress = counters
+	var done atomic.Int64
+	cfg.Observe = func(workload.Sample) { done.Add(1) }
 	p := &progress{
 		bar: progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(opts.IO.Err),
@@ -47,7 +48,7 @@ func startProgress(opts *RunOptions, name string, cfg *workload.Config) *progres
 		for {
 			select {
 			case <-tick.C:
-				_ = p.bar.Set64(counters.Done.Load())
+				_ = p.bar.Set64(done.Load())
 			case <-p.stop:
 				return
 			}

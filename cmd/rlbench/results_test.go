@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -53,8 +54,9 @@ func TestReportRunWorstKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	limit := algorithms.Limit{Requests: 10, Window: time.Second}
+	l := leakyPremium{Limiter: real, key: "user:19", at: at}
 	res, err := workload.Run(t.Context(), workload.Config{
-		Limiter: leakyPremium{Limiter: real, key: "user:19", at: at}, Limit: limit,
+		Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: limit,
 		Key: "user", Keys: keys, Tiers: tiers, TierOf: tierOf, Concurrency: 4, Requests: 4000,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package workload
+package target
 
 import (
 	"context"
@@ -13,24 +13,36 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 )
 
-// Error classes: why a decision was not made. A rejection is a decision;
-// none of these is.
-const (
-	// ClassTimeout is a decision that outlived its deadline.
-	ClassTimeout = "timeout"
-	// ClassConnection is a broken, refused or unavailable connection.
-	ClassConnection = "connection"
-	// ClassScript is Redis refusing the script or its keys (ERR, NOSCRIPT,
-	// WRONGTYPE), or a reply the algorithm could not read: a bug to fix,
-	// not load to tolerate.
-	ClassScript = "script"
-	// ClassOther is everything else, such as LOADING, READONLY or OOM.
-	ClassOther = "other"
-)
+// Limiter is the target of a Redis-backed limiter: every decision it
+// makes is one Outcome, its errors classified by ClassifyRedis.
+func Limiter(l algorithms.Limiter) Target { return limiterTarget{l} }
 
-// ErrorClasses lists every class in the order reports show them.
-func ErrorClasses() []string {
-	return []string{ClassTimeout, ClassConnection, ClassScript, ClassOther}
+type limiterTarget struct{ l algorithms.Limiter }
+
+func (t limiterTarget) Decide(ctx context.Context, req Request) Outcome {
+	d, err := t.l.AllowN(ctx, req.Key, req.Limit, req.Cost)
+	if err != nil {
+		return ClassifyRedis(err)
+	}
+	o := Outcome{Kind: Rejected, Said: Said{
+		At: d.At, Remaining: d.Remaining, RetryAfter: d.RetryAfter, ResetAfter: d.ResetAfter,
+		Has: HasRemaining | HasRetryAfter | HasResetAfter,
+	}}
+	if d.Allowed {
+		o.Kind = Accepted
+	}
+	return o
+}
+
+// ClassifyRedis is the outcome of a failed call to Redis: Unknown when
+// the call may still have been decided (IsUnknown), else Failed, with the
+// class Classify gives.
+func ClassifyRedis(err error) Outcome {
+	o := Outcome{Kind: Failed, Class: Classify(err), Err: err}
+	if IsUnknown(err) {
+		o.Kind = Unknown
+	}
+	return o
 }
 
 // Classify names the class of err, which must not be nil. Timeouts are
