@@ -346,16 +346,16 @@ type session struct {
 // connect opens the target for opts, with a connection for every request
 // that can be in flight in the workloads to run.
 func connect(ctx context.Context, opts *RunOptions, workloads []string) (*session, error) {
-	pool := opts.Concurrency
-	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) {
-		pool = max(pool, opts.MaxInflight)
+	pool, poolFlag := opts.Concurrency, "--concurrency"
+	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) && opts.MaxInflight >= pool {
+		pool, poolFlag = opts.MaxInflight, "--max-inflight"
 	}
 	target, err := redisconn.Open(ctx, opts.Global.RedisURL, redisconn.Options{PoolSize: pool})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruptedError{"while connecting"}
 		}
-		return nil, err
+		return nil, connectError(err, poolFlag)
 	}
 	s := &session{opts: opts, target: target, seed: opts.Global.Seed}
 	if s.seed == 0 {
