@@ -97,6 +97,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 		return nil, err
 	}
 	tune(ro, opts)
+	ro.Dialer = dialer(ro) // not for miniredis, which is always what it seems
 	t := &Target{
 		Client:  redis.NewClient(ro),
 		Kind:    KindRedis,
@@ -265,7 +266,6 @@ func tune(ro *redis.Options, opts Options) {
 	}
 	ro.DialerRetries = 1
 	ro.ContextTimeoutEnabled = true
-	ro.Dialer = dialer(ro)
 }
 
 // warm PINGs on n connections held at once, so that they are all dialled and
