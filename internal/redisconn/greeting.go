@@ -71,8 +71,8 @@ func (e *notTLSError) Is(target error) bool { return target == ErrTLSMismatch }
 
 // dialer is go-redis's own dialer (TCP, then TLS for rediss://) with every
 // connection's first reply checked, and a TLS handshake with a server that
-// does not speak TLS named as such. It reads ro when it dials, after
-// go-redis has filled in its defaults.
+// does not speak TLS named as such. It reads ro when it dials: ro's
+// DialTimeout, which tune sets, bounds the TLS handshake too.
 func dialer(ro *redis.Options) func(context.Context, string, string) (net.Conn, error) {
 	base := redis.NewDialer(ro)
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
