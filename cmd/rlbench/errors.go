@@ -59,6 +59,16 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
+// connectError adds to a failed connection what to do about it from the
+// command line: the flag that sized the pool, for a server at its client
+// limit.
+func connectError(err error, poolFlag string) error {
+	if errors.Is(err, redisconn.ErrMaxClients) {
+		return fmt.Errorf("%w; lower %s or raise maxclients on the server", err, poolFlag)
+	}
+	return err
+}
+
 // oneLine keeps an error on one line of stderr, whatever a library put in it.
 func oneLine(msg string) string {
 	return strings.Join(strings.Fields(msg), " ")

@@ -343,16 +343,16 @@ type session struct {
 // connect opens the target for opts, with a connection for every request
 // that can be in flight in the workloads to run.
 func connect(ctx context.Context, opts *RunOptions, workloads []string) (*session, error) {
-	pool := opts.Concurrency
-	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) {
-		pool = max(pool, opts.MaxInflight)
+	pool, poolFlag := opts.Concurrency, "--concurrency"
+	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) && opts.MaxInflight >= pool {
+		pool, poolFlag = opts.MaxInflight, "--max-inflight"
 	}
 	target, err := redisconn.Open(ctx, opts.Global.RedisURL, redisconn.Options{PoolSize: pool})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruptedError{"while connecting"}
 		}
-		return nil, err
+		return nil, connectError(err, poolFlag)
 	}
 	s := &session{opts: opts, target: target, seed: opts.Global.Seed}
 	if s.seed == 0 {
@@ -375,10 +375,10 @@ func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.F
 	var results []workload.Result
 	file.Config.RunID = s.runID
 	// Every script is loaded before the first timed request, so that
-	// none is an EVAL.
-	if err := algorithms.Preload(ctx, s.target.Client); err != nil {
-		return results, err
-	}
+	// none is an EVAL. When that fails (the connection went away), each
+	// limiter loads its own on first use, and the run's requests count
+	// what went wrong.
+	_ = algorithms.Preload(ctx, s.target.Client)
 	for i, p := range plan {
 		limiter, err := algorithms.New(p.algorithm, s.target.Client, s.algOpts)
 		if err != nil {

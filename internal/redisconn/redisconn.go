@@ -33,8 +33,19 @@ var (
 	ErrBadURL = errors.New("bad redis URL")
 	// ErrUnreachable means the URL was well formed but no Redis answered
 	// PING through it: nothing listening, a network or TLS failure, or
-	// authentication refused.
+	// authentication refused. Each error below is also ErrUnreachable when
+	// Open returns it.
 	ErrUnreachable = errors.New("redis unreachable")
+	// ErrMaxClients means Redis refused a connection because it already
+	// serves as many clients as its maxclients setting allows. During a
+	// run it is also syscall.ECONNREFUSED: nothing was sent on it.
+	ErrMaxClients = errors.New("max number of clients reached")
+	// ErrNotRedis means the server's first reply was not RESP: an HTTP
+	// server, say, on the port given.
+	ErrNotRedis = errors.New("not a Redis server")
+	// ErrTLSMismatch means a rediss:// URL reached a server that does not
+	// speak TLS, or a redis:// URL one that only speaks TLS.
+	ErrTLSMismatch = errors.New("TLS mismatch")
 )
 
 // Target is the Redis that limiters run against. Close it when done; its
@@ -86,14 +97,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 		return nil, err
 	}
 	tune(ro, opts)
+	ro.Dialer = dialer(ro) // not for miniredis, which is always what it seems
 	t := &Target{
 		Client:  redis.NewClient(ro),
 		Kind:    KindRedis,
 		Address: ro.Addr,
 	}
-	if err := warm(ctx, t.Client, opts.PoolSize); err != nil {
+	if opened, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
+		// Diagnose before Close: the connections that did open still hold
+		// their places under the server's maxclients.
+		err = openError(ctx, ro, Redact(rawURL), opened+1, max(opts.PoolSize, 1), err)
 		_ = t.Close()
-		return nil, fmt.Errorf("%w at %q: %w%s", ErrUnreachable, Redact(rawURL), err, hint(err))
+		return nil, err
 	}
 	t.ServerVersion = serverVersion(ctx, t.Client)
 	return t, nil
@@ -118,7 +133,7 @@ func openEmbedded(ctx context.Context, opts Options) (*Target, error) {
 		ServerVersion: miniredisVersion(),
 		embedded:      m,
 	}
-	if err := warm(ctx, t.Client, opts.PoolSize); err != nil {
+	if _, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
 		_ = t.Close()
 		return nil, fmt.Errorf("%w: embedded miniredis at %s: %w", ErrUnreachable, m.Addr(), err)
 	}
@@ -179,6 +194,45 @@ func parseURL(rawURL string) (*redis.Options, error) {
 	return ro, nil
 }
 
+// diagnosis is a failed Open explained in its own words: ErrUnreachable,
+// and the cause.
+type diagnosis struct {
+	msg   string
+	cause error
+}
+
+func (d *diagnosis) Error() string   { return d.msg }
+func (d *diagnosis) Unwrap() []error { return []error{ErrUnreachable, d.cause} }
+
+// openError explains why connection nth of pool, to the server of ro at
+// the URL shown, did not answer PING.
+func openError(ctx context.Context, ro *redis.Options, shown string, nth, pool int, err error) error {
+	var notTLS *notTLSError
+	var notRedis *notRedisError
+	switch {
+	case errors.Is(err, ErrMaxClients):
+		return &diagnosis{fmt.Sprintf("redis at %q refused connection %d of %d: max number of clients reached (its maxclients limit)", shown, nth, pool), err}
+	case errors.As(err, &notTLS):
+		return &diagnosis{fmt.Sprintf("TLS handshake with %q failed: %s; the server probably does not speak TLS (for a plain Redis, use redis://)", shown, notTLS.why), err}
+	case errors.As(err, &notRedis):
+		return &diagnosis{fmt.Sprintf("the server at %q is not a Redis server: it answered %q", shown, notRedis.answer), err}
+	case ro.TLSConfig == nil && closedEarly(err) && speaksTLS(ctx, ro.Addr, min(ro.DialTimeout, tlsProbeTimeout)):
+		return &diagnosis{fmt.Sprintf("the server at %q expects TLS: use rediss:// instead of redis://", shown), fmt.Errorf("%w: %w", ErrTLSMismatch, err)}
+	}
+	// go-redis quotes replies it cannot parse, and a server that is not
+	// Redis may echo HELLO, password and all.
+	cause := err.Error()
+	if ro.Password != "" {
+		cause = strings.ReplaceAll(cause, ro.Password, "xxxxx")
+	}
+	return &diagnosis{fmt.Sprintf("%v at %q: %s%s", ErrUnreachable, shown, cause, hint(err)), err}
+}
+
+// tlsProbeTimeout bounds the TLS handshake that asks whether a server
+// which closed a plain connection expects TLS: a TLS server answers within
+// a round trip, a plain one may never answer.
+const tlsProbeTimeout = time.Second
+
 // hint suggests the likely fix for a failed PING.
 func hint(err error) string {
 	var opErr *net.OpError
@@ -191,6 +245,9 @@ func hint(err error) string {
 	return ""
 }
 
+// defaultDialTimeout is go-redis's own default.
+const defaultDialTimeout = 5 * time.Second
+
 // tune applies what a load test needs on top of the URL's own options.
 func tune(ro *redis.Options, opts Options) {
 	if opts.PoolSize > ro.PoolSize {
@@ -198,6 +255,11 @@ func tune(ro *redis.Options, opts Options) {
 	}
 	if ro.DialTimeout == 0 {
 		ro.DialTimeout = opts.DialTimeout
+	}
+	if ro.DialTimeout == 0 {
+		// Set here, not left to go-redis, which fills in its default on a
+		// copy: dialer reads it, and it bounds the TLS handshake too.
+		ro.DialTimeout = defaultDialTimeout
 	}
 	if ro.MaxRetries == 0 {
 		ro.MaxRetries = -1
@@ -208,14 +270,14 @@ func tune(ro *redis.Options, opts Options) {
 
 // warm PINGs on n connections held at once, so that they are all dialled and
 // back in the pool before the first measured decision. With n < 2 it is a
-// single PING.
-func warm(ctx context.Context, client redis.UniversalClient, n int) error {
+// single PING. On failure it returns how many connections answered first.
+func warm(ctx context.Context, client redis.UniversalClient, n int) (int, error) {
 	c, ok := client.(*redis.Client)
 	if !ok || n < 2 {
-		return client.Ping(ctx).Err()
+		return 0, client.Ping(ctx).Err()
 	}
 	if err := c.Ping(ctx).Err(); err != nil {
-		return err // fail fast on the first dial, not n times
+		return 0, err // fail fast on the first dial, not n times
 	}
 	conns := make([]*redis.Conn, 0, n)
 	defer func() {
@@ -223,14 +285,15 @@ func warm(ctx context.Context, client redis.UniversalClient, n int) error {
 			_ = conn.Close()
 		}
 	}()
-	for range n {
+	// The first Conn takes the connection that answered the PING above.
+	for i := range n {
 		conn := c.Conn()
 		conns = append(conns, conn)
 		if err := conn.Ping(ctx).Err(); err != nil {
-			return err
+			return i, err
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // serverVersion reads redis_version from INFO server; servers that disable
