@@ -61,7 +61,7 @@ func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *re
 		// Random per session, so that a merge tells two generators apart.
 		GeneratorID:   fmt.Sprintf("%016x", rand.Uint64()),
 		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rlbench", Version: version(), Go: runtime.Version()},
+		Tool:          report.Tool{Name: "rlbench", Version: toolVersion(), Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
 		Target:        report.Target{Kind: target.Kind, Address: target.Address, ServerVersion: target.ServerVersion},
 		Config:        cfg,
