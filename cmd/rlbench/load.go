@@ -457,8 +457,8 @@ func finish(ctx context.Context, results []workload.Result, planned int) error {
 			return interruptedError{"before the first run"}
 		}
 		last := results[len(results)-1]
-		return interruptedError{fmt.Sprintf("%s sent %d requests; %d of %d runs done",
-			last.Algorithm, last.Sent, len(results), planned)}
+		return interruptedError{fmt.Sprintf("%s sent %d %s; %d of %d %s done",
+			last.Algorithm, last.Sent, report.Plural(last.Sent, "request"), len(results), planned, report.Plural(planned, "run"))}
 	}
 	return runErrors(results)
 }

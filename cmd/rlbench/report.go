@@ -215,7 +215,8 @@ func runCompare(opts *CompareOptions) error {
 		return err
 	}
 	if len(c.Failed) > 0 {
-		return fmt.Errorf("%w: %d failures of %d thresholds (see above)", errThresholds, len(c.Failed), len(opts.Thresholds))
+		return fmt.Errorf("%w: %d %s of %d %s (see above)", errThresholds,
+			len(c.Failed), report.Plural(len(c.Failed), "failure"), len(opts.Thresholds), report.Plural(len(opts.Thresholds), "threshold"))
 	}
 	return nil
 }

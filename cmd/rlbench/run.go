@@ -99,7 +99,7 @@ func runRun(opts *RunOptions) error {
 	for _, name := range opts.Algorithms {
 		plan = append(plan, plannedRun{algorithm: name, workload: opts.Workload, limit: opts.Limit})
 	}
-	file := newResultsFile(opts, s.target, s.seed)
+	file := newResultsFile(opts, []string{opts.Workload}, s.target, s.seed)
 	results, err := s.execute(ctx, plan, file)
 	if err != nil {
 		return err
