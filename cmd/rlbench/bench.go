@@ -47,8 +47,9 @@ func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *
 	var includeSeed bool
 
 	cmd := &cobra.Command{
-		Use:   "bench",
-		Short: "Run the matrix of algorithms × workloads and print the seed's benchmark table",
+		Use:         "bench",
+		Annotations: map[string]string{usesGlobals: "redis seed format"},
+		Short:       "Run the matrix of algorithms × workloads and print the seed's benchmark table",
 		Long: `Bench runs every algorithm (and the PING baseline) under every workload, 10,000
 requests or 5 s per run, whichever comes first (the seed's benchmark sent 10,000;
 give only --requests or only --duration to lift the other bound), and prints the seed's table in its
@@ -111,6 +112,12 @@ func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, 
 			return err
 		}
 		o.SweepLimits = limits
+		switch {
+		case len(tiers) > 0:
+			return usageErrorf("--sweep does not apply with --tier: every key has its tier's limit, which a sweep cannot change")
+		case cmd.Flags().Changed("limit"):
+			return usageErrorf("--limit does not apply with --sweep %s, which gives each run its limit", o.Sweep)
+		}
 	}
 	return o.Load.check(cmd, algoList, o.Workloads, tiers)
 }

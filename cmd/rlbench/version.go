@@ -19,9 +19,10 @@ var version string
 // NewCmdVersion builds "rlbench version".
 func NewCmdVersion(io IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print rlbench's version, Go version and platform",
-		Args:  noArgs,
+		Use:         "version",
+		Annotations: map[string]string{usesGlobals: ""},
+		Short:       "Print rlbench's version, Go version and platform",
+		Args:        noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintf(io.Out, "rlbench %s %s %s/%s\n", toolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
