@@ -1,5 +1,11 @@
 # Targets documented with "## name: description" are listed by `make help`.
 GO ?= go
+# The version "rlbench version" prints and results files record: the
+# nearest tag, commits since and the commit (v1.2.0-3-gabc1234-dirty), or
+# the commit alone before the first tag. Outside a git checkout it is empty
+# and rlbench falls back to the version Go's build information holds.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -14,12 +20,12 @@ help:
 ## build: build bin/rlbench
 .PHONY: build
 build:
-	$(GO) build -o bin/rlbench ./cmd/rlbench
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/rlbench ./cmd/rlbench
 
 ## run: run every algorithm against the embedded default Redis
 .PHONY: run
 run:
-	$(GO) run ./cmd/rlbench run --algo all
+	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/rlbench run --algo all
 
 ## test: run all tests with the race detector (the command CI uses)
 .PHONY: test

@@ -100,7 +100,7 @@ func DecodeSpans(encoded string) ([]Span, error) {
 		return nil, err
 	}
 	if len(flat)%2 != 0 {
-		return nil, fmt.Errorf("%w: %d values, want from/to pairs", ErrBadInstants, len(flat))
+		return nil, fmt.Errorf("%w: %d %s, want from/to pairs", ErrBadInstants, len(flat), Plural(len(flat), "value"))
 	}
 	spans := make([]Span, len(flat)/2)
 	for i := range spans {

@@ -222,14 +222,14 @@ func facts(f *File) []htmlFact {
 	}
 	var stop []string
 	if f.Config.Requests > 0 {
-		stop = append(stop, integer(f.Config.Requests)+" requests")
+		stop = append(stop, integer(f.Config.Requests)+" "+Plural(f.Config.Requests, "request"))
 	}
 	if f.Config.DurationUS > 0 {
 		stop = append(stop, window(f.Config.DurationUS))
 	}
 	add("Each run stops after", strings.Join(stop, " or "))
 	if h := f.Host; h.OS != "" {
-		add("Host", fmt.Sprintf("%s/%s, %d CPUs", h.OS, h.Arch, h.CPUs))
+		add("Host", fmt.Sprintf("%s/%s, %d %s", h.OS, h.Arch, h.CPUs, Plural(h.CPUs, "CPU")))
 	}
 	tool := toolName(f.Tool)
 	if !strings.Contains(tool, f.Tool.Go) {
@@ -239,26 +239,10 @@ func facts(f *File) []htmlFact {
 	return out
 }
 
-// htmlTable has the columns of the text table, with the limit when runs
-// differ in it (a sweep) and the repetition when runs were repeated.
+// htmlTable has the columns of the text table, the limit and repetition
+// among them when runs differ in those.
 func htmlTable(f *File) ([]htmlCell, []htmlRow) {
-	cols := slices.Clone(columns)
-	var extra []column
-	limits := map[Limit]bool{}
-	repeated := false
-	for _, r := range f.Runs {
-		limits[r.Limit] = true
-		repeated = repeated || r.Repeat > 0
-	}
-	if len(limits) > 1 {
-		extra = append(extra, column{"limit", tw.AlignLeft, func(r *Run) string { return limit(r.Limit) }})
-	}
-	if repeated {
-		extra = append(extra, column{"repeat", tw.AlignRight, func(r *Run) string { return strconv.Itoa(r.Repeat) }})
-	}
-	// After algorithm and workload, which name the run.
-	cols = slices.Insert(cols, 2, extra...)
-
+	cols := runColumns(f.Runs)
 	header := make([]htmlCell, len(cols))
 	for i, c := range cols {
 		header[i] = htmlCell{c.header, c.align == tw.AlignRight}

@@ -365,7 +365,7 @@ func decodeHistogram(encoded string, sent int64) (*hdrhistogram.Histogram, error
 		if sent == 0 {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("%w: missing, in a run that sent %d requests", ErrBadHistogram, sent)
+		return nil, fmt.Errorf("%w: missing, in a run that sent %d %s", ErrBadHistogram, sent, Plural(sent, "request"))
 	}
 	h, err := hdrhistogram.Decode([]byte(encoded))
 	if err != nil {
@@ -396,7 +396,7 @@ func mergeHistograms(hs []*hdrhistogram.Histogram) (Percentiles, string, error) 
 			continue
 		}
 		if dropped := merged.Merge(h); dropped > 0 {
-			return Percentiles{}, "", fmt.Errorf("%w: %d values did not fit the merged histogram", ErrBadHistogram, dropped)
+			return Percentiles{}, "", fmt.Errorf("%w: %d %s outside the merged histogram", ErrBadHistogram, dropped, Plural(dropped, "value"))
 		}
 	}
 	encoded, err := merged.Encode(hdrhistogram.V2CompressedEncodingCookieBase)

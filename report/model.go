@@ -66,28 +66,31 @@ type Config struct {
 	// Workload is the run's workload; a bench lists its own in Workloads,
 	// with Count repetitions of each run and its --sweep, such as
 	// "limit=10,100,1000".
-	Workload     string   `json:"workload"`
-	Workloads    []string `json:"workloads,omitempty"`
-	Count        int      `json:"count,omitempty"`
-	Sweep        string   `json:"sweep,omitempty"`
-	Requests     int64    `json:"requests"`
-	DurationUS   int64    `json:"duration_us"`
-	Rate         float64  `json:"rate,omitempty"`
-	RateStart    float64  `json:"rate_start,omitempty"`
-	BurstSize    int64    `json:"burst_size,omitempty"`
-	BurstEveryUS int64    `json:"burst_every_us,omitempty"`
-	EdgeOffsetUS int64    `json:"edge_offset_us,omitempty"`
-	Concurrency  int      `json:"concurrency"`
-	MaxInflight  int      `json:"max_inflight,omitempty"`
-	MissAfterUS  int64    `json:"miss_after_us,omitempty"`
-	TimeoutUS    int64    `json:"timeout_us"`
-	IntervalUS   int64    `json:"interval_us"`
-	Keys         int      `json:"keys"`
-	KeyDist      string   `json:"key_dist"`
-	ZipfS        float64  `json:"zipf_s,omitempty"`
-	Tiers        []Tier   `json:"tiers,omitempty"`
-	Limit        Limit    `json:"limit"`
-	Clock        string   `json:"clock"`
+	Workload   string   `json:"workload"`
+	Workloads  []string `json:"workloads,omitempty"`
+	Count      int      `json:"count,omitempty"`
+	Sweep      string   `json:"sweep,omitempty"`
+	Requests   int64    `json:"requests"`
+	DurationUS int64    `json:"duration_us"`
+	Rate       float64  `json:"rate,omitempty"`
+	RateStart  float64  `json:"rate_start,omitempty"`
+	// BaseRate is bursty's steady rate beneath its bursts; Rate is that
+	// of steady, poisson and ramp, which a bench may run beside bursty.
+	BaseRate     float64 `json:"base_rate,omitempty"`
+	BurstSize    int64   `json:"burst_size,omitempty"`
+	BurstEveryUS int64   `json:"burst_every_us,omitempty"`
+	EdgeOffsetUS int64   `json:"edge_offset_us,omitempty"`
+	Concurrency  int     `json:"concurrency"`
+	MaxInflight  int     `json:"max_inflight,omitempty"`
+	MissAfterUS  int64   `json:"miss_after_us,omitempty"`
+	TimeoutUS    int64   `json:"timeout_us"`
+	IntervalUS   int64   `json:"interval_us"`
+	Keys         int     `json:"keys"`
+	KeyDist      string  `json:"key_dist"`
+	ZipfS        float64 `json:"zipf_s,omitempty"`
+	Tiers        []Tier  `json:"tiers,omitempty"`
+	Limit        Limit   `json:"limit"`
+	Clock        string  `json:"clock"`
 	// ClockSkewAllowanceUS pads every TTL under the client clock.
 	ClockSkewAllowanceUS int64  `json:"clock_skew_allowance_us,omitempty"`
 	Seed                 uint64 `json:"seed"`

@@ -150,9 +150,10 @@ func renderMarkdown(w io.Writer, f *File) error {
 // writeRuns writes one row per run with tablewriter, in its default box
 // style or as a GitHub Markdown table.
 func writeRuns(w io.Writer, runs []Run, markdown bool) error {
-	headers := make([]string, len(columns))
-	aligns := make([]tw.Align, len(columns))
-	for i, c := range columns {
+	cols := runColumns(runs)
+	headers := make([]string, len(cols))
+	aligns := make([]tw.Align, len(cols))
+	for i, c := range cols {
 		headers[i], aligns[i] = c.header, c.align
 	}
 	opts := []tablewriter.Option{
@@ -166,8 +167,8 @@ func writeRuns(w io.Writer, runs []Run, markdown bool) error {
 	t := tablewriter.NewTable(w, opts...)
 	t.Header(headers)
 	for i := range runs {
-		row := make([]string, len(columns))
-		for j, c := range columns {
+		row := make([]string, len(cols))
+		for j, c := range cols {
 			row[j] = c.cell(&runs[i])
 			if markdown {
 				// The markdown renderer leaves a pipe in a cell as it is,
@@ -182,29 +183,59 @@ func writeRuns(w io.Writer, runs []Run, markdown bool) error {
 	return t.Render()
 }
 
+// runColumns are the columns for runs: columns, with the limit when runs
+// differ in it (a sweep) and the repetition when runs were repeated, after
+// algorithm and workload, which name the run.
+func runColumns(runs []Run) []column {
+	var extra []column
+	if len(limits(runs)) > 1 {
+		extra = append(extra, column{"limit", tw.AlignLeft, func(r *Run) string { return limit(r.Limit) }})
+	}
+	if slices.ContainsFunc(runs, func(r Run) bool { return r.Repeat > 0 }) {
+		extra = append(extra, column{"repeat", tw.AlignRight, func(r *Run) string { return strconv.Itoa(r.Repeat) }})
+	}
+	return slices.Insert(slices.Clone(columns), 2, extra...)
+}
+
+// limits are the distinct limits of runs, in the order they ran.
+func limits(runs []Run) []Limit {
+	var out []Limit
+	for _, r := range runs {
+		if !slices.Contains(out, r.Limit) {
+			out = append(out, r.Limit)
+		}
+	}
+	return out
+}
+
+// Plural is noun as a count of n needs it: "key" for 1, "keys" for any
+// other count, so that fmt.Sprintf("%d %s", n, Plural(n, "key")) reads
+// "1 key" and "0 keys". Every noun rlbench counts takes a plain s.
+func Plural[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
 // summary is one line saying what ran against what, so that a table
-// pasted somewhere still says where its figures came from.
+// pasted somewhere still says where its figures came from: each workload
+// with what shaped its traffic, the limit or limits the runs had (the
+// tiers' instead when keys have their own), and the keys.
 func summary(f *File) string {
 	c := f.Config
 	var parts []string
 	if t := target(f.Target); t != "" {
 		parts = append(parts, "target "+t)
 	}
-	if c.Workload != "" {
-		parts = append(parts, "workload "+workload(c))
-	}
-	if c.Limit.Requests > 0 {
-		parts = append(parts, "limit "+limit(c.Limit))
-	}
-	if c.Keys > 0 {
-		keys := "keys " + strconv.Itoa(c.Keys)
-		if c.KeyDist != "" {
-			keys += " " + c.KeyDist
+	if names := c.workloadNames(); len(names) == 1 {
+		parts = append(parts, "workload "+c.Shape(names[0]))
+	} else if len(names) > 1 {
+		shapes := make([]string, len(names))
+		for i, name := range names {
+			shapes[i] = c.Shape(name)
 		}
-		if c.KeyDist == "zipf" && c.ZipfS > 0 {
-			keys += " s=" + number(c.ZipfS)
-		}
-		parts = append(parts, keys)
+		parts = append(parts, "workloads "+strings.Join(shapes, "; "))
 	}
 	if len(c.Tiers) > 0 {
 		tiers := make([]string, len(c.Tiers))
@@ -212,6 +243,26 @@ func summary(f *File) string {
 			tiers[i] = fmt.Sprintf("%s %s (%s%%)", t.Name, limit(t.Limit), number(t.Share*100))
 		}
 		parts = append(parts, "tiers "+strings.Join(tiers, ", "))
+	} else if ls := limits(f.Runs); len(ls) > 1 {
+		written := make([]string, len(ls))
+		for i, l := range ls {
+			written[i] = limit(l)
+		}
+		parts = append(parts, "limits "+strings.Join(written, ", "))
+	} else if len(ls) == 1 {
+		parts = append(parts, "limit "+limit(ls[0]))
+	} else if c.Limit.Requests > 0 {
+		parts = append(parts, "limit "+limit(c.Limit))
+	}
+	if c.Keys > 0 {
+		keys := fmt.Sprintf("%d %s", c.Keys, Plural(c.Keys, "key"))
+		if c.Keys > 1 && c.KeyDist != "" {
+			keys += " " + c.KeyDist
+		}
+		if c.Keys > 1 && c.KeyDist == "zipf" && c.ZipfS > 0 {
+			keys += " s=" + number(c.ZipfS)
+		}
+		parts = append(parts, keys)
 	}
 	if c.Clock != "" {
 		parts = append(parts, "clock "+c.Clock)
@@ -231,6 +282,17 @@ func summary(f *File) string {
 		parts = append(parts, f.EndReason+endedBy(f.Runs))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// workloadNames are the workloads c ran: a bench's list, or the one of run.
+func (c Config) workloadNames() []string {
+	if len(c.Workloads) > 0 {
+		return c.Workloads
+	}
+	if c.Workload == "" {
+		return nil
+	}
+	return strings.Split(c.Workload, ",")
 }
 
 // endedBy is " (requests cap)" when every run ended the same way, or ""
@@ -264,29 +326,62 @@ func target(t Target) string {
 	return s
 }
 
-// workload names the workload with the settings that shape its traffic.
-func workload(c Config) string {
-	s := c.Workload
-	switch {
-	case c.RateStart > 0 && c.Rate > 0:
-		s += fmt.Sprintf(" from %s/s to %s/s", number(c.RateStart), number(c.Rate))
-	case c.Rate > 0:
-		s += fmt.Sprintf(" at %s/s", number(c.Rate))
-	}
-	if c.BurstSize > 0 {
-		s += fmt.Sprintf(", bursts of %d", c.BurstSize)
-		if c.BurstEveryUS > 0 {
-			s += " every " + window(c.BurstEveryUS)
+// Shape describes the named workload as c shaped it, with the settings
+// that workload uses and no others: "closed, 10 workers", "steady at
+// 2000/s", "ramp from 10/s to 500/s over 30s", "bursty, bursts of 100 every
+// 50ms", "window-edge, bursts of 100 5ms before and after each 1s
+// boundary". Settings a results file does not hold are left out.
+func (c Config) Shape(name string) string {
+	s := name
+	at := func(rate float64) string { return " at " + number(rate) + "/s" }
+	switch name {
+	case "closed":
+		if c.Concurrency > 0 {
+			s += fmt.Sprintf(", %d %s", c.Concurrency, Plural(c.Concurrency, "worker"))
 		}
-	}
-	if c.Rate == 0 && c.RateStart == 0 && c.BurstSize == 0 && c.Concurrency > 0 {
-		s += fmt.Sprintf(", %d worker", c.Concurrency)
-		if c.Concurrency != 1 {
-			s += "s"
+	case "steady", "poisson":
+		if c.Rate > 0 {
+			s += at(c.Rate)
+		}
+	case "ramp":
+		if c.Rate > 0 {
+			s += fmt.Sprintf(" from %s/s to %s/s", number(c.RateStart), number(c.Rate))
+			if c.DurationUS > 0 {
+				s += " over " + window(c.DurationUS)
+			}
+		}
+	case "bursty":
+		if c.BurstSize > 0 {
+			s += ", " + bursts(c.BurstSize)
+			if c.BurstEveryUS > 0 {
+				s += " every " + window(c.BurstEveryUS)
+			}
+		}
+		if c.BaseRate > 0 {
+			s += " on top of " + number(c.BaseRate) + "/s"
+		}
+	case "window-edge":
+		if c.BurstSize > 0 {
+			s += ", " + bursts(c.BurstSize)
+			if c.EdgeOffsetUS > 0 && c.Limit.WindowUS > 0 {
+				s += fmt.Sprintf(" %s before and after each %s boundary", window(c.EdgeOffsetUS), window(c.Limit.WindowUS))
+			}
 		}
 	}
 	return s
 }
+
+// bursts is "bursts of 100", or "bursts of 1 request".
+func bursts(size int64) string {
+	if size == 1 {
+		return "bursts of 1 request"
+	}
+	return "bursts of " + integer(size)
+}
+
+// String is the limit as the command line writes it: "100/1s", with the
+// burst when it differs from the requests ("100/1s burst 150").
+func (l Limit) String() string { return limit(l) }
 
 // limit is "100/1s", with the burst when it differs from the requests.
 func limit(l Limit) string {
@@ -335,15 +430,16 @@ func notes(f *File) []string {
 	if len(f.Runs) > 1 && endedBy(f.Runs) == "" {
 		for _, r := range f.Runs {
 			if r.EndedBy != "" && r.EndedBy != "interrupted" {
-				out = append(out, fmt.Sprintf("ended: %s/%s by its %s after %d requests", r.Algorithm, r.Workload, r.EndedBy, r.Counts.Sent))
+				out = append(out, fmt.Sprintf("ended: %s/%s by its %s after %d %s",
+					r.Algorithm, r.Workload, r.EndedBy, r.Counts.Sent, Plural(r.Counts.Sent, "request")))
 			}
 		}
 	}
 	for _, r := range f.Runs {
 		if g := r.Generator; g.Behind {
 			out = append(out, fmt.Sprintf("warning: %s/%s: the generator fell behind its schedule: "+
-				"%d requests missed their slot by more than %sms (max lag %.1f ms); response times include that lag",
-				r.Algorithm, r.Workload, r.Counts.Missed, number(float64(g.MissAfterUS)/1e3), g.MaxLagUS/1e3))
+				"%d %s sent more than %sms late (max lag %.1f ms); response times include that lag",
+				r.Algorithm, r.Workload, r.Counts.Missed, Plural(r.Counts.Missed, "request"), number(float64(g.MissAfterUS)/1e3), g.MaxLagUS/1e3))
 		}
 	}
 	for _, r := range f.Runs {
@@ -365,8 +461,8 @@ func notes(f *File) []string {
 	}
 	for _, r := range f.Runs {
 		if n := r.Latency.OverRange; n > 0 {
-			out = append(out, fmt.Sprintf("warning: %s/%s: %d response times exceeded the histogram's range "+
-				"and were recorded as its highest value", r.Algorithm, r.Workload, n))
+			out = append(out, fmt.Sprintf("warning: %s/%s: %d %s beyond the histogram's range, "+
+				"recorded as its highest value", r.Algorithm, r.Workload, n, Plural(n, "response time")))
 		}
 	}
 	for _, r := range f.Runs {

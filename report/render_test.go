@@ -151,7 +151,7 @@ func TestSummary(t *testing.T) {
 		{"ramp and zipf", File{Config: Config{
 			Workload: "ramp", RateStart: 10, Rate: 500.5, Keys: 1000, KeyDist: "zipf", ZipfS: 1.1,
 			Limit: Limit{Requests: 100, WindowUS: 600_000_000, Burst: 100}, Clock: "client", Seed: 7,
-		}}, "workload ramp from 10/s to 500.5/s · limit 100/10m · keys 1000 zipf s=1.1 · clock client · seed 7"},
+		}}, "workload ramp from 10/s to 500.5/s · limit 100/10m · 1000 keys zipf s=1.1 · clock client · seed 7"},
 		{"bursty and tiers", File{Config: Config{
 			Workload: "bursty", BurstSize: 50, BurstEveryUS: 250_000,
 			Tiers: []Tier{
@@ -161,6 +161,37 @@ func TestSummary(t *testing.T) {
 		}}, "workload bursty, bursts of 50 every 250ms · tiers free 100/10m (90%), premium 500/10m burst 600 (10%) · seed 0"},
 		{"closed", File{Config: Config{Workload: "closed", Concurrency: 64, Limit: Limit{Requests: 5, WindowUS: 1500}}},
 			"workload closed, 64 workers · limit 5/1500µs · seed 0"},
+		{"one worker, one key", File{Config: Config{Workload: "closed", Concurrency: 1, Keys: 1, KeyDist: "uniform",
+			Limit: Limit{Requests: 5, WindowUS: 1_000_000}}},
+			"workload closed, 1 worker · limit 5/1s · 1 key · seed 0"},
+		{"open: no workers", File{Config: Config{Workload: "steady", Rate: 2000, Concurrency: 10, Keys: 10, KeyDist: "uniform",
+			Limit: Limit{Requests: 5, WindowUS: 1_000_000}}},
+			"workload steady at 2000/s · limit 5/1s · 10 keys uniform · seed 0"},
+		{"ramp over its duration", File{Config: Config{Workload: "ramp", RateStart: 0, Rate: 50, DurationUS: 30_000_000, Concurrency: 10}},
+			"workload ramp from 0/s to 50/s over 30s · seed 0"},
+		{"bursty on a base rate", File{Config: Config{Workload: "bursty", BaseRate: 20, BurstSize: 100, BurstEveryUS: 50_000, Concurrency: 10}},
+			"workload bursty, bursts of 100 every 50ms on top of 20/s · seed 0"},
+		{"window-edge offset", File{Config: Config{Workload: "window-edge", BurstSize: 20, EdgeOffsetUS: 5000, Concurrency: 10,
+			Limit: Limit{Requests: 20, WindowUS: 1_000_000}}},
+			"workload window-edge, bursts of 20 5ms before and after each 1s boundary · limit 20/1s · seed 0"},
+		{"bench workloads", File{Config: Config{Workload: "steady,bursty,closed", Workloads: []string{"steady", "bursty", "closed"},
+			Rate: 2000, BurstSize: 100, BurstEveryUS: 50_000, Concurrency: 10, Limit: Limit{Requests: 100, WindowUS: 1_000_000}}},
+			"workloads steady at 2000/s; bursty, bursts of 100 every 50ms; closed, 10 workers · limit 100/1s · seed 0"},
+		{"sweep limits", File{Config: Config{Workload: "closed", Concurrency: 1, Sweep: "limit=10,100", Limit: Limit{Requests: 100, WindowUS: 600_000_000}},
+			Runs: []Run{
+				{Algorithm: "fixed", Limit: Limit{Requests: 10, WindowUS: 600_000_000}},
+				{Algorithm: "sliding", Limit: Limit{Requests: 10, WindowUS: 600_000_000}},
+				{Algorithm: "fixed", Limit: Limit{Requests: 100, WindowUS: 600_000_000}},
+			}},
+			"workload closed, 1 worker · limits 10/10m, 100/10m · seed 0"},
+		{"a sweep of one limit", File{Config: Config{Workload: "closed", Concurrency: 1, Sweep: "limit=10", Limit: Limit{Requests: 100, WindowUS: 1_000_000}},
+			Runs: []Run{{Algorithm: "fixed", Limit: Limit{Requests: 10, WindowUS: 1_000_000}}}},
+			"workload closed, 1 worker · limit 10/1s · seed 0"},
+		{"tiers replace the limit", File{Config: Config{Workload: "closed", Concurrency: 2, Keys: 10, KeyDist: "uniform",
+			Limit: Limit{Requests: 100, WindowUS: 60_000_000},
+			Tiers: []Tier{{Name: "a", Limit: Limit{Requests: 10, WindowUS: 1_000_000}, Share: 0.5}, {Name: "b", Limit: Limit{Requests: 20, WindowUS: 1_000_000}, Share: 0.5}}},
+			Runs: []Run{{Algorithm: "fixed", Limit: Limit{Requests: 100, WindowUS: 60_000_000}}}},
+			"workload closed, 2 workers · tiers a 10/1s (50%), b 20/1s (50%) · 10 keys uniform · seed 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

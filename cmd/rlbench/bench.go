@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,8 +47,9 @@ func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *
 	var includeSeed bool
 
 	cmd := &cobra.Command{
-		Use:   "bench",
-		Short: "Run the matrix of algorithms × workloads and print the seed's benchmark table",
+		Use:         "bench",
+		Annotations: map[string]string{usesGlobals: "redis seed format"},
+		Short:       "Run the matrix of algorithms × workloads and print the seed's benchmark table",
 		Long: `Bench runs every algorithm (and the PING baseline) under every workload, 10,000
 requests or 5 s per run, whichever comes first (the seed's benchmark sent 10,000;
 give only --requests or only --duration to lift the other bound), and prints the seed's table in its
@@ -110,6 +112,12 @@ func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, 
 			return err
 		}
 		o.SweepLimits = limits
+		switch {
+		case len(tiers) > 0:
+			return usageErrorf("--sweep does not apply with --tier: every key has its tier's limit, which a sweep cannot change")
+		case cmd.Flags().Changed("limit"):
+			return usageErrorf("--limit does not apply with --sweep %s, which gives each run its limit", o.Sweep)
+		}
 	}
 	return o.Load.check(cmd, algoList, o.Workloads, tiers)
 }
@@ -181,8 +189,7 @@ func runBench(opts *BenchOptions) error {
 	}
 	defer s.target.Close()
 
-	file := newResultsFile(load, s.target, s.seed)
-	file.Config.Workload = strings.Join(opts.Workloads, ",")
+	file := newResultsFile(load, opts.Workloads, s.target, s.seed)
 	file.Config.Workloads = opts.Workloads
 	file.Config.Count = opts.Count
 	file.Config.Sweep = opts.Sweep
@@ -316,10 +323,7 @@ func writeSeedTable(w io.Writer, f *report.File) error {
 		}
 		means[r.Algorithm] = append(means[r.Algorithm], r.Latency.ServiceUS.Mean)
 	}
-	requests := f.Config.Requests
-	title := fmt.Sprintf("Rate Limiter Performance (Benchmark @ %s requests, %s, %s %s):",
-		thousands(requests), first, f.Target.Kind, f.Target.ServerVersion)
-	fmt.Fprintln(w, title)
+	fmt.Fprintln(w, seedTableTitle(f, first, firstLimit))
 	fmt.Fprintln(w, strings.Repeat("-", 55))
 	width := 0
 	for _, a := range order {
@@ -345,6 +349,33 @@ func writeSeedTable(w io.Writer, f *report.File) error {
 		fmt.Fprintln(w, line)
 	}
 	return nil
+}
+
+// seedTableTitle is the seed's title line, "Rate Limiter Performance
+// (Benchmark @ 10,000 requests, steady at 2000/s, redis 7.0.15):", saying
+// what the table's runs sent and how, and which limit when the runs had
+// several (a sweep).
+func seedTableTitle(f *report.File, workload string, limit report.Limit) string {
+	lo, hi := int64(math.MaxInt64), int64(0)
+	var limits []report.Limit
+	for _, r := range f.Runs {
+		if !slices.Contains(limits, r.Limit) {
+			limits = append(limits, r.Limit)
+		}
+		if r.Workload == workload && r.Limit == limit && r.Counts.Sent > 0 {
+			lo, hi = min(lo, r.Counts.Sent), max(hi, r.Counts.Sent)
+		}
+	}
+	sent := thousands(hi) + " " + report.Plural(hi, "request")
+	if lo < hi {
+		sent = thousands(lo) + " to " + sent
+	}
+	parts := []string{"Benchmark @ " + sent, f.Config.Shape(workload)}
+	if len(limits) > 1 {
+		parts = append(parts, "limit "+limit.String())
+	}
+	parts = append(parts, strings.TrimSpace(f.Target.Kind+" "+f.Target.ServerVersion))
+	return "Rate Limiter Performance (" + strings.Join(parts, ", ") + "):"
 }
 
 // seedTitle is the algorithm's name in the seed's table.
@@ -411,11 +442,20 @@ func sweepRows(f *report.File) (limits []int64, algos []string, cells map[string
 	return limits, algos, cells
 }
 
+// sweepTitle is "Service time against the limit (closed, 1 worker, window
+// 10m; mean / p99 µs)": the first workload's runs, whose limits the
+// columns give.
+func sweepTitle(f *report.File) string {
+	first := f.Runs[0]
+	return fmt.Sprintf("Service time against the limit (%s, window %s; mean / p99 µs)",
+		f.Config.Shape(first.Workload), shortDuration(time.Duration(first.Limit.WindowUS)*time.Microsecond))
+}
+
 // writeSweepTable prints mean / p99 µs per algorithm (rows) and limit
 // (columns).
 func writeSweepTable(w io.Writer, f *report.File) error {
 	limits, algos, cells := sweepRows(f)
-	fmt.Fprintf(w, "Service time against the limit (%s; mean / p99 µs):\n", f.Runs[0].Workload)
+	fmt.Fprintln(w, sweepTitle(f)+":")
 	header := []string{"algorithm"}
 	align := []tw.Align{tw.AlignLeft}
 	for _, l := range limits {
@@ -446,7 +486,7 @@ func writeSweepTable(w io.Writer, f *report.File) error {
 // writeSweepMarkdown is writeSweepTable as a Markdown table.
 func writeSweepMarkdown(w io.Writer, f *report.File) error {
 	limits, algos, cells := sweepRows(f)
-	fmt.Fprintf(w, "Service time against the limit (%s; mean / p99 µs):\n\n| algorithm |", f.Runs[0].Workload)
+	fmt.Fprintf(w, "%s:\n\n| algorithm |", sweepTitle(f))
 	for _, l := range limits {
 		fmt.Fprintf(w, " limit %d |", l)
 	}

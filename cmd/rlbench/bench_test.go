@@ -144,7 +144,8 @@ func TestBenchPlanInterleavesRepetitions(t *testing.T) {
 func benchFixture() *report.File {
 	f := &report.File{
 		Target: report.Target{Kind: "redis", Address: "127.0.0.1:6379", ServerVersion: "7.0.15"},
-		Config: report.Config{Requests: 10000, Workload: "steady", Workloads: []string{"steady"}, Sweep: "limit=10,100"},
+		Config: report.Config{Requests: 10000, Workload: "steady", Workloads: []string{"steady"}, Sweep: "limit=10,100",
+			Rate: 2000, Concurrency: 10},
 	}
 	add := func(algo string, limit int64, repeat int, mean, p99 float64, over int64) {
 		f.Runs = append(f.Runs, report.Run{
@@ -186,6 +187,16 @@ func TestSweepTablesGolden(t *testing.T) {
 	golden(t, "sweep_markdown.golden", md.Bytes())
 }
 
+// TestSweepRunsGolden: the full table of a sweep says which limit and
+// which repetition each row ran, and its header line gives every limit.
+func TestSweepRunsGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.Render(&b, "table", benchFixture()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "sweep_runs.golden", b.Bytes())
+}
+
 // TestMainBenchEmbedded runs a small matrix on the embedded Redis and
 // checks the printed tables and the files of -o.
 func TestMainBenchEmbedded(t *testing.T) {
@@ -196,7 +207,8 @@ func TestMainBenchEmbedded(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	for _, want := range []string{
-		"Rate Limiter Performance (Benchmark @ 200 requests, steady, miniredis",
+		"Rate Limiter Performance (Benchmark @ 200 requests, steady at 400/s, miniredis",
+		" · workloads steady at 400/s; window-edge, bursts of 20 5ms before and after each 1s boundary · limit 20/1s · 1 key · ",
 		"✔ Fixed Window   →", "(seed claimed 120μs)", "✔ Sliding Window →", "(seed claimed 150μs)",
 		"│ sliding   │ window-edge │",
 	} {

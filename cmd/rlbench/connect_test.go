@@ -38,7 +38,7 @@ func TestMainConnectErrors(t *testing.T) {
 	}{
 		{"maxclients, closed workload", []string{"run", "--redis", "redis://:" + secret + "@" + limited.Addr + "/0", "--concurrency", "5"}, 1,
 			`redis at "redis://:xxxxx@` + limited.Addr + `/0" refused connection 3 of 5: max number of clients reached (its maxclients limit); lower --concurrency or raise maxclients on the server`},
-		{"maxclients, open workload", []string{"run", "--redis", "redis://:" + secret + "@" + limitedOpen.Addr + "/0", "--workload", "steady", "--max-inflight", "4", "--concurrency", "1"}, 1,
+		{"maxclients, open workload", []string{"run", "--redis", "redis://:" + secret + "@" + limitedOpen.Addr + "/0", "--workload", "steady", "--max-inflight", "4"}, 1,
 			`redis at "redis://:xxxxx@` + limitedOpen.Addr + `/0" refused connection 3 of 4: max number of clients reached (its maxclients limit); lower --max-inflight or raise maxclients on the server`},
 		{"rediss to a plain redis", []string{"run", "--redis", "rediss://admin:" + secret + "@" + plain.Addr + "/0?dial_timeout=500ms"}, 1,
 			`TLS handshake with "rediss://admin:xxxxx@` + plain.Addr + `/0?dial_timeout=500ms" failed: no answer within 500ms; the server probably does not speak TLS (for a plain Redis, use redis://)`},
@@ -92,7 +92,7 @@ func TestRunCountsMaxClients(t *testing.T) {
 	}
 
 	plan := []plannedRun{{algorithm: "sliding", workload: opts.Workload, limit: opts.Limit}}
-	results, err := s.execute(t.Context(), plan, newResultsFile(opts, s.target, s.seed))
+	results, err := s.execute(t.Context(), plan, newResultsFile(opts, []string{opts.Workload}, s.target, s.seed))
 	if err != nil {
 		t.Fatalf("execute: %v", err)
 	}

@@ -116,10 +116,15 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]stri
 	f.Int64Var(&o.Limit.Requests, "limit", 100, "requests allowed per window, at most 1e15")
 	f.DurationVar(&o.Limit.Window, "window", d.window, "window `duration`, such as 600s, 1m or 500ms; at most 8784h")
 	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(algorithms.BurstNames(), ", ")+" (default the limit), at most 1e15")
-	f.Float64Var(&o.Rate, "rate", d.rate, "requests per second of steady and poisson, the final rate of ramp, the base rate of bursty (default 0 there); from 0.000278 (one an hour) to 1e7")
+	f.Float64Var(&o.Rate, "rate", d.rate, "requests per second of steady and poisson, the final rate of ramp; "+
+		"with bursty, a steady rate beneath its bursts, only when given; from 0.000278 (one an hour) to 1e7")
 	f.Float64Var(&o.RateStart, "rate-start", 0, "the starting rate of ramp, at most 1e7")
 	f.Int64Var(&o.BurstSize, "burst-size", 0, "requests in each burst of bursty and window-edge (default the limit), at most 1e15")
-	f.DurationVar(&o.BurstEvery, "burst-every", d.burstEvery, "time between bursts of bursty (0: the window), at most 8784h")
+	burstEvery := "time between bursts of bursty (default the window), at most 8784h"
+	if d.burstEvery != 0 {
+		burstEvery = "time between bursts of bursty, 0 for the window, at most 8784h"
+	}
+	f.DurationVar(&o.BurstEvery, "burst-every", d.burstEvery, burstEvery)
 	f.DurationVar(&o.EdgeOffset, "edge-offset", 5*time.Millisecond, "how far before and after each boundary window-edge bursts go, at most 8784h")
 	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each run at most, up to 1e12; 0 for no bound; given without --duration, no time bound")
 	f.DurationVar(&o.Duration, "duration", d.duration, "how long each run lasts at most, up to 8784h; 0 for no bound; given without --requests, no request bound")
@@ -198,6 +203,11 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 	if err := o.checkBounds(); err != nil {
 		return err
 	}
+	for _, w := range workloads {
+		if !slices.Contains(workloadNames(), w) {
+			return usageErrorf("invalid --workload %q: want one of %s", w, strings.Join(workloadNames(), ", "))
+		}
+	}
 	for _, s := range tiers {
 		tier, err := workload.ParseTier(s)
 		if err != nil {
@@ -209,6 +219,9 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		if _, err := workload.AssignTiers(o.Tiers, o.Keys); err != nil {
 			return usageError{err}
 		}
+	}
+	if err := o.checkApplies(changed, workloads); err != nil {
+		return err
 	}
 	if o.BurstSize == 0 {
 		o.BurstSize = o.Limit.Requests
@@ -222,9 +235,6 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 	// Build every piece once now, so that a bad rate or size is a usage
 	// error before anything connects.
 	for _, w := range workloads {
-		if !slices.Contains(workloadNames(), w) {
-			return usageErrorf("invalid --workload %q: want one of %s", w, strings.Join(workloadNames(), ", "))
-		}
 		if w == workloadRamp && o.Duration == 0 {
 			return usageErrorf("--workload ramp needs a --duration to ramp over")
 		}
@@ -272,6 +282,76 @@ func (o *RunOptions) checkBounds() error {
 		return usageErrorf("invalid --rate %v: one request every %s; want at least %.3g (one an hour)", o.Rate, period(1/o.Rate), minRate)
 	}
 	return nil
+}
+
+// workloadFlags are the load flags that only some workloads read, and
+// those workloads; every other load flag shapes every run.
+var workloadFlags = []struct {
+	flag      string
+	workloads []string
+}{
+	{"rate", []string{workloadSteady, workloadBursty, workloadPoisson, workloadRamp}},
+	{"rate-start", []string{workloadRamp}},
+	{"burst-size", []string{workloadBursty, workloadWindowEdge}},
+	{"burst-every", []string{workloadBursty}},
+	{"edge-offset", []string{workloadWindowEdge}},
+	{"concurrency", []string{workloadClosed}},
+	{"max-inflight", []string{workloadSteady, workloadBursty, workloadWindowEdge, workloadPoisson, workloadRamp}},
+	{"miss-after", []string{workloadSteady, workloadBursty, workloadWindowEdge, workloadPoisson, workloadRamp}},
+}
+
+// checkApplies refuses a flag given for a run that would ignore it: a
+// workload's flag when none of workloads reads it, a key flag with one key,
+// a limit flag that every key's tier overrides. A flag that shapes some of
+// the runs (bursty's --rate in a bench that also runs window-edge) is fine.
+// It runs before the defaults that derive from --limit and --window are
+// filled, so that it can tell whether anything reads them.
+func (o *RunOptions) checkApplies(changed func(string) bool, workloads []string) error {
+	for _, wf := range workloadFlags {
+		if !changed(wf.flag) || slices.ContainsFunc(workloads, func(w string) bool { return slices.Contains(wf.workloads, w) }) {
+			continue
+		}
+		msg := fmt.Sprintf("--%s applies to --workload %s, not %s", wf.flag, orList(wf.workloads), orList(workloads))
+		switch {
+		case !slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }):
+			msg += ": closed runs --concurrency workers back to back"
+		case !slices.Contains(workloads, workloadClosed) && wf.flag == "concurrency":
+			msg += ": open workloads keep to a schedule, with at most --max-inflight requests in flight"
+		}
+		return usageErrorf("%s", msg)
+	}
+	switch {
+	case changed("key-dist") && o.Keys == 1:
+		return usageErrorf("--key-dist applies with --keys above 1: one key has no distribution")
+	case changed("zipf-s") && o.KeyDist != "zipf":
+		return usageErrorf("--zipf-s applies with --key-dist zipf, not %s", o.KeyDist)
+	}
+	if len(o.Tiers) == 0 {
+		return nil
+	}
+	// With tiers every key has its tier's limit. --limit is left only as the
+	// default --burst-size, --window as window-edge's boundaries and
+	// bursty's default --burst-every.
+	bursts := slices.Contains(workloads, workloadBursty) || slices.Contains(workloads, workloadWindowEdge)
+	limitRead := bursts && o.BurstSize == 0
+	windowRead := slices.Contains(workloads, workloadWindowEdge) || slices.Contains(workloads, workloadBursty) && o.BurstEvery == 0
+	switch {
+	case changed("burst"):
+		return usageErrorf("--burst does not apply with --tier: every key has its tier's limit, and a bucket's capacity is the tier's requests")
+	case changed("limit") && !limitRead:
+		return usageErrorf("--limit does not apply with --tier: every key has its tier's limit")
+	case changed("window") && !windowRead:
+		return usageErrorf("--window does not apply with --tier: every key has its tier's limit and window")
+	}
+	return nil
+}
+
+// orList writes names as "a", "a or b", "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // period writes a number of seconds, an hour or more, in hours, days or years.
@@ -343,7 +423,12 @@ type session struct {
 // connect opens the target for opts, with a connection for every request
 // that can be in flight in the workloads to run.
 func connect(ctx context.Context, opts *RunOptions, workloads []string) (*session, error) {
-	pool, poolFlag := opts.Concurrency, "--concurrency"
+	// Closed workloads keep --concurrency connections busy, open ones up
+	// to --max-inflight; the pool is the larger of those that run.
+	pool, poolFlag := 0, ""
+	if slices.Contains(workloads, workloadClosed) {
+		pool, poolFlag = opts.Concurrency, "--concurrency"
+	}
 	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) && opts.MaxInflight >= pool {
 		pool, poolFlag = opts.MaxInflight, "--max-inflight"
 	}
@@ -458,8 +543,8 @@ func finish(ctx context.Context, results []workload.Result, planned int) error {
 			return interruptedError{"before the first run"}
 		}
 		last := results[len(results)-1]
-		return interruptedError{fmt.Sprintf("%s sent %d requests; %d of %d runs done",
-			last.Algorithm, last.Sent, len(results), planned)}
+		return interruptedError{fmt.Sprintf("%s sent %d %s; %d of %d %s done",
+			last.Algorithm, last.Sent, report.Plural(last.Sent, "request"), len(results), planned, report.Plural(planned, "run"))}
 	}
 	return runErrors(results)
 }

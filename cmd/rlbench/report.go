@@ -25,8 +25,9 @@ type ReportOptions struct {
 func NewCmdReport(io IO, global *GlobalOptions) *cobra.Command {
 	opts := &ReportOptions{IO: io, Global: global}
 	cmd := &cobra.Command{
-		Use:   "report FILE...",
-		Short: "Render saved results as a table, markdown, csv, json, html or benchfmt",
+		Use:         "report FILE...",
+		Annotations: map[string]string{usesGlobals: "format"},
+		Short:       "Render saved results as a table, markdown, csv, json, html or benchfmt",
 		Long: `Report renders results files written by "rlbench run -o" or "rlbench bench -o"
 in the --format you choose. html makes one self-contained page with charts of
 every file given; the other formats render the files one after another
@@ -114,8 +115,9 @@ type MergeOptions struct {
 func newCmdMerge(io IO) *cobra.Command {
 	opts := &MergeOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "merge FILE FILE... -o ALL.json",
-		Short: "Merge results of several load generators that ran the same configuration",
+		Use:         "merge FILE FILE... -o ALL.json",
+		Annotations: map[string]string{usesGlobals: ""},
+		Short:       "Merge results of several load generators that ran the same configuration",
 		Long: `Merge combines results files from load generators that ran the same
 configuration at the same time against the same target: counts add, latency
 histograms merge exactly, time series align on their timestamps. Files of
@@ -165,8 +167,9 @@ func NewCmdCompare(io IO) *cobra.Command {
 	opts := &CompareOptions{IO: io}
 	var thresholds []string
 	cmd := &cobra.Command{
-		Use:   "compare BASE.json NEW.json",
-		Short: "Compare two results files, run by run, and check thresholds",
+		Use:         "compare BASE.json NEW.json",
+		Annotations: map[string]string{usesGlobals: ""},
+		Short:       "Compare two results files, run by run, and check thresholds",
 		Long: `Compare matches the runs of two results files by algorithm, workload and limit
 and shows the change in each figure. With at least 6 repetitions of a run a
 side (rlbench bench --count 6), it compares medians with a Mann-Whitney U test
@@ -215,7 +218,8 @@ func runCompare(opts *CompareOptions) error {
 		return err
 	}
 	if len(c.Failed) > 0 {
-		return fmt.Errorf("%w: %d failures of %d thresholds (see above)", errThresholds, len(c.Failed), len(opts.Thresholds))
+		return fmt.Errorf("%w: %d %s of %d %s (see above)", errThresholds,
+			len(c.Failed), report.Plural(len(c.Failed), "failure"), len(opts.Thresholds), report.Plural(len(opts.Thresholds), "threshold"))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -15,8 +16,10 @@ import (
 	"github.com/rlbench/rlbench/workload"
 )
 
-// newResultsFile describes a run about to start: everything but its runs.
-func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *report.File {
+// newResultsFile describes a run of workloads about to start: everything
+// but its runs. It records the settings each workload uses and no others,
+// so that a results file never shows a rate that shaped nothing.
+func newResultsFile(opts *RunOptions, workloads []string, target *redisconn.Target, seed uint64) *report.File {
 	clock := "server"
 	var skew int64
 	if opts.ClientClock {
@@ -24,7 +27,7 @@ func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *re
 	}
 	cfg := report.Config{
 		Algorithms:           opts.Algorithms,
-		Workload:             opts.Workload,
+		Workload:             strings.Join(workloads, ","),
 		Requests:             opts.Requests,
 		DurationUS:           opts.Duration.Microseconds(),
 		Concurrency:          opts.Concurrency,
@@ -40,19 +43,21 @@ func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *re
 	if opts.KeyDist == "zipf" {
 		cfg.ZipfS = opts.ZipfS
 	}
-	if opts.Workload != workloadClosed {
-		cfg.MaxInflight = opts.MaxInflight
-		cfg.MissAfterUS = opts.MissAfter.Microseconds()
-	}
-	switch opts.Workload {
-	case workloadSteady, workloadPoisson:
-		cfg.Rate = opts.Rate
-	case workloadRamp:
-		cfg.Rate, cfg.RateStart = opts.Rate, opts.RateStart
-	case workloadBursty:
-		cfg.Rate, cfg.BurstSize, cfg.BurstEveryUS = opts.Rate, opts.BurstSize, opts.BurstEvery.Microseconds()
-	case workloadWindowEdge:
-		cfg.BurstSize, cfg.EdgeOffsetUS = opts.BurstSize, opts.EdgeOffset.Microseconds()
+	for _, w := range workloads {
+		if w != workloadClosed {
+			cfg.MaxInflight = opts.MaxInflight
+			cfg.MissAfterUS = opts.MissAfter.Microseconds()
+		}
+		switch w {
+		case workloadSteady, workloadPoisson:
+			cfg.Rate = opts.Rate
+		case workloadRamp:
+			cfg.Rate, cfg.RateStart = opts.Rate, opts.RateStart
+		case workloadBursty:
+			cfg.BaseRate, cfg.BurstSize, cfg.BurstEveryUS = opts.BaseRate, opts.BurstSize, opts.BurstEvery.Microseconds()
+		case workloadWindowEdge:
+			cfg.BurstSize, cfg.EdgeOffsetUS = opts.BurstSize, opts.EdgeOffset.Microseconds()
+		}
 	}
 	for _, t := range opts.Tiers {
 		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: reportLimit(t.Limit), Share: t.Share})
@@ -61,7 +66,7 @@ func newResultsFile(opts *RunOptions, target *redisconn.Target, seed uint64) *re
 		// Random per session, so that a merge tells two generators apart.
 		GeneratorID:   fmt.Sprintf("%016x", rand.Uint64()),
 		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rlbench", Version: version(), Go: runtime.Version()},
+		Tool:          report.Tool{Name: "rlbench", Version: toolVersion(), Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
 		Target:        report.Target{Kind: target.Kind, Address: target.Address, ServerVersion: target.ServerVersion},
 		Config:        cfg,

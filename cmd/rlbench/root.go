@@ -63,6 +63,7 @@ works with nothing installed; point it at a real Redis to measure.`,
 			if !slices.Contains(report.Formats(), global.Format) {
 				return usageErrorf("invalid --format %q: want one of %s", global.Format, strings.Join(report.Formats(), ", "))
 			}
+			warnUnusedGlobals(cmd, io)
 			return nil
 		},
 	}
@@ -87,4 +88,24 @@ works with nothing installed; point it at a real Redis to measure.`,
 		NewCmdVersion(io),
 	)
 	return root
+}
+
+// usesGlobals is the annotation that lists the global flags a command
+// reads, such as "redis seed format"; a command without it (help,
+// completion) is not checked.
+const usesGlobals = "rlbench/uses-globals"
+
+// warnUnusedGlobals warns, on one line each, of global flags given to a
+// command that ignores them. They are warned of rather than refused: a
+// global flag is set once for every command, as in an alias.
+func warnUnusedGlobals(cmd *cobra.Command, io IO) {
+	uses, checked := cmd.Annotations[usesGlobals]
+	if !checked {
+		return
+	}
+	for _, name := range []string{"redis", "seed", "format"} {
+		if cmd.Flags().Changed(name) && !slices.Contains(strings.Fields(uses), name) {
+			fmt.Fprintf(io.Err, "rlbench: warning: %s ignores --%s\n", cmd.CommandPath(), name)
+		}
+	}
 }

@@ -21,8 +21,9 @@ func NewCmdRun(io IO, global *GlobalOptions, runF func(*RunOptions) error) *cobr
 	var tiers []string
 
 	cmd := &cobra.Command{
-		Use:   "run",
-		Short: "Run algorithms one after another under one workload and print a table",
+		Use:         "run",
+		Annotations: map[string]string{usesGlobals: "redis seed format"},
+		Short:       "Run algorithms one after another under one workload and print a table",
 		Long: `Run drives each algorithm in turn with one workload and prints one row per
 algorithm: outcomes, throughput, latency from HdrHistograms, and accuracy: the
 most requests admitted for one key in any span of one window, against the bound
@@ -40,9 +41,9 @@ Workloads:
 In the open model latency counts from each request's slot in the schedule, so a
 slow limiter or an overloaded generator cannot hide behind fewer requests (no
 coordinated omission); requests sent more than --miss-after late are counted as
-missed and the table warns. Each run ends after --requests (default 10000) or
---duration, whichever comes first; give only --duration and there is no request
-cap. The table says which ended each run.
+missed and the table warns. Each run ends after --requests or --duration,
+whichever comes first; give only --duration and there is no request cap. The
+table says which ended each run.
 
 Each algorithm runs on its own fresh keys, <key>:<algorithm>:<run id>[:<n>], so
 runs never share state and nothing is ever deleted from the target Redis.
@@ -99,7 +100,7 @@ func runRun(opts *RunOptions) error {
 	for _, name := range opts.Algorithms {
 		plan = append(plan, plannedRun{algorithm: name, workload: opts.Workload, limit: opts.Limit})
 	}
-	file := newResultsFile(opts, s.target, s.seed)
+	file := newResultsFile(opts, []string{opts.Workload}, s.target, s.seed)
 	results, err := s.execute(ctx, plan, file)
 	if err != nil {
 		return err

@@ -8,27 +8,48 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// version is rlbench's version as the build stamps it:
+//
+//	go build -ldflags "-X main.version=v1.2.3" ./cmd/rlbench
+//
+// "make build" stamps the output of git describe. Left empty, the version
+// comes from the build information Go records (toolVersion).
+var version string
+
 // NewCmdVersion builds "rlbench version".
 func NewCmdVersion(io IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print rlbench's version, Go version and platform",
-		Args:  noArgs,
+		Use:         "version",
+		Annotations: map[string]string{usesGlobals: ""},
+		Short:       "Print rlbench's version, Go version and platform",
+		Args:        noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintln(io.Out, "rlbench "+version())
+			_, err := fmt.Fprintf(io.Out, "rlbench %s %s %s/%s\n", toolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		},
 	}
 }
 
-// version comes from the build itself, so that no release step has to
-// stamp it: the module version under "go install ...@v1.2.3", else
-// "(devel)" with the VCS revision the binary was built from.
-func version() string {
+// toolVersion is rlbench's version: the one stamped with -ldflags, else
+// what the binary's build information says.
+func toolVersion() string {
+	info, _ := debug.ReadBuildInfo()
+	return versionOf(version, info)
+}
+
+// versionOf is stamped when a build stamped a version. Otherwise it is the
+// module version Go recorded: v1.2.3 under "go install ...@v1.2.3", or a
+// pseudo-version such as v0.0.0-20261126120000-0123456789ab+dirty that a
+// build in a git checkout gets. A build that recorded neither (-buildvcs=false,
+// go run) is "(devel)", with the VCS revision when one was recorded.
+func versionOf(stamped string, info *debug.BuildInfo) string {
+	if stamped != "" {
+		return stamped
+	}
 	v, rev, dirty := "(devel)", "", false
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if info.Main.Version != "" {
-			v = info.Main.Version
+	if info != nil {
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			return info.Main.Version
 		}
 		for _, s := range info.Settings {
 			switch s.Key {
@@ -45,5 +66,5 @@ func version() string {
 			v += "-dirty"
 		}
 	}
-	return fmt.Sprintf("%s %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return v
 }
