@@ -79,3 +79,21 @@ func TestMainBadInputHuge(t *testing.T) {
 		})
 	}
 }
+
+// TestMainDurationPastInt64: a well-formed duration too large for Go's
+// time.Duration says it is out of range and what the bound is, like one
+// within int64 but past 8784h; a malformed one says what form is wanted.
+func TestMainDurationPastInt64(t *testing.T) {
+	cases := []struct{ flag, value, want string }{
+		{"--duration", "99999999999h", `invalid --duration "99999999999h": out of range, want at most 8784h (366 days)`},
+		{"--window", "3000000h", `invalid --window "3000000h": out of range, want at most 8784h (366 days)`},
+		{"--timeout", "1.5e300s", `invalid --timeout "1.5e300s": want a duration with a unit, such as 600s, 1m or 500ms`},
+		{"--window", "5x", `invalid --window "5x": want a duration with a unit, such as 600s, 1m or 500ms`},
+	}
+	for _, c := range cases {
+		io, _, errOut := newTestIO(nil, "run", c.flag, c.value)
+		if code := Main(io); code != exitUsage || errOut.String() != "rlbench: "+c.want+"\n" {
+			t.Errorf("%s %s: exit %d, stderr %q; want 2, %q", c.flag, c.value, code, errOut, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -84,10 +85,18 @@ func flagError(cmd *cobra.Command, err error) error {
 		if num := (*strconv.NumError)(nil); errors.As(err, &num) && num.Err == strconv.ErrRange {
 			return usageErrorf("invalid --%s %q: out of range, want %s", invalid.GetFlag().Name, invalid.GetValue(), inRange(flagType))
 		}
+		if flagType == "duration" && durationSyntax.MatchString(invalid.GetValue()) {
+			// Well formed, yet time.ParseDuration refused it: past int64 nanoseconds.
+			return usageErrorf("invalid --%s %q: out of range, want at most 8784h (366 days)", invalid.GetFlag().Name, invalid.GetValue())
+		}
 		return usageErrorf("invalid --%s %q: want %s", invalid.GetFlag().Name, invalid.GetValue(), accepted(flagType))
 	}
 	return usageErrorf("%v (%s)", err, help)
 }
+
+// durationSyntax is what time.ParseDuration reads, such as 1h30m or
+// 1.5s: a value of that form that it refuses is too large.
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
 
 // accepted says in words what a flag of a pflag type takes.
 func accepted(flagType string) string {
