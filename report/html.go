@@ -628,6 +628,7 @@ func timeseriesChart(r *Run) (template.HTML, bool, error) {
 			dense[i].Accepted += pt.Accepted
 			dense[i].Rejected += pt.Rejected
 			dense[i].Errors += pt.Errors
+			dense[i].Unknown += pt.Unknown
 		}
 	}
 	// Each layer is drawn at its cumulative height, the highest first, so

@@ -463,6 +463,7 @@ func mergeTimeseries(files []*File, parts []*Run) (Timeseries, time.Time) {
 			out.Points[k].Accepted += p.Accepted
 			out.Points[k].Rejected += p.Rejected
 			out.Points[k].Errors += p.Errors
+			out.Points[k].Unknown += p.Unknown
 		}
 	}
 	return out, start

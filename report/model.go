@@ -135,6 +135,9 @@ type Run struct {
 	// EndedBy says what ended the run: requests, duration, schedule (the
 	// workload's schedule ran out) or interrupted.
 	EndedBy string `json:"ended_by,omitempty"`
+	// Schedule is how the run sent its requests, as its pacer says it:
+	// "steady 2000/s", "bursty 100 every 50ms", or "closed, 10 workers".
+	Schedule string `json:"schedule,omitempty"`
 	// Repeat numbers the repetitions of one algorithm, workload and limit
 	// from 0, when a bench ran each --count times.
 	Repeat int `json:"repeat,omitempty"`
@@ -302,4 +305,7 @@ type Point struct {
 	Accepted int64 `json:"accepted"`
 	Rejected int64 `json:"rejected"`
 	Errors   int64 `json:"errors"`
+	// Unknown counts the outcomes whose answer never came (absent in
+	// files written before it was recorded).
+	Unknown int64 `json:"unknown,omitempty"`
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/report"
 )
 
@@ -83,7 +84,7 @@ long --window with it, so that a sliding log really holds up to the limit.
 
 	f := cmd.Flags()
 	f.StringVar(&algoList, "algo", "all,baseline", "algorithms to run: `NAME[,NAME...]`, all, baseline")
-	f.StringVar(&workloadList, "workload", "steady,bursty,window-edge", "workloads to run: `NAME[,NAME...]` of "+strings.Join(workloadNames(), ", "))
+	f.StringVar(&workloadList, "workload", "steady,bursty,window-edge", "workloads to run: `NAME[,NAME...]` of "+strings.Join(bench.WorkloadNames(), ", "))
 	f.BoolVar(&includeSeed, "include-seed", false, "add the seed's variants: "+strings.Join(algorithms.SeedNames(), ", "))
 	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times, at most 1000")
 	f.StringVar(&opts.Sweep, "sweep", "", "repeat the matrix for each value: `limit=N,N,...`")
@@ -145,9 +146,9 @@ func parseSweep(s string) ([]int64, error) {
 	return limits, nil
 }
 
-// plan lists every run: repetitions outermost, so that a slow moment of the
-// machine falls on every algorithm alike rather than on one.
-func (o *BenchOptions) plan() []plannedRun {
+// plan is the matrix: every algorithm under every workload, for the
+// limit or each limit of the sweep, Count times.
+func (o *BenchOptions) plan() bench.Plan {
 	limits := []algorithms.Limit{o.Load.Limit}
 	if len(o.SweepLimits) > 0 {
 		limits = nil
@@ -157,17 +158,7 @@ func (o *BenchOptions) plan() []plannedRun {
 			limits = append(limits, l)
 		}
 	}
-	var plan []plannedRun
-	for repeat := range o.Count {
-		for _, limit := range limits {
-			for _, w := range o.Workloads {
-				for _, a := range o.Load.Algorithms {
-					plan = append(plan, plannedRun{algorithm: a, workload: w, limit: limit, repeat: repeat})
-				}
-			}
-		}
-	}
-	return plan
+	return bench.Plan{Algorithms: o.Load.Algorithms, Workloads: o.Workloads, Limits: limits, Count: o.Count}
 }
 
 // runBench runs the matrix, prints the seed-style table and the full one,
@@ -187,14 +178,14 @@ func runBench(opts *BenchOptions) error {
 	if err != nil {
 		return err
 	}
-	defer s.target.Close()
+	defer s.Close()
 
-	file := newResultsFile(load, opts.Workloads, s.target, s.seed)
+	file := bench.NewFile(&load.Load, load.Algorithms, opts.Workloads, s.Target, s.Seed(), toolVersion())
 	file.Config.Workloads = opts.Workloads
 	file.Config.Count = opts.Count
 	file.Config.Sweep = opts.Sweep
-	plan := opts.plan()
-	results, err := s.execute(ctx, plan, file)
+	plan := opts.plan().Runs()
+	results, err := s.Execute(ctx, plan, file, progressWatch(load))
 	if err != nil {
 		return err
 	}

@@ -116,29 +116,6 @@ func TestMainBenchBadInput(t *testing.T) {
 	}
 }
 
-// TestBenchPlanInterleavesRepetitions checks that every run of the first
-// repetition comes before any of the second.
-func TestBenchPlanInterleavesRepetitions(t *testing.T) {
-	o := &BenchOptions{
-		Load:        &RunOptions{Algorithms: []string{"fixed", "gcra"}, Limit: algorithms.Limit{Requests: 5, Window: time.Second}},
-		Workloads:   []string{"steady", "bursty"},
-		Count:       2,
-		SweepLimits: []int64{10, 100},
-	}
-	plan := o.plan()
-	if len(plan) != 2*2*2*2 {
-		t.Fatalf("%d runs, want 16", len(plan))
-	}
-	for i, p := range plan {
-		if p.repeat != i/8 {
-			t.Errorf("run %d (%+v) is repetition %d, want %d", i, p, p.repeat, i/8)
-		}
-	}
-	if plan[0].limit.Requests != 10 || plan[4].limit.Requests != 100 || plan[1].algorithm != "gcra" || plan[2].workload != "bursty" {
-		t.Errorf("plan order %+v", plan[:5])
-	}
-}
-
 // benchFixture is a hand-made bench results file: two algorithms, two
 // limits, two repetitions, one of them over its bound.
 func benchFixture() *report.File {

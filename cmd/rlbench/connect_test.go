@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/internal/redistest"
 	"github.com/rlbench/rlbench/target"
 )
@@ -80,7 +81,7 @@ func TestRunCountsMaxClients(t *testing.T) {
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
-	defer s.target.Close()
+	defer s.Close()
 	// The server drops the run's connection and another client takes its place.
 	if n, err := admin.ClientKillByFilter(t.Context(), "TYPE", "normal", "SKIPME", "yes").Result(); err != nil || n != 1 {
 		t.Fatalf("CLIENT KILL = %d, %v; want 1 killed", n, err)
@@ -91,8 +92,8 @@ func TestRunCountsMaxClients(t *testing.T) {
 		t.Fatalf("other client: %v", err)
 	}
 
-	plan := []plannedRun{{algorithm: "sliding", workload: opts.Workload, limit: opts.Limit}}
-	results, err := s.execute(t.Context(), plan, newResultsFile(opts, []string{opts.Workload}, s.target, s.seed))
+	plan := []bench.Run{{Algorithm: "sliding", Workload: opts.Workload, Limit: opts.Limit}}
+	results, err := s.Execute(t.Context(), plan, bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Target, s.Seed(), "test"), nil)
 	if err != nil {
 		t.Fatalf("execute: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -13,25 +12,20 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rlbench/rlbench/algorithms"
-	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/report"
-	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
 )
 
 // Workload names for --workload.
 const (
-	workloadClosed     = "closed"
-	workloadSteady     = "steady"
-	workloadBursty     = "bursty"
-	workloadWindowEdge = "window-edge"
-	workloadPoisson    = "poisson"
-	workloadRamp       = "ramp"
+	workloadClosed     = bench.Closed
+	workloadSteady     = bench.Steady
+	workloadBursty     = bench.Bursty
+	workloadWindowEdge = bench.WindowEdge
+	workloadPoisson    = bench.Poisson
+	workloadRamp       = bench.Ramp
 )
-
-func workloadNames() []string {
-	return []string{workloadClosed, workloadSteady, workloadBursty, workloadWindowEdge, workloadPoisson, workloadRamp}
-}
 
 // RunOptions is what "rlbench run" was asked to do, every value checked;
 // "rlbench bench" shares it for the load each run of its matrix gets.
@@ -41,53 +35,14 @@ type RunOptions struct {
 
 	// Algorithms are registry names, in the order to run them.
 	Algorithms []string
-	// Limit is the limit every key has unless Tiers say otherwise.
-	Limit algorithms.Limit
-	// Workload is the traffic shape of run, one of workloadNames.
+	// Workload is the traffic shape of run, one of bench.WorkloadNames.
 	Workload string
-	// Rate, RateStart, BurstSize, BurstEvery and EdgeOffset shape the open
-	// model's schedule; BurstSize and BurstEvery default to the limit and
-	// its window when 0. BaseRate is bursty's steady rate beneath its
-	// bursts: Rate when --rate was given, else 0.
-	Rate       float64
-	BaseRate   float64
-	RateStart  float64
-	BurstSize  int64
-	BurstEvery time.Duration
-	EdgeOffset time.Duration
-	// Requests and Duration end each algorithm's run, whichever first; 0
-	// means no bound.
-	Requests int64
-	Duration time.Duration
-	// Concurrency is the closed model's workers; MaxInflight bounds the
-	// open model's requests in flight.
-	Concurrency int
-	MaxInflight int
-	// Key is the user key; with Keys > 1, keys are Key:0 ... Key:N-1,
-	// chosen by KeyDist (uniform or zipf, with ZipfS).
-	Key     string
-	Keys    int
-	KeyDist string
-	ZipfS   float64
-	// Tiers give shares of the keys their own limits.
-	Tiers []workload.Tier
-	// Timeout bounds each decision; 0 means none.
-	Timeout time.Duration
-	// Interval is the width of a time-series point; MissAfter how late a
-	// request may leave its slot before it counts as missed.
-	Interval  time.Duration
-	MissAfter time.Duration
-	// ClientClock passes rlbench's clock to the scripts instead of Redis TIME.
-	ClientClock bool
-	// ClockSkewAllowance pads every TTL under the client clock by how far
-	// rlbench's clock may be from the Redis server's.
-	ClockSkewAllowance time.Duration
 	// Output, when set, is where the results file is written.
 	Output string
-	// RunID names this run's keys, <key>:<algorithm>:<run id>:<n>; ""
-	// means a random one. Load generators given the same one load the
-	// same keys, so that their results can be merged.
-	RunID string
+	// Load is what shapes every run; its flags share its fields' names.
+	// BurstSize and BurstEvery default to the limit and its window when
+	// 0; BaseRate is Rate when --rate was given, else 0.
+	bench.Load
 }
 
 // Upper bounds of the load flags: far above any sensible run, low enough
@@ -204,8 +159,8 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		return err
 	}
 	for _, w := range workloads {
-		if !slices.Contains(workloadNames(), w) {
-			return usageErrorf("invalid --workload %q: want one of %s", w, strings.Join(workloadNames(), ", "))
+		if !slices.Contains(bench.WorkloadNames(), w) {
+			return usageErrorf("invalid --workload %q: want one of %s", w, strings.Join(bench.WorkloadNames(), ", "))
 		}
 	}
 	for _, s := range tiers {
@@ -238,11 +193,11 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		if w == workloadRamp && o.Duration == 0 {
 			return usageErrorf("--workload ramp needs a --duration to ramp over")
 		}
-		if _, err := o.pacer(w, o.Limit, time.Now(), 1); err != nil {
+		if _, err := o.Pacer(w, o.Limit, time.Now(), 1); err != nil {
 			return usageError{err}
 		}
 	}
-	if _, err := o.keys(1); err != nil {
+	if _, err := o.KeyChooser(1); err != nil {
 		return usageError{err}
 	}
 	return nil
@@ -284,22 +239,6 @@ func (o *RunOptions) checkBounds() error {
 	return nil
 }
 
-// workloadFlags are the load flags that only some workloads read, and
-// those workloads; every other load flag shapes every run.
-var workloadFlags = []struct {
-	flag      string
-	workloads []string
-}{
-	{"rate", []string{workloadSteady, workloadBursty, workloadPoisson, workloadRamp}},
-	{"rate-start", []string{workloadRamp}},
-	{"burst-size", []string{workloadBursty, workloadWindowEdge}},
-	{"burst-every", []string{workloadBursty}},
-	{"edge-offset", []string{workloadWindowEdge}},
-	{"concurrency", []string{workloadClosed}},
-	{"max-inflight", []string{workloadSteady, workloadBursty, workloadWindowEdge, workloadPoisson, workloadRamp}},
-	{"miss-after", []string{workloadSteady, workloadBursty, workloadWindowEdge, workloadPoisson, workloadRamp}},
-}
-
 // checkApplies refuses a flag given for a run that would ignore it: a
 // workload's flag when none of workloads reads it, a key flag with one key,
 // a limit flag that every key's tier overrides. A flag that shapes some of
@@ -307,15 +246,16 @@ var workloadFlags = []struct {
 // It runs before the defaults that derive from --limit and --window are
 // filled, so that it can tell whether anything reads them.
 func (o *RunOptions) checkApplies(changed func(string) bool, workloads []string) error {
-	for _, wf := range workloadFlags {
-		if !changed(wf.flag) || slices.ContainsFunc(workloads, func(w string) bool { return slices.Contains(wf.workloads, w) }) {
+	for _, flag := range bench.Fields() {
+		readBy := bench.ReadBy(flag)
+		if !changed(flag) || slices.ContainsFunc(workloads, func(w string) bool { return slices.Contains(readBy, w) }) {
 			continue
 		}
-		msg := fmt.Sprintf("--%s applies to --workload %s, not %s", wf.flag, orList(wf.workloads), orList(workloads))
+		msg := fmt.Sprintf("--%s applies to --workload %s, not %s", flag, orList(readBy), orList(workloads))
 		switch {
 		case !slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }):
 			msg += ": closed runs --concurrency workers back to back"
-		case !slices.Contains(workloads, workloadClosed) && wf.flag == "concurrency":
+		case !slices.Contains(workloads, workloadClosed) && flag == "concurrency":
 			msg += ": open workloads keep to a schedule, with at most --max-inflight requests in flight"
 		}
 		return usageErrorf("%s", msg)
@@ -366,173 +306,19 @@ func period(seconds float64) string {
 	return fmt.Sprintf("%.3g hours", seconds/hour)
 }
 
-// pacer builds the schedule of the open model for a run of the named
-// workload under limit that starts at start; nil for the closed model.
-func (o *RunOptions) pacer(name string, limit algorithms.Limit, start time.Time, seed uint64) (workload.Pacer, error) {
-	switch name {
-	case workloadSteady:
-		return pacerOf(workload.NewSteady(o.Rate))
-	case workloadBursty:
-		return pacerOf(workload.NewBursty(o.BurstSize, o.BurstEvery, o.BaseRate))
-	case workloadWindowEdge:
-		return pacerOf(workload.NewWindowEdge(limit.Window, o.EdgeOffset, o.BurstSize, start))
-	case workloadPoisson:
-		return pacerOf(workload.NewPoisson(o.Rate, seed))
-	case workloadRamp:
-		return pacerOf(workload.NewRamp(o.RateStart, o.Rate, o.Duration))
-	}
-	return nil, nil
-}
-
-// pacerOf turns a constructor's concrete result into a Pacer, nil on error.
-func pacerOf[P workload.Pacer](p P, err error) (workload.Pacer, error) {
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// keys builds the key chooser; nil means the single key.
-func (o *RunOptions) keys(seed uint64) (workload.Keys, error) {
-	switch {
-	case o.Keys == 1:
-		return nil, nil
-	case o.KeyDist == "zipf":
-		return workload.NewZipfKeys(o.Keys, o.ZipfS, seed)
-	}
-	return workload.NewUniformKeys(o.Keys, seed)
-}
-
-// plannedRun is one run of a plan: an algorithm under a workload and limit,
-// and which repetition it is.
-type plannedRun struct {
-	algorithm, workload string
-	limit               algorithms.Limit
-	repeat              int
-}
-
-// session is a connected target and what every run of a plan shares.
-type session struct {
-	opts    *RunOptions
-	target  *redisconn.Target
-	seed    uint64
-	runID   string
-	algOpts algorithms.Options
-}
-
 // connect opens the target for opts, with a connection for every request
 // that can be in flight in the workloads to run.
-func connect(ctx context.Context, opts *RunOptions, workloads []string) (*session, error) {
-	// Closed workloads keep --concurrency connections busy, open ones up
-	// to --max-inflight; the pool is the larger of those that run.
-	pool, poolFlag := 0, ""
-	if slices.Contains(workloads, workloadClosed) {
-		pool, poolFlag = opts.Concurrency, "--concurrency"
-	}
-	if slices.ContainsFunc(workloads, func(w string) bool { return w != workloadClosed }) && opts.MaxInflight >= pool {
-		pool, poolFlag = opts.MaxInflight, "--max-inflight"
-	}
-	target, err := redisconn.Open(ctx, opts.Global.RedisURL, redisconn.Options{PoolSize: pool})
+func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.Session, error) {
+	opts.Load.Seed = opts.Global.Seed
+	pool, field := opts.Pool(workloads)
+	s, err := bench.Open(ctx, opts.Global.RedisURL, &opts.Load, pool)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruptedError{"while connecting"}
 		}
-		return nil, connectError(err, poolFlag)
-	}
-	s := &session{opts: opts, target: target, seed: opts.Global.Seed}
-	if s.seed == 0 {
-		s.seed = rand.Uint64()
-	}
-	if opts.ClientClock {
-		s.algOpts.Clock = algorithms.ClockFunc(time.Now)
-		s.algOpts.ClockSkewAllowance = opts.ClockSkewAllowance
-	}
-	s.runID = opts.RunID
-	if s.runID == "" {
-		s.runID = fmt.Sprintf("%08x", rand.Uint32())
+		return nil, connectError(err, "--"+field)
 	}
 	return s, nil
-}
-
-// execute runs the plan in order, appending each run to file, and stops
-// early when ctx is cancelled: the results of what ran are returned.
-func (s *session) execute(ctx context.Context, plan []plannedRun, file *report.File) ([]workload.Result, error) {
-	var results []workload.Result
-	file.Config.RunID = s.runID
-	// Every script is loaded before the first timed request, so that
-	// none is an EVAL. When that fails (the connection went away), each
-	// limiter loads its own on first use, and the run's requests count
-	// what went wrong.
-	_ = algorithms.Preload(ctx, s.target.Client)
-	for i, p := range plan {
-		limiter, err := algorithms.New(p.algorithm, s.target.Client, s.algOpts)
-		if err != nil {
-			return results, err
-		}
-		key := fmt.Sprintf("%s:%s:%s:%d", s.opts.Key, p.algorithm, s.runID, i)
-		cfg, err := s.config(limiter, key, p)
-		if err != nil {
-			return results, err
-		}
-		progress := startProgress(s.opts, p.algorithm+" "+p.workload, &cfg)
-		res, err := workload.Run(ctx, cfg)
-		progress.finish()
-		if err != nil {
-			return results, err
-		}
-		results = append(results, res)
-		run := reportRun(res, p.workload, p.limit, s.opts.MissAfter)
-		run.Repeat = p.repeat
-		file.Runs = append(file.Runs, run)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	file.EndedAt = time.Now().UTC()
-	if ctx.Err() != nil {
-		file.EndReason = report.EndInterrupted
-	}
-	return results, nil
-}
-
-// config is one planned run's workload.Config.
-func (s *session) config(limiter algorithms.Limiter, key string, p plannedRun) (workload.Config, error) {
-	o := s.opts
-	// Window-edge bursts are aligned to window boundaries from a start a
-	// little ahead, so that the first pair is whole.
-	start := time.Now().Add(20 * time.Millisecond)
-	pacer, err := o.pacer(p.workload, p.limit, start, s.seed)
-	if err != nil {
-		return workload.Config{}, err
-	}
-	keys, err := o.keys(s.seed)
-	if err != nil {
-		return workload.Config{}, err
-	}
-	cfg := workload.Config{
-		Target:      target.Limiter(limiter),
-		Promise:     limiter,
-		Name:        limiter.Name(),
-		Limit:       p.limit,
-		Key:         key,
-		Keys:        keys,
-		Pacer:       pacer,
-		Concurrency: o.Concurrency,
-		MaxInflight: o.MaxInflight,
-		Requests:    o.Requests,
-		Duration:    o.Duration,
-		Timeout:     o.Timeout,
-		Interval:    o.Interval,
-		MissAfter:   o.MissAfter,
-		Start:       start,
-	}
-	if len(o.Tiers) > 0 {
-		cfg.Tiers = o.Tiers
-		if cfg.TierOf, err = workload.AssignTiers(o.Tiers, o.Keys); err != nil {
-			return workload.Config{}, err
-		}
-	}
-	return cfg, nil
 }
 
 // finish writes the results file when asked, then reports how the plan
@@ -546,7 +332,7 @@ func finish(ctx context.Context, results []workload.Result, planned int) error {
 		return interruptedError{fmt.Sprintf("%s sent %d %s; %d of %d %s done",
 			last.Algorithm, last.Sent, report.Plural(last.Sent, "request"), len(results), planned, report.Plural(planned, "run"))}
 	}
-	return runErrors(results)
+	return bench.Failures(results)
 }
 
 // shortDuration drops Go's trailing zero units: 1m, not 1m0s.
@@ -559,31 +345,4 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// runErrors is nil when no request failed, else one line that counts the
-// failures of each run by class and shows the first error of the first.
-func runErrors(results []workload.Result) error {
-	var parts []string
-	var first error
-	for _, r := range results {
-		// An unknown outcome failed too: its answer never came.
-		if r.Errors+r.Unknown == 0 {
-			continue
-		}
-		var classes []string
-		for _, class := range target.ErrorClasses() {
-			if n := r.ErrorsByClass[class] + r.UnknownByClass[class]; n > 0 {
-				classes = append(classes, fmt.Sprintf("%s %d", class, n))
-			}
-		}
-		parts = append(parts, fmt.Sprintf("%s %d of %d (%s)", r.Algorithm, r.Errors+r.Unknown, r.Sent, strings.Join(classes, ", ")))
-		if first == nil {
-			first = r.FirstError
-		}
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	return fmt.Errorf("requests failed: %s; first error: %w", strings.Join(parts, "; "), first)
 }

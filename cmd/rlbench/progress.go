@@ -6,6 +6,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -14,6 +15,13 @@ type progress struct {
 	bar  *progressbar.ProgressBar
 	stop chan struct{}
 	done chan struct{}
+}
+
+// progressWatch shows each run of a plan as it goes, as a bench.Watch.
+func progressWatch(opts *RunOptions) bench.Watch {
+	return func(r bench.Run, cfg *workload.Config) func() {
+		return startProgress(opts, r.Algorithm+" "+r.Workload, cfg).finish
+	}
 }
 
 // startProgress starts the display for one algorithm's run and hooks it to

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/report"
 )
 
@@ -70,7 +71,7 @@ project's non-atomic variants ` + strings.Join(algorithms.SeedNames(), ", ") + `
 
 	f := cmd.Flags()
 	f.StringVar(&algoList, "algo", "sliding", "algorithms to run: `NAME[,NAME...]` or all")
-	f.StringVar(&opts.Workload, "workload", workloadClosed, "traffic shape: "+strings.Join(workloadNames(), ", "))
+	f.StringVar(&opts.Workload, "workload", workloadClosed, "traffic shape: "+strings.Join(bench.WorkloadNames(), ", "))
 	addLoadFlags(f, opts, loadDefaults{window: time.Minute, rate: 100}, &tiers)
 	f.StringVarP(&opts.Output, "output", "o", "", "write the results `file` (JSON, schema version 1), also when interrupted")
 	return cmd
@@ -94,14 +95,11 @@ func runRun(opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	defer s.target.Close()
+	defer s.Close()
 
-	var plan []plannedRun
-	for _, name := range opts.Algorithms {
-		plan = append(plan, plannedRun{algorithm: name, workload: opts.Workload, limit: opts.Limit})
-	}
-	file := newResultsFile(opts, []string{opts.Workload}, s.target, s.seed)
-	results, err := s.execute(ctx, plan, file)
+	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}}.Runs()
+	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Target, s.Seed(), toolVersion())
+	results, err := s.Execute(ctx, plan, file, progressWatch(opts))
 	if err != nil {
 		return err
 	}

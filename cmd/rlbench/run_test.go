@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -31,25 +32,27 @@ func newTestIO(env map[string]string, args ...string) (IO, *bytes.Buffer, *bytes
 
 func TestNewCmdRun(t *testing.T) {
 	defaults := RunOptions{
-		Global:             &GlobalOptions{Format: "table"},
-		Algorithms:         []string{"sliding"},
-		Limit:              algorithms.Limit{Requests: 100, Window: time.Minute},
-		Workload:           "closed",
-		Rate:               100,
-		BurstSize:          100,
-		BurstEvery:         time.Minute,
-		EdgeOffset:         5 * time.Millisecond,
-		Requests:           10000,
-		Concurrency:        10,
-		MaxInflight:        256,
-		Key:                "user:1",
-		Keys:               1,
-		KeyDist:            "uniform",
-		ZipfS:              1.1,
-		Timeout:            time.Second,
-		Interval:           time.Second,
-		MissAfter:          10 * time.Millisecond,
-		ClockSkewAllowance: time.Second,
+		Global:     &GlobalOptions{Format: "table"},
+		Algorithms: []string{"sliding"},
+		Workload:   "closed",
+		Load: bench.Load{
+			Limit:              algorithms.Limit{Requests: 100, Window: time.Minute},
+			Rate:               100,
+			BurstSize:          100,
+			BurstEvery:         time.Minute,
+			EdgeOffset:         5 * time.Millisecond,
+			Requests:           10000,
+			Concurrency:        10,
+			MaxInflight:        256,
+			Key:                "user:1",
+			Keys:               1,
+			KeyDist:            "uniform",
+			ZipfS:              1.1,
+			Timeout:            time.Second,
+			Interval:           time.Second,
+			MissAfter:          10 * time.Millisecond,
+			ClockSkewAllowance: time.Second,
+		},
 	}
 	tests := []struct {
 		name   string

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -16,26 +16,24 @@ import (
 	"github.com/rlbench/rlbench/workload"
 )
 
-// newResultsFile describes a run of workloads about to start: everything
-// but its runs. It records the settings each workload uses and no others,
+// NewFile describes a plan about to run: everything but its runs. It records the settings each workload uses and no others,
 // so that a results file never shows a rate that shaped nothing.
-func newResultsFile(opts *RunOptions, workloads []string, target *redisconn.Target, seed uint64) *report.File {
+func NewFile(opts *Load, algorithmNames, workloads []string, target *redisconn.Target, seed uint64, toolVersion string) *report.File {
 	clock := "server"
 	var skew int64
 	if opts.ClientClock {
 		clock, skew = "client", opts.ClockSkewAllowance.Microseconds()
 	}
 	cfg := report.Config{
-		Algorithms:           opts.Algorithms,
+		Algorithms:           algorithmNames,
 		Workload:             strings.Join(workloads, ","),
 		Requests:             opts.Requests,
 		DurationUS:           opts.Duration.Microseconds(),
-		Concurrency:          opts.Concurrency,
 		TimeoutUS:            opts.Timeout.Microseconds(),
 		IntervalUS:           opts.Interval.Microseconds(),
 		Keys:                 opts.Keys,
 		KeyDist:              opts.KeyDist,
-		Limit:                reportLimit(opts.Limit),
+		Limit:                ReportLimit(opts.Limit),
 		Clock:                clock,
 		ClockSkewAllowanceUS: skew,
 		Seed:                 seed,
@@ -44,29 +42,31 @@ func newResultsFile(opts *RunOptions, workloads []string, target *redisconn.Targ
 		cfg.ZipfS = opts.ZipfS
 	}
 	for _, w := range workloads {
-		if w != workloadClosed {
+		if w == Closed {
+			cfg.Concurrency = opts.Concurrency
+		} else {
 			cfg.MaxInflight = opts.MaxInflight
 			cfg.MissAfterUS = opts.MissAfter.Microseconds()
 		}
 		switch w {
-		case workloadSteady, workloadPoisson:
+		case Steady, Poisson:
 			cfg.Rate = opts.Rate
-		case workloadRamp:
+		case Ramp:
 			cfg.Rate, cfg.RateStart = opts.Rate, opts.RateStart
-		case workloadBursty:
+		case Bursty:
 			cfg.BaseRate, cfg.BurstSize, cfg.BurstEveryUS = opts.BaseRate, opts.BurstSize, opts.BurstEvery.Microseconds()
-		case workloadWindowEdge:
+		case WindowEdge:
 			cfg.BurstSize, cfg.EdgeOffsetUS = opts.BurstSize, opts.EdgeOffset.Microseconds()
 		}
 	}
 	for _, t := range opts.Tiers {
-		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: reportLimit(t.Limit), Share: t.Share})
+		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: ReportLimit(t.Limit), Share: t.Share})
 	}
 	return &report.File{
 		// Random per session, so that a merge tells two generators apart.
 		GeneratorID:   fmt.Sprintf("%016x", rand.Uint64()),
 		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rlbench", Version: toolVersion(), Go: runtime.Version()},
+		Tool:          report.Tool{Name: "rlbench", Version: toolVersion, Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
 		Target:        report.Target{Kind: target.Kind, Address: target.Address, ServerVersion: target.ServerVersion},
 		Config:        cfg,
@@ -75,16 +75,19 @@ func newResultsFile(opts *RunOptions, workloads []string, target *redisconn.Targ
 	}
 }
 
-func reportLimit(l algorithms.Limit) report.Limit {
+func ReportLimit(l algorithms.Limit) report.Limit {
 	return report.Limit{Requests: l.Requests, WindowUS: l.Window.Microseconds(), Burst: l.Burst}
 }
 
-// reportRun turns one workload result into its row of the results file.
-func reportRun(res workload.Result, workloadName string, limit algorithms.Limit, missAfter time.Duration) report.Run {
+// ReportRun turns the result of run r, made with cfg, into its row of the
+// results file, with the schedule it kept.
+func ReportRun(res workload.Result, r Run, cfg workload.Config, missAfter time.Duration) report.Run {
 	run := report.Run{
 		Algorithm: res.Algorithm,
-		Workload:  workloadName,
-		Limit:     reportLimit(limit),
+		Workload:  r.Workload,
+		Schedule:  schedule(cfg),
+		Repeat:    r.Repeat,
+		Limit:     ReportLimit(r.Limit),
 		Counts: report.Counts{
 			Sent: res.Sent, Accepted: res.Accepted, Rejected: res.Rejected, Errors: res.Errors,
 			Missed: res.Missed, ErrorsByClass: res.ErrorsByClass,
@@ -128,10 +131,19 @@ func reportRun(res workload.Result, workloadName string, limit algorithms.Limit,
 	}
 	for _, p := range res.Timeseries {
 		run.Timeseries.Points = append(run.Timeseries.Points, report.Point{
-			TUS: p.Offset.Microseconds(), Accepted: p.Accepted, Rejected: p.Rejected, Errors: p.Errors,
+			TUS: p.Offset.Microseconds(), Accepted: p.Accepted, Rejected: p.Rejected, Errors: p.Errors, Unknown: p.Unknown,
 		})
 	}
 	return run
+}
+
+// schedule says how a run sent its requests: its pacer ("steady
+// 2000/s", "bursty 100 every 50ms"), or the closed model's workers.
+func schedule(cfg workload.Config) string {
+	if cfg.Pacer != nil {
+		return cfg.Pacer.String()
+	}
+	return fmt.Sprintf("closed, %d %s", cfg.Concurrency, report.Plural(int64(cfg.Concurrency), "worker"))
 }
 
 // percentiles summarises a histogram of nanoseconds in microseconds.

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func TestReportRunWorstKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc := reportRun(res, "closed", limit, 10*time.Millisecond).Accuracy
+	acc := ReportRun(res, Run{Algorithm: "sliding", Workload: Closed, Limit: limit}, workload.Config{Concurrency: 4}, 10*time.Millisecond).Accuracy
 	var premium int64
 	for _, k := range res.Accuracy.PerKey {
 		if k.Key == "user:19" {

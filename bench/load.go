@@ -1,0 +1,171 @@
+// Package bench runs plans: algorithms × workloads × limits × repetitions
+// against one connected Redis, each run driven by the workload engine and
+// turned into a row of a results file. "rlbench run" is a plan with one
+// workload and limit; "rlbench bench" a matrix.
+package bench
+
+import (
+	"slices"
+	"time"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// Workload names.
+const (
+	Closed     = "closed"
+	Steady     = "steady"
+	Bursty     = "bursty"
+	WindowEdge = "window-edge"
+	Poisson    = "poisson"
+	Ramp       = "ramp"
+)
+
+// workloads is every traffic shape and the Load fields that shape it
+// beyond those every run reads (named as the flags that set them). Adding a
+// workload is a line here, a case in Load.Pacer and its pacer in package
+// workload.
+var workloads = []struct {
+	name string
+	uses []string
+}{
+	{Closed, []string{"concurrency"}},
+	{Steady, []string{"rate", "max-inflight", "miss-after"}},
+	{Bursty, []string{"rate", "burst-size", "burst-every", "max-inflight", "miss-after"}},
+	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after"}},
+	{Poisson, []string{"rate", "max-inflight", "miss-after"}},
+	{Ramp, []string{"rate", "rate-start", "max-inflight", "miss-after"}},
+}
+
+// WorkloadNames lists the workloads in the order help shows them.
+func WorkloadNames() []string {
+	names := make([]string, len(workloads))
+	for i, w := range workloads {
+		names[i] = w.name
+	}
+	return names
+}
+
+// IsWorkload reports whether name is a workload.
+func IsWorkload(name string) bool { return slices.Contains(WorkloadNames(), name) }
+
+// IsOpen reports whether the named workload keeps to a schedule (the open
+// model) rather than sending back to back.
+func IsOpen(name string) bool { return name != Closed && IsWorkload(name) }
+
+// ReadBy lists the workloads that read field, such as "rate"; nil for a
+// field every workload reads.
+func ReadBy(field string) []string {
+	var names []string
+	for _, w := range workloads {
+		if slices.Contains(w.uses, field) {
+			names = append(names, w.name)
+		}
+	}
+	return names
+}
+
+// Fields lists every field that only some workloads read.
+func Fields() []string {
+	var fields []string
+	for _, w := range workloads {
+		for _, f := range w.uses {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	return fields
+}
+
+// Load is what shapes every run of a plan: the limit, the traffic, the
+// keys, the bounds of each run and the clock. Its zero values are not
+// defaults: the command that fills it resolves them.
+type Load struct {
+	// Limit is every key's limit unless Tiers say otherwise.
+	Limit algorithms.Limit
+	// Rate, RateStart, BurstSize, BurstEvery and EdgeOffset shape the open
+	// model's schedules; BaseRate is bursty's steady rate beneath its
+	// bursts (0 for none).
+	Rate, BaseRate, RateStart float64
+	BurstSize                 int64
+	BurstEvery, EdgeOffset    time.Duration
+	// Requests and Duration end each run, whichever first; 0 means no bound.
+	Requests int64
+	Duration time.Duration
+	// Concurrency is the closed model's workers; MaxInflight bounds the
+	// open model's requests in flight.
+	Concurrency, MaxInflight int
+	// Key is the user key; with Keys > 1 keys are Key:0 ... Key:N-1,
+	// chosen by KeyDist (uniform or zipf, with ZipfS).
+	Key     string
+	Keys    int
+	KeyDist string
+	ZipfS   float64
+	// Tiers give shares of the keys their own limits.
+	Tiers []workload.Tier
+	// Timeout bounds each decision (0: none); Interval is the width of a
+	// time-series point; MissAfter how late a request may leave its slot
+	// before it counts as missed.
+	Timeout, Interval, MissAfter time.Duration
+	// ClientClock passes rlbench's clock to the scripts instead of Redis
+	// TIME, with every TTL padded by ClockSkewAllowance.
+	ClientClock        bool
+	ClockSkewAllowance time.Duration
+	// RunID names the runs' keys, <key>:<algorithm>:<run id>:<n>; "" means
+	// a random one. Generators given the same one load the same keys.
+	RunID string
+	// Seed seeds key choice and Poisson arrivals; 0 means a random one.
+	Seed uint64
+}
+
+// Pacer builds the schedule of the named workload under limit for a run
+// that starts at start; nil for the closed model.
+func (l *Load) Pacer(name string, limit algorithms.Limit, start time.Time, seed uint64) (workload.Pacer, error) {
+	switch name {
+	case Steady:
+		return pacerOf(workload.NewSteady(l.Rate))
+	case Bursty:
+		return pacerOf(workload.NewBursty(l.BurstSize, l.BurstEvery, l.BaseRate))
+	case WindowEdge:
+		return pacerOf(workload.NewWindowEdge(limit.Window, l.EdgeOffset, l.BurstSize, start))
+	case Poisson:
+		return pacerOf(workload.NewPoisson(l.Rate, seed))
+	case Ramp:
+		return pacerOf(workload.NewRamp(l.RateStart, l.Rate, l.Duration))
+	}
+	return nil, nil
+}
+
+// pacerOf turns a constructor's concrete result into a Pacer, nil on error.
+func pacerOf[P workload.Pacer](p P, err error) (workload.Pacer, error) {
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// KeyChooser builds the key chooser; nil means the single key.
+func (l *Load) KeyChooser(seed uint64) (workload.Keys, error) {
+	switch {
+	case l.Keys == 1:
+		return nil, nil
+	case l.KeyDist == "zipf":
+		return workload.NewZipfKeys(l.Keys, l.ZipfS, seed)
+	}
+	return workload.NewUniformKeys(l.Keys, seed)
+}
+
+// Pool is how many connections the workloads keep busy at most, and the
+// field that sets it: Concurrency for the closed model, MaxInflight for
+// the open one, the larger of those that run.
+func (l *Load) Pool(workloads []string) (size int, field string) {
+	if slices.Contains(workloads, Closed) {
+		size, field = l.Concurrency, "concurrency"
+	}
+	if slices.ContainsFunc(workloads, IsOpen) && l.MaxInflight >= size {
+		size, field = l.MaxInflight, "max-inflight"
+	}
+	return size, field
+}

@@ -1,0 +1,167 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// Session is a connected Redis and what every run of a plan shares: the
+// load, the seed, the run id and the limiters' options.
+type Session struct {
+	Target  *redisconn.Target
+	load    *Load
+	seed    uint64
+	runID   string
+	algOpts algorithms.Options
+}
+
+// Open connects to the Redis at url (the embedded one when empty) with a
+// pool of pool connections.
+func Open(ctx context.Context, url string, load *Load, pool int) (*Session, error) {
+	t, err := redisconn.Open(ctx, url, redisconn.Options{PoolSize: pool})
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Target: t, load: load, seed: load.Seed, runID: load.RunID}
+	if s.seed == 0 {
+		s.seed = rand.Uint64()
+	}
+	if s.runID == "" {
+		s.runID = fmt.Sprintf("%08x", rand.Uint32())
+	}
+	if load.ClientClock {
+		s.algOpts.Clock = algorithms.ClockFunc(time.Now)
+		s.algOpts.ClockSkewAllowance = load.ClockSkewAllowance
+	}
+	return s, nil
+}
+
+// Close closes the connection (and stops an embedded Redis).
+func (s *Session) Close() error { return s.Target.Close() }
+
+// Seed is the seed every run uses.
+func (s *Session) Seed() uint64 { return s.seed }
+
+// Watch is called before each run with the run and its engine Config,
+// whose Observe it may set; the function it returns is called when the
+// run is over. The progress bar is one.
+type Watch func(Run, *workload.Config) (done func())
+
+// Execute runs runs in order, appending each to file, and stops early when
+// ctx is cancelled: the results of what ran are returned, and file says it
+// was interrupted. watch may be nil.
+func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, watch Watch) ([]workload.Result, error) {
+	var results []workload.Result
+	file.Config.RunID = s.runID
+	// Every script is loaded before the first timed request, so that
+	// none is an EVAL. When that fails (the connection went away), each
+	// limiter loads its own on first use, and the run's requests count
+	// what went wrong.
+	_ = algorithms.Preload(ctx, s.Target.Client)
+	for i, r := range runs {
+		limiter, err := algorithms.New(r.Algorithm, s.Target.Client, s.algOpts)
+		if err != nil {
+			return results, err
+		}
+		key := fmt.Sprintf("%s:%s:%s:%d", s.load.Key, r.Algorithm, s.runID, i)
+		cfg, err := s.config(limiter, key, r)
+		if err != nil {
+			return results, err
+		}
+		done := func() {}
+		if watch != nil {
+			done = watch(r, &cfg)
+		}
+		res, err := workload.Run(ctx, cfg)
+		done()
+		if err != nil {
+			return results, err
+		}
+		results = append(results, res)
+		file.Runs = append(file.Runs, ReportRun(res, r, cfg, s.load.MissAfter))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	file.EndedAt = time.Now().UTC()
+	if ctx.Err() != nil {
+		file.EndReason = report.EndInterrupted
+	}
+	return results, nil
+}
+
+// config is one run's engine Config.
+func (s *Session) config(limiter algorithms.Limiter, key string, r Run) (workload.Config, error) {
+	l := s.load
+	// Window-edge bursts are aligned to window boundaries from a start a
+	// little ahead, so that the first pair is whole.
+	start := time.Now().Add(20 * time.Millisecond)
+	pacer, err := l.Pacer(r.Workload, r.Limit, start, s.seed)
+	if err != nil {
+		return workload.Config{}, err
+	}
+	keys, err := l.KeyChooser(s.seed)
+	if err != nil {
+		return workload.Config{}, err
+	}
+	cfg := workload.Config{
+		Target:      target.Limiter(limiter),
+		Promise:     limiter,
+		Name:        limiter.Name(),
+		Limit:       r.Limit,
+		Key:         key,
+		Keys:        keys,
+		Pacer:       pacer,
+		Concurrency: l.Concurrency,
+		MaxInflight: l.MaxInflight,
+		Requests:    l.Requests,
+		Duration:    l.Duration,
+		Timeout:     l.Timeout,
+		Interval:    l.Interval,
+		MissAfter:   l.MissAfter,
+		Start:       start,
+	}
+	if len(l.Tiers) > 0 {
+		cfg.Tiers = l.Tiers
+		if cfg.TierOf, err = workload.AssignTiers(l.Tiers, l.Keys); err != nil {
+			return workload.Config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+// Failures is nil when no request of results failed, else one line that
+// counts the failures of each run by class and shows the first error.
+func Failures(results []workload.Result) error {
+	var parts []string
+	var first error
+	for _, r := range results {
+		// An unknown outcome failed too: its answer never came.
+		if r.Errors+r.Unknown == 0 {
+			continue
+		}
+		var classes []string
+		for _, class := range target.ErrorClasses() {
+			if n := r.ErrorsByClass[class] + r.UnknownByClass[class]; n > 0 {
+				classes = append(classes, fmt.Sprintf("%s %d", class, n))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s %d of %d (%s)", r.Algorithm, r.Errors+r.Unknown, r.Sent, strings.Join(classes, ", ")))
+		if first == nil {
+			first = r.FirstError
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return fmt.Errorf("requests failed: %s; first error: %w", strings.Join(parts, "; "), first)
+}
