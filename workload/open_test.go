@@ -542,6 +542,65 @@ func TestRunStartAlreadyPast(t *testing.T) {
 	})
 }
 
+// TestRunWindowEdgeAligned runs window-edge traffic built for Start against
+// a fixed window of 20 a second on the same clock: each burst goes out
+// exactly 5 ms from the epoch-aligned boundary, on its side, so the fixed
+// window admits both, 40 within 10 ms: its bound of twice the limit in any
+// second, and the limit in each aligned second.
+func TestRunWindowEdgeAligned(t *testing.T) {
+	limit := algorithms.Limit{Requests: 20, Window: time.Second}
+	fixed, err := algorithms.PromiseOf("fixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		counts := map[int64]int64{} // admissions by aligned window
+		f := &fakeLimiter{answer: func(context.Context, int64) (algorithms.Decision, error) {
+			now := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			w := now.UnixNano() / int64(limit.Window)
+			if counts[w] == limit.Requests {
+				return algorithms.Decision{At: now}, nil
+			}
+			counts[w]++
+			return algorithms.Decision{Allowed: true, At: now}, nil
+		}}
+		start := time.Now().Add(20 * time.Millisecond)
+		p, err := NewWindowEdge(limit.Window, 5*time.Millisecond, limit.Requests, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen samples
+		res, err := Run(t.Context(), Config{
+			Target: target.Limiter(f), Promise: fixed, Name: "fixed", Limit: limit, Key: "edge", Pacer: p, Start: start,
+			Requests: 40, Observe: seen.observe,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		boundary := time.Unix(0, (start.UnixNano()/int64(limit.Window)+1)*int64(limit.Window))
+		for i, s := range seen.bySlot() {
+			want := boundary.Add(-5 * time.Millisecond)
+			if i >= 20 {
+				want = boundary.Add(5 * time.Millisecond)
+			}
+			if !s.Sent.Equal(want) || s.Outcome.Kind != target.Accepted {
+				t.Errorf("request %d sent %v from the boundary, %v; want %v, accepted", i, s.Sent.Sub(boundary), s.Outcome.Kind, want.Sub(boundary))
+			}
+		}
+		if len(res.Accuracy.PerKey) != 1 {
+			t.Fatalf("%d keys, want 1", len(res.Accuracy.PerKey))
+		}
+		k := res.Accuracy.PerKey[0]
+		if res.Accepted != 40 || k.MaxAdmittedInWindow != 40 || k.Bound != 40 || k.MaxAdmittedInAlignedWindow != 20 || k.AlignedBound != 20 || k.OverAdmitted != 0 {
+			t.Errorf("accepted %d, most in a window %d of %d, in an aligned window %d of %d, over %d; want 40, 40 of 40, 20 of 20, 0",
+				res.Accepted, k.MaxAdmittedInWindow, k.Bound, k.MaxAdmittedInAlignedWindow, k.AlignedBound, k.OverAdmitted)
+		}
+	})
+}
+
 // TestRunCancelBeforeStart cancels while Run waits for its Start.
 func TestRunCancelBeforeStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
