@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -48,7 +51,7 @@ func (f *probeLimiter) Name() string { return "probe" }
 
 func (f *probeLimiter) Bound(limit algorithms.Limit, _ time.Duration) int64 { return limit.Requests }
 
-func (f *probeLimiter) AllowN(_ context.Context, key string, limit algorithms.Limit, _ int64) (algorithms.Decision, error) {
+func (f *probeLimiter) AllowN(ctx context.Context, key string, limit algorithms.Limit, _ int64) (algorithms.Decision, error) {
 	now := time.Now()
 	call := f.calls.Add(1)
 	cur := f.inFlight.Add(1)
@@ -87,6 +90,11 @@ func (f *probeLimiter) AllowN(_ context.Context, key string, limit algorithms.Li
 	}
 	if f.delay > 0 {
 		time.Sleep(f.delay)
+	}
+	// A call whose context ended before its answer fails with the
+	// context's error, as a Redis client's does.
+	if err := ctx.Err(); err != nil {
+		return algorithms.Decision{}, err
 	}
 	if f.outcome != nil {
 		ok, err := f.outcome(call)
@@ -161,6 +169,41 @@ func runChecked(t *testing.T, ctx context.Context, cfg Config, f *probeLimiter) 
 	return res
 }
 
+// The timing tests run under testing/synctest: inside the bubble time is a
+// fake clock that moves only when every goroutine of the run is blocked, so
+// that slots, sleeps and timeouts fall on exact instants whatever the load
+// of the machine, and the tests assert those instants exactly.
+
+// samples collects what a run's observer sees.
+type samples struct {
+	mu  sync.Mutex
+	all []Sample
+}
+
+func (s *samples) observe(x Sample) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.all = append(s.all, x)
+}
+
+// bySlot is every sample, in the order of their slots, then of sending.
+func (s *samples) bySlot() []Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.SortedStableFunc(slices.Values(s.all), func(a, b Sample) int {
+		return cmp.Or(a.Intended.Compare(b.Intended), a.Sent.Compare(b.Sent))
+	})
+}
+
+// checkQuantile checks that h's value at percentile q is want, to the
+// histogram's precision.
+func checkQuantile(t *testing.T, name string, h *hdrhistogram.Histogram, q float64, want time.Duration) {
+	t.Helper()
+	if got := h.ValueAtQuantile(q); !h.ValuesAreEquivalent(got, int64(want)) {
+		t.Errorf("%s p%v = %v, want %v", name, q, time.Duration(got), want)
+	}
+}
+
 // slotsBefore counts the pacer's slots before d, at most limit (0: none).
 func slotsBefore(p Pacer, d time.Duration, limit int64) (n int64, last time.Duration) {
 	for hit := uint64(0); limit == 0 || int64(hit) < limit; hit++ {
@@ -192,8 +235,8 @@ func burstyPacer(t *testing.T, size int64, every time.Duration, baseRate float64
 }
 
 // TestOpenSendsTheSchedule checks that the open model sends every slot of
-// the schedule before Duration, stops at Requests when that comes first,
-// and reports the offered rate of the schedule it sent.
+// the schedule before Duration, each at its slot, stops at Requests when
+// that comes first, and reports the offered rate of the schedule it sent.
 func TestOpenSendsTheSchedule(t *testing.T) {
 	steady := steadyPacer(t, 200)
 	bursts := burstyPacer(t, 10, 100*time.Millisecond, 0)
@@ -221,40 +264,49 @@ func TestOpenSendsTheSchedule(t *testing.T) {
 				t.Fatalf("the pacer has %d slots, the test expects %d", n, tt.wantSent)
 			}
 			_, last := slotsBefore(tt.pacer, orForever(tt.duration), tt.requests)
-			f := &probeLimiter{}
-			var observed, accepted atomic.Int64
-			observe := func(s Sample) {
-				observed.Add(1)
-				if s.Outcome.Kind == target.Accepted {
-					accepted.Add(1)
+			synctest.Test(t, func(t *testing.T) {
+				f := &probeLimiter{}
+				var seen samples
+				res := runChecked(t, t.Context(), Config{
+					Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
+					Duration: tt.duration, Requests: tt.requests, MaxInflight: 16, Observe: seen.observe,
+				}, f)
+				if res.Sent != tt.wantSent || res.Accepted != tt.wantSent || res.Errors != 0 {
+					t.Errorf("sent/accepted/errors = %d/%d/%d, want %d/%[4]d/0", res.Sent, res.Accepted, res.Errors, tt.wantSent)
 				}
-			}
-			res := runChecked(t, t.Context(), Config{
-				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
-				Duration: tt.duration, Requests: tt.requests, MaxInflight: 16, Observe: observe,
-			}, f)
-			if res.Sent != tt.wantSent || res.Accepted != tt.wantSent || res.Errors != 0 {
-				t.Errorf("sent/accepted/errors = %d/%d/%d, want %d/%[4]d/0", res.Sent, res.Accepted, res.Errors, tt.wantSent)
-			}
-			if res.Interrupted {
-				t.Error("Interrupted on a run that ended by itself")
-			}
-			if res.Scheduled != tt.wantScheduled {
-				t.Errorf("Scheduled = %v, want %v", res.Scheduled, tt.wantScheduled)
-			}
-			if tt.wantOffered > 0 && math.Abs(res.Offered()-tt.wantOffered) > tt.wantOffered/1000 {
-				t.Errorf("Offered = %v/s, want %v/s", res.Offered(), tt.wantOffered)
-			}
-			// The last request cannot be answered before its slot.
-			if res.Elapsed < last {
-				t.Errorf("Elapsed %v is before the last slot %v", res.Elapsed, last)
-			}
-			if got := f.most.Load(); got > 16 {
-				t.Errorf("%d calls in flight at once, MaxInflight 16", got)
-			}
-			if observed.Load() != res.Sent || accepted.Load() != res.Accepted {
-				t.Errorf("observed %d samples, %d accepted; want %d, %d", observed.Load(), accepted.Load(), res.Sent, res.Accepted)
-			}
+				if res.Interrupted {
+					t.Error("Interrupted on a run that ended by itself")
+				}
+				if res.Scheduled != tt.wantScheduled {
+					t.Errorf("Scheduled = %v, want %v", res.Scheduled, tt.wantScheduled)
+				}
+				if tt.wantOffered > 0 && math.Abs(res.Offered()-tt.wantOffered) > tt.wantOffered*1e-9 {
+					t.Errorf("Offered = %v/s, want %v/s", res.Offered(), tt.wantOffered)
+				}
+				// An idle limiter answers at once: the run ends at the last slot.
+				if res.Elapsed != last {
+					t.Errorf("Elapsed %v, want the last slot %v", res.Elapsed, last)
+				}
+				if got := f.most.Load(); got > 16 {
+					t.Errorf("%d calls in flight at once, MaxInflight 16", got)
+				}
+				// Every request goes out at its slot, none late, and is
+				// observed once.
+				all := seen.bySlot()
+				if int64(len(all)) != res.Sent {
+					t.Fatalf("observed %d samples, want %d", len(all), res.Sent)
+				}
+				for i, s := range all {
+					slot, _ := tt.pacer.At(uint64(i))
+					if !s.Intended.Equal(res.Start.Add(slot)) || !s.Sent.Equal(s.Intended) || !s.Done.Equal(s.Sent) || s.Outcome.Kind != target.Accepted {
+						t.Errorf("request %d: due %v, sent %v, done %v, %v; want all at the slot %v, accepted",
+							i, s.Intended.Sub(res.Start), s.Sent.Sub(res.Start), s.Done.Sub(res.Start), s.Outcome.Kind, slot)
+					}
+				}
+				if res.Missed != 0 || res.Lag.Max() != 0 {
+					t.Errorf("missed %d, max lag %v; want 0, 0", res.Missed, time.Duration(res.Lag.Max()))
+				}
+			})
 		})
 	}
 }
@@ -268,71 +320,94 @@ func orForever(d time.Duration) time.Duration {
 }
 
 // TestOpenSlowLimiterFallsBehind: one worker and a limiter that takes 20 ms
-// cannot keep a schedule of one request a millisecond. Request i goes out
-// no earlier than 20·i ms, at least 19·i ms after its slot, so every
-// request after the first is missed whatever the machine's load.
+// cannot keep a schedule of one request a millisecond. Request i, due at
+// i ms, goes out when the worker is free, at 20·i ms: 19·i ms late, so
+// every request after the first is missed, and its response time counts
+// the lag.
 func TestOpenSlowLimiterFallsBehind(t *testing.T) {
-	f := &probeLimiter{delay: 20 * time.Millisecond}
-	res := runChecked(t, t.Context(), Config{
-		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 1000),
-		Duration: time.Second, Requests: 10, MaxInflight: 1, MissAfter: 5 * time.Millisecond,
-	}, f)
-	if res.Sent != 10 {
-		t.Fatalf("sent %d, want 10", res.Sent)
-	}
-	if res.Missed < 9 || !res.Behind() {
-		t.Errorf("Missed = %d, Behind = %v; want at least 9 and true", res.Missed, res.Behind())
-	}
-	if lag := time.Duration(res.Lag.Max()); lag < 150*time.Millisecond {
-		t.Errorf("max lag %v, want at least 9·19 ms", lag)
-	}
-	if svc := time.Duration(res.Service.ValueAtQuantile(0)); svc < 19*time.Millisecond {
-		t.Errorf("fastest service time %v, below the limiter's 20 ms sleep", svc)
-	}
-	// The last request's slot was at 9 ms and its answer came after 200 ms.
-	if resp := time.Duration(res.Latency.Max()); resp < 180*time.Millisecond {
-		t.Errorf("max response time %v hides the lag: want at least 180 ms", resp)
-	}
-	if got := f.most.Load(); got != 1 {
-		t.Errorf("%d calls in flight at once, MaxInflight 1", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := &probeLimiter{delay: 20 * time.Millisecond}
+		var seen samples
+		res := runChecked(t, t.Context(), Config{
+			Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 1000),
+			Duration: time.Second, Requests: 10, MaxInflight: 1, MissAfter: 5 * time.Millisecond, Observe: seen.observe,
+		}, f)
+		if res.Sent != 10 {
+			t.Fatalf("sent %d, want 10", res.Sent)
+		}
+		for i, s := range seen.bySlot() {
+			due, sent, done := s.Intended.Sub(res.Start), s.Sent.Sub(res.Start), s.Done.Sub(res.Start)
+			if want := time.Duration(i) * time.Millisecond; due != want || sent != 20*want || done != 20*want+20*time.Millisecond {
+				t.Errorf("request %d due %v, sent %v, done %v; want %v, %v, %v", i, due, sent, done, want, 20*want, 20*want+20*time.Millisecond)
+			}
+		}
+		if res.Missed != 9 || !res.Behind() {
+			t.Errorf("Missed = %d, Behind = %v; want 9 and true", res.Missed, res.Behind())
+		}
+		checkQuantile(t, "lag", res.Lag, 0, 0)
+		checkQuantile(t, "lag", res.Lag, 100, 9*19*time.Millisecond)
+		checkQuantile(t, "service time", res.Service, 0, 20*time.Millisecond)
+		checkQuantile(t, "service time", res.Service, 100, 20*time.Millisecond)
+		// The first request was answered 20 ms after its slot; the last,
+		// due at 9 ms, at 200 ms.
+		checkQuantile(t, "response time", res.Latency, 0, 20*time.Millisecond)
+		checkQuantile(t, "response time", res.Latency, 100, 191*time.Millisecond)
+		if res.Elapsed != 200*time.Millisecond || res.Scheduled != 10*time.Millisecond {
+			t.Errorf("Elapsed %v, Scheduled %v; want 200ms, 10ms", res.Elapsed, res.Scheduled)
+		}
+		if got := f.most.Load(); got != 1 {
+			t.Errorf("%d calls in flight at once, MaxInflight 1", got)
+		}
+	})
 }
 
-// TestInflightBound counts the calls in flight at once in the limiter.
+// TestInflightBound counts the calls in flight at once in the limiter,
+// which takes 2 ms a call: the bound is reached, never passed, and the run
+// lasts as long as 150 calls take through that many at a time.
 func TestInflightBound(t *testing.T) {
-	fast := steadyPacer(t, 5000)
+	fast := steadyPacer(t, 5000) // a slot every 200 µs, faster than the limiter
 	tests := []struct {
 		name        string
 		pacer       Pacer
 		maxInflight int
 		concurrency int
 		want        int64
+		wantElapsed time.Duration
 	}{
-		{"open, 4 in flight", fast, 4, 0, 4},
-		{"open, 1 in flight", fast, 1, 0, 1},
-		{"open, bursts of 50 through 8", burstyPacer(t, 50, 50*time.Millisecond, 0), 8, 0, 8},
-		{"closed, 3 workers", nil, 0, 3, 3},
+		// Request n goes out at 2·(n/4) ms + 200 µs·(n%4): the last,
+		// 149, at 74.2 ms.
+		{"open, 4 in flight", fast, 4, 0, 4, 76200 * time.Microsecond},
+		{"open, 1 in flight", fast, 1, 0, 1, 300 * time.Millisecond},
+		// Three bursts, at 0, 50 and 100 ms, each 7 rounds of 2 ms.
+		{"open, bursts of 50 through 8", burstyPacer(t, 50, 50*time.Millisecond, 0), 8, 0, 8, 114 * time.Millisecond},
+		{"closed, 3 workers", nil, 0, 3, 3, 100 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &probeLimiter{delay: 2 * time.Millisecond}
-			res := runChecked(t, t.Context(), Config{
-				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
-				MaxInflight: tt.maxInflight, Concurrency: tt.concurrency, Requests: 150,
-			}, f)
-			if res.Sent != 150 {
-				t.Errorf("sent %d, want 150", res.Sent)
-			}
-			if got := f.most.Load(); got < 1 || got > tt.want {
-				t.Errorf("%d calls in flight at once, want 1 to %d", got, tt.want)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				f := &probeLimiter{delay: 2 * time.Millisecond}
+				res := runChecked(t, t.Context(), Config{
+					Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer,
+					MaxInflight: tt.maxInflight, Concurrency: tt.concurrency, Requests: 150,
+				}, f)
+				if res.Sent != 150 {
+					t.Errorf("sent %d, want 150", res.Sent)
+				}
+				if got := f.most.Load(); got != tt.want {
+					t.Errorf("%d calls in flight at once, want %d", got, tt.want)
+				}
+				if res.Elapsed != tt.wantElapsed {
+					t.Errorf("Elapsed %v, want %v", res.Elapsed, tt.wantElapsed)
+				}
+			})
 		})
 	}
 }
 
-// TestOpenCancel cancels a run mid-way: sending stops, the requests in
-// flight are answered and counted as decisions, not errors, and no request
-// is sent after the cancellation, even when every worker is busy.
+// TestOpenCancel cancels a run mid-way, while request cancelAt is in
+// flight: sending stops, that request is answered and counted as a
+// decision, not an error, and no request is sent after the cancellation,
+// whether the generator was waiting for a slot or for a busy worker.
 func TestOpenCancel(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -340,69 +415,91 @@ func TestOpenCancel(t *testing.T) {
 		maxInflight int
 		delay       time.Duration
 		cancelAt    int64
-		wantLate    int64 // most calls that may begin after the cancel
+		// wait is how long request cancelAt runs before it cancels; it
+		// stays in flight 30 ms after, then takes delay like every call.
+		wait          time.Duration
+		wantScheduled time.Duration
+		wantElapsed   time.Duration
 	}{
-		// Idle workers: requests handed over just before the cancel may
-		// reach the limiter just after it, one a worker at the most.
-		{"idle workers", 2000, 8, 0, 50, 8},
-		// Every worker busy: the generator is blocked handing over the next
-		// request when the cancel comes, and must not hand it over.
-		{"every worker busy", 1000, 1, 5 * time.Millisecond, 5, 0},
+		// Idle workers: request 50, due at 24.5 ms, cancels at once, before
+		// the next slot, at 25 ms.
+		{"idle workers", 2000, 8, 0, 50, 0, 25 * time.Millisecond, 54500 * time.Microsecond},
+		// Every worker busy: request 5 goes out at 20 ms (4 calls of 5 ms
+		// before it) and cancels at 40 ms, with the generator blocked
+		// handing over request 6, due at 5 ms; it must not hand it over.
+		{"every worker busy", 1000, 1, 5 * time.Millisecond, 5, 20 * time.Millisecond, 5 * time.Millisecond, 75 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			f := &probeLimiter{delay: tt.delay, stop: ctx.Done(), onCall: func(call int64) {
-				if call == tt.cancelAt {
-					// Long enough for the generator to be waiting for a
-					// worker when the cancel comes.
-					time.Sleep(20 * time.Millisecond)
-					cancel()
-					time.Sleep(30 * time.Millisecond) // still in flight after the cancel
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				f := &probeLimiter{delay: tt.delay, stop: ctx.Done(), onCall: func(call int64) {
+					if call == tt.cancelAt {
+						time.Sleep(tt.wait)
+						cancel()
+						time.Sleep(30 * time.Millisecond) // still in flight after the cancel
+					}
+				}}
+				res := runChecked(t, ctx, Config{
+					Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, tt.rate),
+					Duration: 10 * time.Second, MaxInflight: tt.maxInflight,
+				}, f)
+				if !res.Interrupted || res.EndedBy != EndedByInterrupt {
+					t.Errorf("Interrupted = %v, EndedBy %q after a cancel; want true, %q", res.Interrupted, res.EndedBy, EndedByInterrupt)
 				}
-			}}
-			res := runChecked(t, ctx, Config{
-				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, tt.rate),
-				Duration: 10 * time.Second, MaxInflight: tt.maxInflight,
-			}, f)
-			if !res.Interrupted {
-				t.Error("Interrupted = false after a cancel")
-			}
-			if res.Errors != 0 {
-				t.Errorf("%d errors (%v): requests in flight were cut short", res.Errors, res.FirstError)
-			}
-			if res.Sent < tt.cancelAt {
-				t.Errorf("sent %d, want at least the %d before the cancel", res.Sent, tt.cancelAt)
-			}
-			if late := f.late.Load(); late > tt.wantLate {
-				t.Errorf("%d requests sent after the cancel, want at most %d", late, tt.wantLate)
-			}
-			if res.Scheduled <= 0 || res.Scheduled >= 10*time.Second {
-				t.Errorf("Scheduled = %v, want the part of the schedule sent", res.Scheduled)
-			}
+				if res.Errors != 0 {
+					t.Errorf("%d errors (%v): requests in flight were cut short", res.Errors, res.FirstError)
+				}
+				if res.Sent != tt.cancelAt || res.Accepted != tt.cancelAt {
+					t.Errorf("sent %d, accepted %d; want the %d sent before the cancel", res.Sent, res.Accepted, tt.cancelAt)
+				}
+				if late := f.late.Load(); late != 0 {
+					t.Errorf("%d requests sent after the cancel, want 0", late)
+				}
+				if res.Scheduled != tt.wantScheduled || res.Elapsed != tt.wantElapsed {
+					t.Errorf("Scheduled %v, Elapsed %v; want %v, %v", res.Scheduled, res.Elapsed, tt.wantScheduled, tt.wantElapsed)
+				}
+			})
 		})
 	}
 }
 
 // TestRunWaitsForStart checks that a run begins at Config.Start, in both
-// models: no call comes before it, and an open run's slots count from it.
+// models: the first call comes at that instant, and an open run's slots
+// count from it.
 func TestRunWaitsForStart(t *testing.T) {
 	for _, open := range []bool{true, false} {
 		t.Run(fmt.Sprintf("open=%v", open), func(t *testing.T) {
-			f := &probeLimiter{}
-			cfg := Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Requests: 5, Concurrency: 2}
-			if open {
-				cfg.Pacer = steadyPacer(t, 1000)
-			}
-			cfg.Start = time.Now().Add(100 * time.Millisecond)
-			res := runChecked(t, t.Context(), cfg, f)
-			if res.Sent != 5 {
-				t.Errorf("sent %d, want 5", res.Sent)
-			}
-			if first := f.firstCall(); first.Before(cfg.Start) {
-				t.Errorf("first call %v before the start", cfg.Start.Sub(first))
-			}
+			synctest.Test(t, func(t *testing.T) {
+				f := &probeLimiter{}
+				var seen samples
+				cfg := Config{
+					Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Requests: 5, Concurrency: 2,
+					Observe: seen.observe,
+				}
+				if open {
+					cfg.Pacer = steadyPacer(t, 1000)
+				}
+				cfg.Start = time.Now().Add(100 * time.Millisecond)
+				res := runChecked(t, t.Context(), cfg, f)
+				if res.Sent != 5 {
+					t.Errorf("sent %d, want 5", res.Sent)
+				}
+				if first := f.firstCall(); !first.Equal(cfg.Start) || !res.Start.Equal(cfg.Start) {
+					t.Errorf("first call %v, Result.Start %v after the start; want both 0",
+						first.Sub(cfg.Start), res.Start.Sub(cfg.Start))
+				}
+				for i, s := range seen.bySlot() {
+					want := cfg.Start
+					if open {
+						want = want.Add(time.Duration(i) * time.Millisecond)
+					}
+					if !s.Sent.Equal(want) {
+						t.Errorf("request %d sent %v after the start, want %v", i, s.Sent.Sub(cfg.Start), want.Sub(cfg.Start))
+					}
+				}
+			})
 		})
 	}
 }
@@ -412,45 +509,120 @@ func TestRunWaitsForStart(t *testing.T) {
 // the slots already due go out at once and are counted late, not hidden
 // by moving the schedule.
 func TestRunStartAlreadyPast(t *testing.T) {
-	f := &probeLimiter{}
-	res := runChecked(t, t.Context(), Config{
-		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
-		Duration: 100 * time.Millisecond, MissAfter: 5 * time.Millisecond,
-		Start: time.Now().Add(-60 * time.Millisecond),
-	}, f)
-	if res.Sent != 10 {
-		t.Fatalf("sent %d, want the 10 slots of 100 ms", res.Sent)
+	synctest.Test(t, func(t *testing.T) {
+		f := &probeLimiter{}
+		var seen samples
+		start := time.Now().Add(-60 * time.Millisecond)
+		res := runChecked(t, t.Context(), Config{
+			Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
+			Duration: 100 * time.Millisecond, MissAfter: 5 * time.Millisecond, Start: start, Observe: seen.observe,
+		}, f)
+		if res.Sent != 10 {
+			t.Fatalf("sent %d, want the 10 slots of 100 ms", res.Sent)
+		}
+		if !res.Start.Equal(start) {
+			t.Errorf("Result.Start %v after the Start, want 0", res.Start.Sub(start))
+		}
+		// Slots 0-6 (0 to 60 ms) were due by the time Run was called, 60 ms
+		// after the start, and went out then; 7-9 on time.
+		for i, s := range seen.bySlot() {
+			slot := time.Duration(i) * 10 * time.Millisecond
+			wantLag := max(60*time.Millisecond-slot, 0)
+			if due, lag := s.Intended.Sub(start), s.Sent.Sub(s.Intended); due != slot || lag != wantLag {
+				t.Errorf("request %d due %v, %v late; want %v, %v late", i, due, lag, slot, wantLag)
+			}
+		}
+		if res.Missed != 6 {
+			t.Errorf("Missed = %d, want the 6 slots due more than 5 ms before Run was called", res.Missed)
+		}
+		checkQuantile(t, "lag", res.Lag, 100, 60*time.Millisecond)
+		if res.Elapsed != 90*time.Millisecond {
+			t.Errorf("Elapsed %v, want 90ms: the last slot's", res.Elapsed)
+		}
+	})
+}
+
+// TestRunWindowEdgeAligned runs window-edge traffic built for Start against
+// a fixed window of 20 a second on the same clock: each burst goes out
+// exactly 5 ms from the epoch-aligned boundary, on its side, so the fixed
+// window admits both, 40 within 10 ms: its bound of twice the limit in any
+// second, and the limit in each aligned second.
+func TestRunWindowEdgeAligned(t *testing.T) {
+	limit := algorithms.Limit{Requests: 20, Window: time.Second}
+	fixed, err := algorithms.PromiseOf("fixed")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Slots 0-4 (0 to 40 ms) were due at least 20 ms before Run began.
-	if res.Missed < 5 {
-		t.Errorf("Missed = %d, want at least the 5 slots due before Run was called", res.Missed)
-	}
-	if lag := time.Duration(res.Lag.Max()); lag < 60*time.Millisecond {
-		t.Errorf("max lag %v, want at least 60 ms: slot 0 was due 60 ms before Run", lag)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		counts := map[int64]int64{} // admissions by aligned window
+		f := &fakeLimiter{answer: func(context.Context, int64) (algorithms.Decision, error) {
+			now := time.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			w := now.UnixNano() / int64(limit.Window)
+			if counts[w] == limit.Requests {
+				return algorithms.Decision{At: now}, nil
+			}
+			counts[w]++
+			return algorithms.Decision{Allowed: true, At: now}, nil
+		}}
+		start := time.Now().Add(20 * time.Millisecond)
+		p, err := NewWindowEdge(limit.Window, 5*time.Millisecond, limit.Requests, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen samples
+		res, err := Run(t.Context(), Config{
+			Target: target.Limiter(f), Promise: fixed, Name: "fixed", Limit: limit, Key: "edge", Pacer: p, Start: start,
+			Requests: 40, Observe: seen.observe,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		boundary := time.Unix(0, (start.UnixNano()/int64(limit.Window)+1)*int64(limit.Window))
+		for i, s := range seen.bySlot() {
+			want := boundary.Add(-5 * time.Millisecond)
+			if i >= 20 {
+				want = boundary.Add(5 * time.Millisecond)
+			}
+			if !s.Sent.Equal(want) || s.Outcome.Kind != target.Accepted {
+				t.Errorf("request %d sent %v from the boundary, %v; want %v, accepted", i, s.Sent.Sub(boundary), s.Outcome.Kind, want.Sub(boundary))
+			}
+		}
+		if len(res.Accuracy.PerKey) != 1 {
+			t.Fatalf("%d keys, want 1", len(res.Accuracy.PerKey))
+		}
+		k := res.Accuracy.PerKey[0]
+		if res.Accepted != 40 || k.MaxAdmittedInWindow != 40 || k.Bound != 40 || k.MaxAdmittedInAlignedWindow != 20 || k.AlignedBound != 20 || k.OverAdmitted != 0 {
+			t.Errorf("accepted %d, most in a window %d of %d, in an aligned window %d of %d, over %d; want 40, 40 of 40, 20 of 20, 0",
+				res.Accepted, k.MaxAdmittedInWindow, k.Bound, k.MaxAdmittedInAlignedWindow, k.AlignedBound, k.OverAdmitted)
+		}
+	})
 }
 
 // TestRunCancelBeforeStart cancels while Run waits for its Start.
 func TestRunCancelBeforeStart(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-	defer cancel()
-	f := &probeLimiter{}
-	begun := time.Now()
-	res := runChecked(t, ctx, Config{
-		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
-		Requests: 10, Start: time.Now().Add(time.Minute),
-	}, f)
-	if took := time.Since(begun); took > 30*time.Second {
-		t.Errorf("Run took %v: it waited for the start after the cancel", took)
-	}
-	if !res.Interrupted || res.Sent != 0 {
-		t.Errorf("Interrupted %v, sent %d; want true, 0", res.Interrupted, res.Sent)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		f := &probeLimiter{}
+		begun := time.Now()
+		res := runChecked(t, ctx, Config{
+			Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 100),
+			Requests: 10, Start: time.Now().Add(time.Minute),
+		}, f)
+		if took := time.Since(begun); took != 20*time.Millisecond {
+			t.Errorf("Run took %v, want the 20ms until the cancel", took)
+		}
+		if !res.Interrupted || res.Sent != 0 {
+			t.Errorf("Interrupted %v, sent %d; want true, 0", res.Interrupted, res.Sent)
+		}
+	})
 }
 
-// TestTimeseries checks the time series in both models: its points add up
-// to the counts (runChecked), sit at multiples of the interval, and a run
-// two intervals long has answers in both.
+// TestTimeseries checks the time series in both models: a run two
+// intervals long has, in each point, the outcomes answered in it.
 func TestTimeseries(t *testing.T) {
 	outcome := func(call int64) (bool, error) {
 		switch {
@@ -461,36 +633,50 @@ func TestTimeseries(t *testing.T) {
 		}
 		return true, nil
 	}
+	// tally is the point of calls first to last.
+	tally := func(offset time.Duration, first, last int64) Point {
+		p := Point{Offset: offset}
+		for call := first; call <= last; call++ {
+			switch ok, err := outcome(call); {
+			case err != nil:
+				p.Errors++
+			case ok:
+				p.Accepted++
+			default:
+				p.Rejected++
+			}
+		}
+		return p
+	}
+	const interval = 250 * time.Millisecond
 	tests := []struct {
 		name  string
 		pacer Pacer
 		delay time.Duration
+		want  []Point
 	}{
-		{"open", steadyPacer(t, 200), 0},
-		{"closed", nil, time.Millisecond},
+		// A slot every 5 ms, answered at once: 50 in each interval.
+		{"open", steadyPacer(t, 200), 0, []Point{tally(0, 1, 50), tally(interval, 51, 100)}},
+		// Two workers, 1 ms a call, sending until 500 ms: calls sent at
+		// 249 ms are answered at 250, and the last two at 500 ms, the start
+		// of a third point.
+		{"closed", nil, time.Millisecond, []Point{tally(0, 1, 498), tally(interval, 499, 998), tally(2*interval, 999, 1000)}},
 	}
-	const interval = 250 * time.Millisecond
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &probeLimiter{delay: tt.delay, outcome: outcome}
-			res := runChecked(t, t.Context(), Config{
-				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer, Concurrency: 2,
-				Duration: 2 * interval, Interval: interval,
-			}, f)
-			if res.Interval != interval {
-				t.Errorf("Interval = %v, want %v", res.Interval, interval)
-			}
-			if res.Accepted == 0 || res.Rejected == 0 || res.Errors == 0 {
-				t.Errorf("accepted/rejected/errors = %d/%d/%d, want some of each", res.Accepted, res.Rejected, res.Errors)
-			}
-			if len(res.Timeseries) < 2 {
-				t.Fatalf("%d points, want at least 2: %+v", len(res.Timeseries), res.Timeseries)
-			}
-			for i, p := range res.Timeseries[:2] {
-				if p.Accepted+p.Rejected+p.Errors == 0 {
-					t.Errorf("point %d is empty: %+v", i, res.Timeseries)
+			synctest.Test(t, func(t *testing.T) {
+				f := &probeLimiter{delay: tt.delay, outcome: outcome}
+				res := runChecked(t, t.Context(), Config{
+					Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: tt.pacer, Concurrency: 2,
+					Duration: 2 * interval, Interval: interval,
+				}, f)
+				if res.Interval != interval {
+					t.Errorf("Interval = %v, want %v", res.Interval, interval)
 				}
-			}
+				if !slices.Equal(res.Timeseries, tt.want) {
+					t.Errorf("time series\n%+v\nwant\n%+v", res.Timeseries, tt.want)
+				}
+			})
 		})
 	}
 }
