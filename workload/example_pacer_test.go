@@ -76,7 +76,7 @@ func ExampleNewSteady_invalid() {
 	_, err := workload.NewSteady(0)
 	fmt.Println(err)
 	// Output:
-	// invalid --rate 0: must be a positive number of requests per second, at most 1e+09
+	// invalid rate 0: must be a positive number of requests per second, at most 1e+09
 }
 
 // Two tiers as on the command line: 90 % of 1000 users get 100 requests
@@ -105,5 +105,5 @@ func ExampleAssignTiers() {
 	// key 899: free, 100 per 10m0s
 	// key 900: premium, 500 per 10m0s
 	// key 999: premium, 500 per 10m0s
-	// invalid --tier "free=100:0.9": no '/' between requests and window; want NAME=REQUESTS/WINDOW:SHARE, such as free=100/10m:0.9
+	// invalid tier "free=100:0.9": no '/' between requests and window; want NAME=REQUESTS/WINDOW:SHARE, such as free=100/10m:0.9
 }

@@ -13,11 +13,6 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 )
 
-// ErrInvalidKeys is wrapped by every error of a key chooser or tier
-// constructor. Its own text is only "invalid", so that messages read like
-// `invalid --tier "free=100:0.9": want NAME=REQUESTS/WINDOW:SHARE, ...`.
-var ErrInvalidKeys = errors.New("invalid")
-
 // MaxZipfKeys is the most keys NewZipfKeys accepts: its table takes 8 bytes
 // a key, 80 MB at the most.
 const MaxZipfKeys = 10_000_000
@@ -38,7 +33,7 @@ type Keys interface {
 // of 100 a minute per key lets through up to 100,000 a minute in all.
 func NewUniformKeys(n int, seed uint64) (Keys, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("%w --keys %d: must be at least 1", ErrInvalidKeys, n)
+		return nil, invalid(ErrInvalidKeys, "keys", n, "must be at least 1")
 	}
 	return uniformKeys{n: uint64(n), seed: mix64(seed)}, nil
 }
@@ -69,9 +64,9 @@ func (k uniformKeys) String() string { return fmt.Sprintf("uniform over %d keys"
 func NewZipfKeys(n int, s float64, seed uint64) (Keys, error) {
 	switch {
 	case n < 1 || n > MaxZipfKeys:
-		return nil, fmt.Errorf("%w --keys %d: must be between 1 and %d with --key-dist zipf", ErrInvalidKeys, n, MaxZipfKeys)
+		return nil, invalid(ErrInvalidKeys, "keys", n, "must be between 1 and %d with a zipf key distribution", MaxZipfKeys)
 	case !(s > 0) || math.IsInf(s, 1):
-		return nil, fmt.Errorf("%w --zipf-s %v: must be a positive exponent, such as 1.1", ErrInvalidKeys, s)
+		return nil, invalid(ErrInvalidKeys, "zipf-s", s, "must be a positive exponent, such as 1.1")
 	}
 	cdf := make([]float64, n)
 	sum := 0.0
@@ -151,7 +146,7 @@ type Tier struct {
 // duration. The Limit's Burst is left 0, which means Requests.
 func ParseTier(s string) (Tier, error) {
 	bad := func(why string) (Tier, error) {
-		return Tier{}, fmt.Errorf("%w --tier %q: %s; %s", ErrInvalidKeys, s, why, tierForm)
+		return Tier{}, invalid(ErrInvalidKeys, "tier", strconv.Quote(s), "%s; %s", why, tierForm)
 	}
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok {
@@ -177,7 +172,7 @@ func ParseTier(s string) (Tier, error) {
 		return bad(fmt.Sprintf("share %q is not a number", share))
 	}
 	if err := t.check(); err != nil {
-		return Tier{}, fmt.Errorf("%w --tier %q: %w", ErrInvalidKeys, s, err)
+		return Tier{}, invalid(ErrInvalidKeys, "tier", strconv.Quote(s), "%v", err)
 	}
 	return t, nil
 }
@@ -218,27 +213,27 @@ func (t Tier) check() error {
 // 900-999 premium; over 5 keys premium would get none, which is an error.
 func AssignTiers(tiers []Tier, n int) (func(key int) int, error) {
 	if len(tiers) == 0 {
-		return nil, fmt.Errorf("%w --tier: none given; %s", ErrInvalidKeys, tierForm)
+		return nil, invalid(ErrInvalidKeys, "tier", "", "none given; %s", tierForm)
 	}
 	if n < 1 {
-		return nil, fmt.Errorf("%w --keys %d: must be at least 1", ErrInvalidKeys, n)
+		return nil, invalid(ErrInvalidKeys, "keys", n, "must be at least 1")
 	}
 	total := 0.0
 	terms := make([]string, len(tiers))
 	for i, t := range tiers {
 		if err := t.check(); err != nil {
-			return nil, fmt.Errorf("%w --tier %q: %w", ErrInvalidKeys, t.String(), err)
+			return nil, invalid(ErrInvalidKeys, "tier", strconv.Quote(t.String()), "%v", err)
 		}
 		for _, u := range tiers[:i] {
 			if u.Name == t.Name {
-				return nil, fmt.Errorf("%w --tier %q: the name %q is given twice", ErrInvalidKeys, t.String(), t.Name)
+				return nil, invalid(ErrInvalidKeys, "tier", strconv.Quote(t.String()), "the name %q is given twice", t.Name)
 			}
 		}
 		total += t.Share
 		terms[i] = fmt.Sprintf("%s %v", t.Name, t.Share)
 	}
 	if math.Abs(total-1) > 1e-9 {
-		return nil, fmt.Errorf("%w --tier shares: %s = %v, want a total of 1", ErrInvalidKeys, strings.Join(terms, " + "), total)
+		return nil, invalid(ErrInvalidKeys, "tier", "shares", "%s = %v, want a total of 1", strings.Join(terms, " + "), total)
 	}
 	ends := make([]int, len(tiers)) // tier i holds keys [ends[i-1], ends[i])
 	cum, prev := 0.0, 0
@@ -249,7 +244,7 @@ func AssignTiers(tiers []Tier, n int) (func(key int) int, error) {
 			end = n
 		}
 		if end <= prev {
-			return nil, fmt.Errorf("%w --tier %q: gets none of --keys %d; raise --keys or its share", ErrInvalidKeys, t.String(), n)
+			return nil, invalid(ErrInvalidKeys, "tier", strconv.Quote(t.String()), "gets none of the %d keys; raise the number of keys or its share", n)
 		}
 		ends[i], prev = end, end
 	}

@@ -150,19 +150,19 @@ func TestKeysInvalidArguments(t *testing.T) {
 		want string
 	}{
 		{"uniform no keys", func() (workload.Keys, error) { return workload.NewUniformKeys(0, 1) },
-			"invalid --keys 0: must be at least 1"},
+			"invalid keys 0: must be at least 1"},
 		{"zipf no keys", func() (workload.Keys, error) { return workload.NewZipfKeys(0, 1.1, 1) },
-			"invalid --keys 0: must be between 1 and 10000000 with --key-dist zipf"},
+			"invalid keys 0: must be between 1 and 10000000 with a zipf key distribution"},
 		{"zipf too many keys", func() (workload.Keys, error) { return workload.NewZipfKeys(workload.MaxZipfKeys+1, 1.1, 1) },
-			"invalid --keys 10000001: must be between 1 and 10000000"},
+			"invalid keys 10000001: must be between 1 and 10000000"},
 		{"zipf s 0", func() (workload.Keys, error) { return workload.NewZipfKeys(10, 0, 1) },
-			"invalid --zipf-s 0: must be a positive exponent, such as 1.1"},
+			"invalid zipf-s 0: must be a positive exponent, such as 1.1"},
 		{"zipf negative s", func() (workload.Keys, error) { return workload.NewZipfKeys(10, -1, 1) },
-			"invalid --zipf-s -1: must be a positive exponent"},
+			"invalid zipf-s -1: must be a positive exponent"},
 		{"zipf NaN s", func() (workload.Keys, error) { return workload.NewZipfKeys(10, math.NaN(), 1) },
-			"invalid --zipf-s NaN: must be a positive exponent"},
+			"invalid zipf-s NaN: must be a positive exponent"},
 		{"zipf infinite s", func() (workload.Keys, error) { return workload.NewZipfKeys(10, math.Inf(1), 1) },
-			"invalid --zipf-s +Inf: must be a positive exponent"},
+			"invalid zipf-s +Inf: must be a positive exponent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,21 +213,21 @@ func TestParseTier(t *testing.T) {
 	bad := []struct {
 		name, in, want string
 	}{
-		{"empty", "", `invalid --tier "": no '='` + form},
-		{"no window", "free=100:0.9", `invalid --tier "free=100:0.9": no '/' between requests and window` + form},
-		{"no share", "free=100/10m", `invalid --tier "free=100/10m": no ':' before the share` + form},
-		{"no name", "=100/10m:0.9", `invalid --tier "=100/10m:0.9": the name is empty`},
-		{"name with a space", "free tier=100/10m:0.9", `invalid --tier "free tier=100/10m:0.9": name "free tier" may hold only letters, digits, '-', '_' and '.'`},
+		{"empty", "", `invalid tier "": no '='` + form},
+		{"no window", "free=100:0.9", `invalid tier "free=100:0.9": no '/' between requests and window` + form},
+		{"no share", "free=100/10m", `invalid tier "free=100/10m": no ':' before the share` + form},
+		{"no name", "=100/10m:0.9", `invalid tier "=100/10m:0.9": the name is empty`},
+		{"name with a space", "free tier=100/10m:0.9", `invalid tier "free tier=100/10m:0.9": name "free tier" may hold only letters, digits, '-', '_' and '.'`},
 		{"name with a colon", "a:b=100/10m:0.9", `name "a:b" may hold only`},
-		{"requests not a number", "free=lots/10m:0.9", `invalid --tier "free=lots/10m:0.9": requests "lots" is not a whole number` + form},
+		{"requests not a number", "free=lots/10m:0.9", `invalid tier "free=lots/10m:0.9": requests "lots" is not a whole number` + form},
 		{"fractional requests", "free=1.5/10m:0.9", `requests "1.5" is not a whole number`},
-		{"zero requests", "free=0/10m:0.9", `invalid --tier "free=0/10m:0.9": invalid limit: requests 0 must be at least 1`},
-		{"window without a unit", "free=100/10:0.9", `invalid --tier "free=100/10:0.9": window "10" is not a duration like 10m or 600s` + form},
+		{"zero requests", "free=0/10m:0.9", `invalid tier "free=0/10m:0.9": invalid limit: requests 0 must be at least 1`},
+		{"window without a unit", "free=100/10:0.9", `invalid tier "free=100/10:0.9": window "10" is not a duration like 10m or 600s` + form},
 		{"window below a millisecond", "free=100/10us:0.9", `invalid limit: window 10µs must be at least 1ms`},
 		{"negative window", "free=100/-1s:0.9", `invalid limit: window -1s must be at least 1ms`},
 		{"share not a number", "free=100/10m:most", `share "most" is not a number`},
 		{"share as a percentage", "free=100/10m:90%", `share "90%" is not a number`},
-		{"zero share", "free=100/10m:0", `invalid --tier "free=100/10m:0": share 0 must be in (0, 1]`},
+		{"zero share", "free=100/10m:0", `invalid tier "free=100/10m:0": share 0 must be in (0, 1]`},
 		{"share above 1", "free=100/10m:1.5", `share 1.5 must be in (0, 1]`},
 		{"NaN share", "free=100/10m:NaN", `share NaN must be in (0, 1]`},
 		{"burst syntax", "free=100/10m+20:0.9", `window "10m+20" is not a duration`},
@@ -300,21 +300,21 @@ func TestAssignTiersInvalid(t *testing.T) {
 		n     int
 		want  string
 	}{
-		{"no tiers", nil, 10, "invalid --tier: none given; want NAME=REQUESTS/WINDOW:SHARE"},
-		{"no keys", []workload.Tier{tier("all", 1)}, 0, "invalid --keys 0: must be at least 1"},
+		{"no tiers", nil, 10, "invalid tier: none given; want NAME=REQUESTS/WINDOW:SHARE"},
+		{"no keys", []workload.Tier{tier("all", 1)}, 0, "invalid keys 0: must be at least 1"},
 		{"shares above 1", []workload.Tier{tier("free", 0.9), tier("premium", 0.2)}, 10,
-			"invalid --tier shares: free 0.9 + premium 0.2 = 1.1, want a total of 1"},
+			"invalid tier shares: free 0.9 + premium 0.2 = 1.1, want a total of 1"},
 		{"shares below 1", []workload.Tier{tier("free", 0.5), tier("premium", 0.4)}, 10,
-			"invalid --tier shares: free 0.5 + premium 0.4 = 0.9, want a total of 1"},
+			"invalid tier shares: free 0.5 + premium 0.4 = 0.9, want a total of 1"},
 		{"shares off by 1e-8", []workload.Tier{tier("a", 0.7), tier("b", 0.3-1e-8)}, 10, "want a total of 1"},
 		{"same name twice", []workload.Tier{tier("free", 0.5), tier("free", 0.5)}, 10,
-			`invalid --tier "free=10/1s:0.5": the name "free" is given twice`},
+			`invalid tier "free=10/1s:0.5": the name "free" is given twice`},
 		{"a tier with no keys", []workload.Tier{tier("free", 0.9), tier("premium", 0.1)}, 5,
-			`invalid --tier "premium=10/1s:0.1": gets none of --keys 5; raise --keys or its share`},
+			`invalid tier "premium=10/1s:0.1": gets none of the 5 keys; raise the number of keys or its share`},
 		{"an invalid limit", []workload.Tier{{Name: "free", Share: 1}}, 5,
-			`invalid --tier "free=0/0s:1": invalid limit: requests 0 must be at least 1`},
+			`invalid tier "free=0/0s:1": invalid limit: requests 0 must be at least 1`},
 		{"a zero share", []workload.Tier{tier("free", 1), tier("none", 0)}, 5,
-			`invalid --tier "none=10/1s:0": share 0 must be in (0, 1]`},
+			`invalid tier "none=10/1s:0": share 0 must be in (0, 1]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

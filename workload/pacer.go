@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -10,11 +9,6 @@ import (
 	"sync"
 	"time"
 )
-
-// ErrInvalidPacer is wrapped by every error of a pacer constructor. Its own
-// text is only "invalid", so that messages read like
-// "invalid --rate 0: must be a positive number of requests per second".
-var ErrInvalidPacer = errors.New("invalid")
 
 // MaxRate is the highest rate a pacer accepts, in requests per second: one
 // request a nanosecond, the resolution of a schedule.
@@ -55,7 +49,7 @@ func NewSteady(rate float64) (Steady, error) {
 	return p, p.check()
 }
 
-func (p Steady) check() error { return checkRate("--rate", p.PerSecond, false) }
+func (p Steady) check() error { return checkRate("rate", p.PerSecond, false) }
 
 // At is round(hit/PerSecond) seconds, to the nanosecond.
 func (p Steady) At(hit uint64) (time.Duration, bool) {
@@ -98,11 +92,11 @@ func NewBursty(size int64, every time.Duration, baseRate float64) (Bursty, error
 func (p Bursty) check() error {
 	switch {
 	case p.Size < 1:
-		return fmt.Errorf("%w --burst-size %d: must be at least 1", ErrInvalidPacer, p.Size)
+		return invalid(ErrInvalidPacer, "burst-size", p.Size, "must be at least 1")
 	case p.Every <= 0:
-		return fmt.Errorf("%w --burst-every %v: must be positive, such as 1s", ErrInvalidPacer, p.Every)
+		return invalid(ErrInvalidPacer, "burst-every", p.Every, "must be positive, such as 1s")
 	}
-	return checkRate("--rate", p.BaseRate, true)
+	return checkRate("rate", p.BaseRate, true)
 }
 
 // At merges the bursts and the steady stream in time order. The count of
@@ -208,13 +202,13 @@ func NewWindowEdge(window, offset time.Duration, size int64, start time.Time) (W
 func (p WindowEdge) check() error {
 	switch {
 	case p.Window <= 0:
-		return fmt.Errorf("%w --window %v: must be positive, such as 1s", ErrInvalidPacer, p.Window)
+		return invalid(ErrInvalidPacer, "window", p.Window, "must be positive, such as 1s")
 	case p.Offset <= 0 || p.Offset >= p.Window-p.Offset:
-		return fmt.Errorf("%w --edge-offset %v: must be positive and less than half of --window %v", ErrInvalidPacer, p.Offset, p.Window)
+		return invalid(ErrInvalidPacer, "edge-offset", p.Offset, "must be positive and less than half of the window, %v", p.Window)
 	case p.Size < 1:
-		return fmt.Errorf("%w --burst-size %d: must be at least 1", ErrInvalidPacer, p.Size)
+		return invalid(ErrInvalidPacer, "burst-size", p.Size, "must be at least 1")
 	case p.Phase < 0 || p.Phase >= p.Window:
-		return fmt.Errorf("%w window-edge phase %v: must be in [0, %v)", ErrInvalidPacer, p.Phase, p.Window)
+		return invalid(ErrInvalidPacer, "phase", p.Phase, "must be in [0, %v)", p.Window)
 	}
 	return nil
 }
@@ -289,7 +283,7 @@ func NewPoisson(rate float64, seed uint64) (*Poisson, error) {
 	return p, nil
 }
 
-func (p *Poisson) check() error { return checkRate("--rate", p.PerSecond, false) }
+func (p *Poisson) check() error { return checkRate("rate", p.PerSecond, false) }
 
 // At is the sum of the first hit exponential gaps.
 func (p *Poisson) At(hit uint64) (time.Duration, bool) {
@@ -350,17 +344,17 @@ func NewRamp(from, to float64, over time.Duration) (Ramp, error) {
 }
 
 func (p Ramp) check() error {
-	if err := checkRate("--rate-start", p.From, true); err != nil {
+	if err := checkRate("rate-start", p.From, true); err != nil {
 		return err
 	}
-	if err := checkRate("--rate", p.To, true); err != nil {
+	if err := checkRate("rate", p.To, true); err != nil {
 		return err
 	}
 	switch {
 	case p.From == 0 && p.To == 0:
-		return fmt.Errorf("%w --rate 0 with --rate-start 0: a ramp needs a positive rate at one end", ErrInvalidPacer)
+		return invalid(ErrInvalidPacer, "rate", 0, "with a starting rate of 0 too, but a ramp needs a positive rate at one end")
 	case p.Over <= 0:
-		return fmt.Errorf("%w ramp length %v: must be positive, such as 30s", ErrInvalidPacer, p.Over)
+		return invalid(ErrInvalidPacer, "duration", p.Over, "must be positive, such as 30s, for a ramp to ramp over")
 	}
 	return nil
 }
@@ -407,7 +401,7 @@ func (p Ramp) String() string {
 }
 
 // checkRate accepts a rate in (0, MaxRate], or [0, MaxRate] with zeroOK.
-func checkRate(flag string, rate float64, zeroOK bool) error {
+func checkRate(field string, rate float64, zeroOK bool) error {
 	switch {
 	case zeroOK && rate == 0:
 		return nil
@@ -416,7 +410,7 @@ func checkRate(flag string, rate float64, zeroOK bool) error {
 		if zeroOK {
 			accepted = "0 or a positive number of requests per second"
 		}
-		return fmt.Errorf("%w %s %v: must be %s, at most %g", ErrInvalidPacer, flag, rate, accepted, float64(MaxRate))
+		return invalid(ErrInvalidPacer, field, rate, "must be %s, at most %g", accepted, float64(MaxRate))
 	}
 	return nil
 }

@@ -70,6 +70,19 @@ func connectError(err error, poolFlag string) error {
 	return err
 }
 
+// flagWords names a library's fields the way rlbench's users set them:
+// the field of a workload.FieldError is the flag of the same name. It is
+// the one place where library errors become flag errors.
+func flagWords(err error) error {
+	var field *workload.FieldError
+	if !errors.As(err, &field) {
+		return err
+	}
+	named := *field
+	named.Field = "--" + field.Field
+	return usageError{&named}
+}
+
 // oneLine keeps an error on one line of stderr, whatever a library put in it.
 func oneLine(msg string) string {
 	return strings.Join(strings.Fields(msg), " ")

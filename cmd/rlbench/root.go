@@ -26,7 +26,7 @@ type GlobalOptions struct {
 // Main runs rlbench with io and returns the process's exit status. Errors
 // are printed here, once, as one line on io.Err prefixed "rlbench: ".
 func Main(io IO) int {
-	err := newCmdRoot(io, nil).Execute()
+	err := flagWords(newCmdRoot(io, nil).Execute())
 	if err != nil {
 		fmt.Fprintln(io.Err, "rlbench: "+oneLine(err.Error()))
 	}

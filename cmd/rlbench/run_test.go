@@ -220,7 +220,7 @@ func TestMainBadInput(t *testing.T) {
 		{"unknown flag", nil, []string{"run", "--rat", "5"}, 2, "unknown flag: --rat (see rlbench run --help)"},
 		{"unknown workload", nil, []string{"run", "--workload", "spiky"}, 2, `invalid --workload "spiky": want one of closed, steady, bursty, window-edge, poisson, ramp`},
 		{"zero rate", nil, []string{"run", "--workload", "steady", "--rate", "0"}, 2, "invalid --rate 0: must be a positive number of requests per second"},
-		{"edge offset too wide", nil, []string{"run", "--workload", "window-edge", "--window", "1s", "--edge-offset", "600ms"}, 2, "--edge-offset 600ms: must be positive and less than half of --window 1s"},
+		{"edge offset too wide", nil, []string{"run", "--workload", "window-edge", "--window", "1s", "--edge-offset", "600ms"}, 2, "--edge-offset 600ms: must be positive and less than half of the window, 1s"},
 		{"ramp without duration", nil, []string{"run", "--workload", "ramp"}, 2, "--workload ramp needs a --duration"},
 		{"no bound at all", nil, []string{"run", "--requests", "0"}, 2, "invalid --requests 0: must be at least 1 (or 0 with a --duration)"},
 		{"zero keys", nil, []string{"run", "--keys", "0"}, 2, "invalid --keys 0: must be at least 1"},
