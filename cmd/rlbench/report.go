@@ -143,7 +143,10 @@ func runMerge(opts *MergeOptions) error {
 		return err
 	}
 	merged, err := report.Merge(files...)
-	if errors.Is(err, report.ErrMergeMismatch) {
+	// Files that do not belong together, or a file without the histogram
+	// a merge needs (one from before service_histogram existed), are bad
+	// input like any other: exit code 2.
+	if errors.Is(err, report.ErrMergeMismatch) || errors.Is(err, report.ErrBadHistogram) {
 		return usageError{err}
 	}
 	if err != nil {
@@ -214,10 +217,19 @@ func runCompare(opts *CompareOptions) error {
 	if err := c.Render(opts.IO.Out); err != nil {
 		return err
 	}
-	if len(c.Failed) > 0 {
-		return fmt.Errorf("%w: %d failures of %d thresholds (see above)", errThresholds, len(c.Failed), len(opts.Thresholds))
+	// The count is the one the summary above gives: every line of Failed.
+	if n := len(c.Failed); n > 0 {
+		return fmt.Errorf("%w: %s of %s (see above)", errThresholds, plural(n, "failure"), plural(len(opts.Thresholds), "threshold"))
 	}
 	return nil
+}
+
+// plural is "1 failure" or "2 failures".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // usageArgs makes a cobra argument check's error a usage error (exit 2),
