@@ -187,17 +187,17 @@ func TestMainMergeWithoutServiceHistogram(t *testing.T) {
 func TestMainCompareCountsFailuresOnce(t *testing.T) {
 	dir := t.TempDir()
 	run := []string{"--seed", "3", "run", "--requests", "120", "--concurrency", "4", "--window", "1h"}
-	base := writeResults(t, dir, "base.json", nil, append(run, "--algo", "fixed,sliding")...)
-	next := writeResults(t, dir, "new.json", nil, append(run, "--algo", "fixed")...)
-	// accepted is 100 on both sides: +0 %, which fails >+50 % on fixed;
-	// sliding is only in base, the second failure.
+	base := writeResults(t, dir, "base.json", nil, append(run, "--algo", "sliding,token")...)
+	next := writeResults(t, dir, "new.json", nil, append(run, "--algo", "sliding")...)
+	// A sliding log of 100/1h admits exactly 100 on both sides: +0 %,
+	// which fails >+50 %; token is only in base, the second failure.
 	io, out, errOut := newTestIO(nil, "compare", base, next, "--threshold", "accepted>+50%")
 	if code := Main(io); code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
 	wantOut := "\n1 threshold, 2 failed:\n" +
-		"  accepted>+50% on fixed/closed/100per1h: 100 → 100 (0.0 %)\n" +
-		"  sliding/closed/100per1h is only in base: NEW has no such run to check the thresholds on\n"
+		"  accepted>+50% on sliding/closed/100per1h: 100 → 100 (0.0 %)\n" +
+		"  token/closed/100per1h is only in base: NEW has no such run to check the thresholds on\n"
 	if !strings.HasSuffix(out.String(), wantOut) {
 		t.Errorf("stdout ends\n%s\nwant it to end\n%s", out.String()[max(0, out.Len()-300):], wantOut)
 	}
