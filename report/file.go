@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // ErrSchemaVersion means a results file has no schema_version or one this
@@ -74,7 +75,9 @@ func Encode(w io.Writer, f *File) error {
 	return nil
 }
 
-// ReadFile reads and checks a results file; errors name the file.
+// ReadFile reads and checks a results file; errors name the file. It is
+// the one way every command reads results: a file that Decode would
+// refuse is refused, with the same one-line error, whatever reads it.
 func ReadFile(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -85,9 +88,10 @@ func ReadFile(path string) (*File, error) {
 
 // Decode reads a results file from r. It refuses a missing schema_version
 // or any other than SchemaVersion with ErrSchemaVersion ("results file has
-// schema_version 2; this rlbench reads version 1"), and input that is not a
-// results file with ErrMalformed. Unknown fields are ignored: a later minor
-// revision of the format may add some.
+// schema_version 2; this rlbench reads version 1"), input that is not a
+// results file with ErrMalformed, and one that File.Validate finds wrong
+// with a *FieldError wrapping ErrInvalid. Unknown fields are ignored: a
+// later minor revision of the format may add some.
 func Decode(r io.Reader) (*File, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -122,12 +126,20 @@ func decode(name string, data []byte) (*File, error) {
 	if err := json.Unmarshal(data, f); err != nil {
 		return nil, malformed(name, data, err)
 	}
+	if err := f.Validate(); err != nil {
+		var field *FieldError
+		if errors.As(err, &field) {
+			field.File = name
+		}
+		return nil, err
+	}
 	return f, nil
 }
 
 // malformed wraps a JSON error with ErrMalformed and the file's name and,
-// when the error knows its byte offset, turns that into a line and column
-// that a person can find.
+// when the error knows its byte offset, turns that into the path of the
+// value and a line and column that a person can find:
+// "malformed results file x.json: runs[3].rates.p99: line 80, column 14: ...".
 func malformed(name string, data []byte, err error) error {
 	var offset int64 = -1
 	var syntax *json.SyntaxError
@@ -143,7 +155,94 @@ func malformed(name string, data []byte, err error) error {
 	}
 	// The offset counts the bytes read, the offending one included.
 	line, col := position(data[:max(offset-1, 0)])
-	return fmt.Errorf("%w%s: line %d, column %d: %v", ErrMalformed, spaced(name), line, col, err)
+	where := ""
+	if path := pathAt(data, offset); path != "" {
+		where = " " + path + ":"
+	}
+	return fmt.Errorf("%w%s:%s line %d, column %d: %v", ErrMalformed, spaced(name), where, line, col, err)
+}
+
+// pathAt is the path, by JSON names and indexes, of the value of data
+// that ends at or runs past byte offset: where a decoding error happened,
+// as "runs[3].rates.offered_per_s". It is empty at the top level, and cut
+// short near a hundred bytes.
+func pathAt(data []byte, offset int64) string {
+	type frame struct {
+		array bool
+		index int    // an array's value being read, -1 before the first
+		key   string // an object's key being read, or the last one
+		inKey bool   // an object's next token is a key
+	}
+	var stack []frame
+	// path is where the next token lies; it is built once, at the end,
+	// so that deep nesting costs no more than the tokens.
+	path := func() string {
+		var b strings.Builder
+		for i, f := range stack {
+			next := i == len(stack)-1
+			switch {
+			case f.array && next:
+				fmt.Fprintf(&b, "[%d]", f.index+1)
+			case f.array:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			case next && f.inKey:
+			case isName(f.key) && b.Len() > 0:
+				b.WriteString("." + f.key)
+			case isName(f.key):
+				b.WriteString(f.key)
+			default:
+				fmt.Fprintf(&b, "[%q]", f.key)
+			}
+		}
+		const most = 100
+		if s := b.String(); len(s) > most {
+			// Cut between two parts of the path.
+			return s[:max(strings.LastIndexAny(s[:most], ".["), 1)] + "…"
+		}
+		return b.String()
+	}
+	// A value starts: the next token of its object is a key.
+	started := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].array {
+				stack[n-1].index++
+			} else {
+				stack[n-1].inKey = true
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		// The token may change the top frame, push one or pop it: keep
+		// what undoes that.
+		n := len(stack)
+		var top frame
+		if n > 0 {
+			top = stack[n-1]
+		}
+		tok, err := dec.Token()
+		if err != nil || dec.InputOffset() >= offset {
+			stack = stack[:n]
+			if n > 0 {
+				stack[n-1] = top
+			}
+			return path()
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			started()
+			stack = append(stack, frame{array: tok == json.Delim('['), index: -1, inKey: true})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		default:
+			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].inKey {
+				stack[n-1].key, _ = tok.(string)
+				stack[n-1].inKey = false
+				continue
+			}
+			started()
+		}
+	}
 }
 
 // snippet is a JSON value for an error message: on one line, and cut

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,10 @@ func interruptedFixture() *File {
 	r.EndReason = EndInterrupted
 	r.ElapsedUS = 1_200_000
 	r.Counts = Counts{Sent: 48, Accepted: 30, Rejected: 17, Errors: 1, ErrorsByClass: map[string]int64{"timeout": 1}}
+	r.Timeseries.Points = []Point{
+		{TUS: 0, Accepted: 30, Rejected: 10},
+		{TUS: 500_000, Accepted: 0, Rejected: 7, Errors: 1},
+	}
 	r.Generator = Generator{MaxLagUS: 900, P99LagUS: 500, MissAfterUS: 10_000}
 	return f
 }
@@ -299,8 +304,10 @@ func TestDecode(t *testing.T) {
 		wantErr error
 		wantMsg string // exact, when set
 	}{
-		{"minimal", `{"schema_version": 1}`, nil, ""},
-		{"unknown fields", `{"schema_version": 1, "future": {"x": [1]}, "runs": [{"algorithm": "gcra", "new": 2}]}`, nil, ""},
+		{"minimal", smallestFile(""), nil, ""},
+		{"unknown fields", smallestFile(`"future": {"x": [1]}, `), nil, ""},
+		{"version only", `{"schema_version": 1}`, ErrInvalid,
+			"results file: started_at: missing, want the RFC 3339 time the run started"},
 		{"version 2", `{"schema_version": 2}`, ErrSchemaVersion,
 			"results file has schema_version 2; this rlbench reads version 1"},
 		{"version 2 with a changed shape", `{"schema_version": 2, "runs": {"by": "name"}}`, ErrSchemaVersion,
@@ -348,6 +355,12 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// smallestFile is the smallest valid results file: one interrupted before
+// its first run ended, with extra inserted after the opening brace.
+func smallestFile(extra string) string {
+	return `{` + extra + `"schema_version": 1, "started_at": "2025-03-01T12:00:00Z", "ended_at": "2025-03-01T12:00:01Z", "end_reason": "interrupted"}`
+}
+
 func TestDecodeWrongTypePosition(t *testing.T) {
 	_, err := Decode(strings.NewReader("{\"schema_version\": 1,\n\"runs\": [{\"counts\": {\"sent\": \"many\"}}]}"))
 	if err == nil || !strings.Contains(err.Error(), "line 2, column ") || !strings.Contains(err.Error(), "runs.counts.sent") {
@@ -355,7 +368,23 @@ func TestDecodeWrongTypePosition(t *testing.T) {
 	}
 }
 
-func FuzzDecode(f *testing.F) {
+// FuzzReadFile reads arbitrary bytes as a results file: the reader never
+// panics, refuses with one line wrapping ErrSchemaVersion, ErrMalformed or
+// ErrInvalid, or returns a file that validates, re-encodes and reads back
+// equal, and encodes the same again.
+func FuzzReadFile(f *testing.F) {
+	committed, err := filepath.Glob("../results/*/results.json")
+	if err != nil || len(committed) == 0 {
+		f.Fatalf("no committed results files: %v", err)
+	}
+	written, _ := filepath.Glob("testdata/written*.json")
+	for _, path := range append(committed, written...) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	for _, file := range []*File{fixture(), interruptedFixture()} {
 		var buf bytes.Buffer
 		if err := Encode(&buf, file); err != nil {
@@ -363,10 +392,23 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(buf.Bytes())
 	}
+	// Small damaged variants of a written file, one field broken each.
+	base, err := os.ReadFile("testdata/written.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, tt := range damaged {
+		if tt.edit != nil {
+			f.Add(damage(f, base, tt.edit))
+		} else {
+			f.Add([]byte(tt.raw(string(base))))
+		}
+	}
 	for _, s := range []string{
+		smallestFile(""),
 		`{"schema_version": 1}`,
 		`{"schema_version": 2}`,
-		`{"schema_version": 1, "started_at": "2025-03-01T12:00:00+01:00", "runs": [{"counts": {"errors_by_class": {}}}]}`,
+		`{"schema_version": 1, "started_at": "2025-03-01T12:00:00+01:00", "ended_at": "2025-03-01T12:00:00+01:00", "end_reason": "error", "runs": null}`,
 		`{"schema_version": 1, "runs": null, "config": {"seed": 18446744073709551615}}`,
 		`{"SCHEMA_VERSION": 1, "schema_version": 2}`,
 		`not json`,
@@ -374,27 +416,38 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		first, err := Decode(bytes.NewReader(data))
+		path := filepath.Join(dir, "fuzz.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		first, err := ReadFile(path)
 		if err != nil {
-			if !errors.Is(err, ErrSchemaVersion) && !errors.Is(err, ErrMalformed) {
-				t.Fatalf("Decode error %q is neither ErrSchemaVersion nor ErrMalformed", err)
+			if !errors.Is(err, ErrSchemaVersion) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrInvalid) {
+				t.Fatalf("ReadFile error %q is none of ErrSchemaVersion, ErrMalformed, ErrInvalid", err)
 			}
 			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("Decode error %q spans lines", err)
+				t.Fatalf("ReadFile error %q spans lines", err)
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("ReadFile error %q does not name the file", err)
 			}
 			return
 		}
+		if err := first.Validate(); err != nil {
+			t.Fatalf("ReadFile returned a file that does not validate: %v", err)
+		}
 		var enc1 bytes.Buffer
 		if err := Encode(&enc1, first); err != nil {
-			t.Fatalf("Encode of a decoded file: %v", err)
+			t.Fatalf("Encode of a file read: %v", err)
 		}
 		second, err := Decode(bytes.NewReader(enc1.Bytes()))
 		if err != nil {
 			t.Fatalf("Decode of a re-encoded file: %v\n%s", err, enc1.Bytes())
 		}
 		if !reflect.DeepEqual(inUTC(first), inUTC(second)) {
-			t.Fatalf("re-decoded file differs:\nfirst  %+v\nsecond %+v", first, second)
+			t.Fatalf("re-read file differs:\nfirst  %+v\nsecond %+v", first, second)
 		}
 		var enc2 bytes.Buffer
 		if err := Encode(&enc2, second); err != nil {
@@ -413,5 +466,38 @@ func inUTC(f *File) File {
 	out := *f
 	out.StartedAt = out.StartedAt.UTC()
 	out.EndedAt = out.EndedAt.UTC()
+	out.Runs = slices.Clone(f.Runs)
+	for i := range out.Runs {
+		out.Runs[i].StartedAt = out.Runs[i].StartedAt.UTC()
+	}
 	return out
+}
+
+// TestMalformedPath: a value that does not decode is named by its path,
+// indexes included, besides its line and column.
+func TestMalformedPath(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"not a number", `{"schema_version": 1, "runs": [{}, {"rates": {"p99": NaN}}]}`,
+			"malformed results file: runs[1].rates.p99: line 1, column 54: invalid character 'N' looking for beginning of value"},
+		{"wrong type in an array", `{"schema_version": 1, "config": {"algorithms": ["a", 3]}}`,
+			"malformed results file: config.algorithms[1]: line 1, column 54: json: cannot unmarshal number into Go struct field Config.config.algorithms of type string"},
+		{"array for an object", `{"schema_version": 1, "runs": [{"counts": []}]}`,
+			"malformed results file: runs[0].counts: line 1, column 43: json: cannot unmarshal array into Go struct field Run.runs.counts of type report.Counts"},
+		{"odd key", `{"schema_version": 1, "runs": [{"counts": {"errors_by_class": {"a b\n": true}}}]}`,
+			`malformed results file: runs[0].counts.errors_by_class["a b\n"]: line 1, column 76: json: cannot unmarshal bool into Go struct field Counts.runs.counts.errors_by_class of type int64`},
+		{"a key expected", "{\"schema_version\": 1, \"runs\": [{\"algorithm\": \"x\", 3}]}",
+			"malformed results file: runs[0]: line 1, column 51: invalid character '3' looking for beginning of object key string"},
+		{"too deep", `{"schema_version": 1, "config": {"algorithms": ` + strings.Repeat("[", 20000) + `}}`,
+			"malformed results file: config.algorithms" + strings.Repeat("[0]", 27) + "…: line 1, column 10046: invalid character '[' exceeded max depth"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tt.input))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Decode error = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
 }

@@ -141,6 +141,11 @@ func parseSweep(s string) ([]int64, error) {
 		if err != nil || n < 1 {
 			return nil, usageErrorf("invalid --sweep %q: %q is not a limit of at least 1; want limit=N,N,...", s, v)
 		}
+		// A limit given twice would write two runs of one name, which no
+		// reader of the results file could tell apart.
+		if slices.Contains(limits, n) {
+			return nil, usageErrorf("invalid --sweep %q: limit %d is given twice; want each limit once", s, n)
+		}
 		limits = append(limits, n)
 	}
 	return limits, nil

@@ -145,7 +145,10 @@ func runMerge(opts *MergeOptions) error {
 		return err
 	}
 	merged, err := report.Merge(files...)
-	if errors.Is(err, report.ErrMergeMismatch) {
+	// Files that do not belong together, or a file without the histogram
+	// a merge needs (one from before service_histogram existed), are bad
+	// input like any other: exit code 2.
+	if errors.Is(err, report.ErrMergeMismatch) || errors.Is(err, report.ErrBadHistogram) {
 		return usageError{err}
 	}
 	if err != nil {
@@ -217,9 +220,10 @@ func runCompare(opts *CompareOptions) error {
 	if err := c.Render(opts.IO.Out); err != nil {
 		return err
 	}
-	if len(c.Failed) > 0 {
+	// The count is the one the summary above gives: every line of Failed.
+	if n := len(c.Failed); n > 0 {
 		return fmt.Errorf("%w: %d %s of %d %s (see above)", errThresholds,
-			len(c.Failed), report.Plural(len(c.Failed), "failure"), len(opts.Thresholds), report.Plural(len(opts.Thresholds), "threshold"))
+			n, report.Plural(n, "failure"), len(opts.Thresholds), report.Plural(len(opts.Thresholds), "threshold"))
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func TestMainReportAndCompare(t *testing.T) {
 		if code := Main(io); code != 1 {
 			t.Errorf("exit %d, want 1; stdout\n%s", code, out)
 		}
-		if msg := errOut.String(); !strings.HasPrefix(msg, "rlbench: thresholds failed: 2 failures of 1 threshold ") {
+		if msg := errOut.String(); msg != "rlbench: thresholds failed: 2 failures of 1 threshold (see above)\n" {
 			t.Errorf("stderr %q", msg)
 		}
 	})
