@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -43,8 +42,9 @@ type BenchOptions struct {
 // parsed options instead of runBench.
 func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *cobra.Command {
 	opts := &BenchOptions{Load: &RunOptions{IO: io, Global: global}}
-	var algoList, workloadList string
-	var tiers []string
+	algo := newAlgoFlag("all,baseline")
+	shapes := workloadsFlag{workloadSteady, workloadBursty, workloadWindowEdge}
+	sweep := &sweepFlag{}
 	var includeSeed bool
 
 	cmd := &cobra.Command{
@@ -70,9 +70,10 @@ long --window with it, so that a sliding log really holds up to the limit.
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if includeSeed {
-				algoList += "," + strings.Join(algorithms.SeedNames(), ",")
+				algo.add(algorithms.SeedNames()...)
 			}
-			if err := opts.check(cmd, algoList, workloadList, tiers); err != nil {
+			opts.Workloads, opts.Sweep, opts.SweepLimits = shapes, sweep.text, sweep.limits
+			if err := opts.check(cmd, algo); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -83,24 +84,18 @@ long --window with it, so that a sliding log really holds up to the limit.
 	}
 
 	f := cmd.Flags()
-	f.StringVar(&algoList, "algo", "all,baseline", "algorithms to run: `NAME[,NAME...]`, all, baseline")
-	f.StringVar(&workloadList, "workload", "steady,bursty,window-edge", "workloads to run: `NAME[,NAME...]` of "+strings.Join(bench.WorkloadNames(), ", "))
+	f.Var(algo, "algo", "algorithms to run: `NAME[,NAME...]`, all, baseline")
+	f.Var(&shapes, "workload", "workloads to run: `NAME[,NAME...]` of "+strings.Join(bench.WorkloadNames(), ", "))
 	f.BoolVar(&includeSeed, "include-seed", false, "add the seed's variants: "+strings.Join(algorithms.SeedNames(), ", "))
 	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times, at most 1000")
-	f.StringVar(&opts.Sweep, "sweep", "", "repeat the matrix for each value: `limit=N,N,...`")
+	f.Var(sweep, "sweep", "repeat the matrix for each value: `limit=N,N,...`")
 	f.StringVarP(&opts.OutputDir, "output", "o", "", "write results.json, report.md and report.html into `DIR`")
-	addLoadFlags(f, opts.Load, loadDefaults{window: time.Second, rate: 2000, duration: 5 * time.Second, burstEvery: 50 * time.Millisecond}, &tiers)
+	addLoadFlags(f, opts.Load, loadDefaults{window: time.Second, rate: 2000, duration: 5 * time.Second, burstEvery: 50 * time.Millisecond})
 	return cmd
 }
 
 // check validates the bench's own flags, then the load's.
-func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, tiers []string) error {
-	for _, w := range strings.Split(workloadList, ",") {
-		w = strings.TrimSpace(w)
-		if !slices.Contains(o.Workloads, w) {
-			o.Workloads = append(o.Workloads, w)
-		}
-	}
+func (o *BenchOptions) check(cmd *cobra.Command, algo *algoFlag) error {
 	switch {
 	case o.Count < 1:
 		return usageErrorf("invalid --count %d: must be at least 1", o.Count)
@@ -108,48 +103,18 @@ func (o *BenchOptions) check(cmd *cobra.Command, algoList, workloadList string, 
 		return usageErrorf("invalid --count %d: out of range, want at most %d", o.Count, maxCount)
 	}
 	if o.Sweep != "" {
-		limits, err := parseSweep(o.Sweep)
-		if err != nil {
-			return err
-		}
-		o.SweepLimits = limits
 		switch {
-		case len(tiers) > 0:
+		case len(o.Load.Tiers) > 0:
 			return usageErrorf("--sweep does not apply with --tier: every key has its tier's limit, which a sweep cannot change")
 		case cmd.Flags().Changed("limit"):
 			return usageErrorf("--limit does not apply with --sweep %s, which gives each run its limit", o.Sweep)
 		}
 	}
-	return o.Load.check(cmd, algoList, o.Workloads, tiers)
+	return o.Load.check(cmd, algo, o.Workloads)
 }
 
 // maxCount bounds --count.
 const maxCount = 1000
-
-// parseSweep reads --sweep limit=10,100,1000.
-func parseSweep(s string) ([]int64, error) {
-	name, list, ok := strings.Cut(s, "=")
-	if !ok || name != "limit" {
-		return nil, usageErrorf("invalid --sweep %q: want limit=N,N,..., such as limit=10,100,1000,10000", s)
-	}
-	var limits []int64
-	for _, v := range strings.Split(list, ",") {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err == nil && n > maxLimit || errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(v), "-") {
-			return nil, usageErrorf("invalid --sweep %q: %q is out of range, want limits up to 1e15", s, v)
-		}
-		if err != nil || n < 1 {
-			return nil, usageErrorf("invalid --sweep %q: %q is not a limit of at least 1; want limit=N,N,...", s, v)
-		}
-		// A limit given twice would write two runs of one name, which no
-		// reader of the results file could tell apart.
-		if slices.Contains(limits, n) {
-			return nil, usageErrorf("invalid --sweep %q: limit %d is given twice; want each limit once", s, n)
-		}
-		limits = append(limits, n)
-	}
-	return limits, nil
-}
 
 // plan is the matrix: every algorithm under every workload, for the
 // limit or each limit of the sweep, Count times.

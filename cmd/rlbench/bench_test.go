@@ -98,8 +98,8 @@ func TestMainBenchBadInput(t *testing.T) {
 		{[]string{"bench", "--sweep", "burst=1,2"}, `invalid --sweep "burst=1,2": want limit=N,N,...`},
 		{[]string{"bench", "--sweep", "limit=10,x"}, `invalid --sweep "limit=10,x": "x" is not a limit of at least 1`},
 		{[]string{"bench", "--sweep", "limit=10,100,10"}, `invalid --sweep "limit=10,100,10": limit 10 is given twice; want each limit once`},
-		{[]string{"bench", "--workload", "steady,spiky"}, `invalid --workload "spiky": want one of closed, steady`},
-		{[]string{"bench", "--algo", "nope"}, `--algo: unknown algorithm "nope"`},
+		{[]string{"bench", "--workload", "steady,spiky"}, `invalid --workload "steady,spiky": "spiky" is not a workload; want one of closed, steady`},
+		{[]string{"bench", "--algo", "nope"}, `invalid --algo "nope": unknown algorithm "nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

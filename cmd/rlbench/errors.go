@@ -94,6 +94,11 @@ func flagError(cmd *cobra.Command, err error) error {
 	help := fmt.Sprintf("see %s --help", cmd.CommandPath())
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
+		switch invalid.GetFlag().Value.(type) {
+		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag:
+			// rlbench's own flag values say what they accept.
+			return usageErrorf("invalid --%s %q: %v", invalid.GetFlag().Name, invalid.GetValue(), invalid.Unwrap())
+		}
 		flagType := invalid.GetFlag().Value.Type()
 		if num := (*strconv.NumError)(nil); errors.As(err, &num) && num.Err == strconv.ErrRange {
 			return usageErrorf("invalid --%s %q: out of range, want %s", invalid.GetFlag().Name, invalid.GetValue(), inRange(flagType))

@@ -67,7 +67,7 @@ type loadDefaults struct {
 }
 
 // addLoadFlags registers the flags that shape the load of one run.
-func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]string) {
+func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.Int64Var(&o.Limit.Requests, "limit", 100, "requests allowed per window, at most 1e15")
 	f.DurationVar(&o.Limit.Window, "window", d.window, "window `duration`, such as 600s, 1m or 500ms; at most 8784h")
 	f.Int64Var(&o.Limit.Burst, "burst", 0, "bucket capacity of "+strings.Join(algorithms.BurstNames(), ", ")+" (default the limit), at most 1e15")
@@ -87,9 +87,10 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]stri
 	f.IntVar(&o.MaxInflight, "max-inflight", workload.DefaultMaxInflight, "requests in flight at most in the open model, up to 100000")
 	f.StringVar(&o.Key, "key", "user:1", "user `key` the requests ask for")
 	f.IntVar(&o.Keys, "keys", 1, "number of user keys, <key>:0 to <key>:N-1, at most 100000000")
-	f.StringVar(&o.KeyDist, "key-dist", "uniform", "how requests choose keys: uniform or zipf")
+	o.KeyDist = "uniform"
+	f.Var((*keyDistFlag)(&o.KeyDist), "key-dist", "how requests choose keys: uniform or zipf")
 	f.Float64Var(&o.ZipfS, "zipf-s", 1.1, "exponent of the zipf key distribution, positive")
-	f.StringArrayVar(tiers, "tier", nil, "a share of the keys with its own limit: `NAME=REQUESTS/WINDOW:SHARE`, such as free=100/10m:0.9 (repeat; shares sum to 1)")
+	f.Var((*tierFlag)(&o.Tiers), "tier", "a share of the keys with its own limit: `NAME=REQUESTS/WINDOW:SHARE`, such as free=100/10m:0.9 (repeat; shares sum to 1)")
 	f.DurationVar(&o.Timeout, "timeout", time.Second, "bound on each decision, at most 8784h; 0 for none")
 	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series, at most 8784h")
 	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed, at most 8784h")
@@ -102,11 +103,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults, tiers *[]stri
 // check validates the flags and resolves lists and defaults, so that bad
 // input stops before any connection is made. workloads are every workload
 // the command will run.
-func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []string, tiers []string) error {
-	names, err := algorithms.ParseNames(algoList)
-	if err != nil {
-		return usageError{fmt.Errorf("--algo: %w", err)}
-	}
+func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []string) error {
+	names := algo.names
 	o.Algorithms = names
 	changed := cmd.Flags().Changed
 	// A cap given alone lifts the other's default, which would otherwise
@@ -125,7 +123,7 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 	case changed("burst") && o.Limit.Burst < 1:
 		return usageErrorf("invalid --burst %d: must be at least 1 (leave it out to use the limit)", o.Limit.Burst)
 	case changed("burst") && !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(algorithms.BurstNames(), n) }):
-		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(algorithms.BurstNames(), ", "), algoList)
+		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(algorithms.BurstNames(), ", "), algo.text)
 	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0):
 		return usageErrorf("invalid --requests %d: must be at least 1 (or 0 with a --duration)", o.Requests)
 	case o.Duration < 0:
@@ -138,8 +136,6 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 		return usageErrorf("invalid --key \"\": must not be empty")
 	case o.Keys < 1:
 		return usageErrorf("invalid --keys %d: must be at least 1", o.Keys)
-	case o.KeyDist != "uniform" && o.KeyDist != "zipf":
-		return usageErrorf("invalid --key-dist %q: want uniform or zipf", o.KeyDist)
 	case o.ClockSkewAllowance < 0 || o.ClockSkewAllowance > 24*time.Hour:
 		return usageErrorf("invalid --clock-skew-allowance %v: want 0 to 24h, such as 1s", o.ClockSkewAllowance)
 	case changed("clock-skew-allowance") && !o.ClientClock:
@@ -157,18 +153,6 @@ func (o *RunOptions) check(cmd *cobra.Command, algoList string, workloads []stri
 	}
 	if err := o.checkBounds(); err != nil {
 		return err
-	}
-	for _, w := range workloads {
-		if !slices.Contains(bench.WorkloadNames(), w) {
-			return usageErrorf("invalid --workload %q: want one of %s", w, strings.Join(bench.WorkloadNames(), ", "))
-		}
-	}
-	for _, s := range tiers {
-		tier, err := workload.ParseTier(s)
-		if err != nil {
-			return usageError{err}
-		}
-		o.Tiers = append(o.Tiers, tier)
 	}
 	if len(o.Tiers) > 0 {
 		if _, err := workload.AssignTiers(o.Tiers, o.Keys); err != nil {

@@ -18,8 +18,8 @@ import (
 // parsed options instead of runRun.
 func NewCmdRun(io IO, global *GlobalOptions, runF func(*RunOptions) error) *cobra.Command {
 	opts := &RunOptions{IO: io, Global: global}
-	var algoList string
-	var tiers []string
+	algo := newAlgoFlag("sliding")
+	shape := workloadFlag(workloadClosed)
 
 	cmd := &cobra.Command{
 		Use:         "run",
@@ -59,7 +59,8 @@ project's non-atomic variants ` + strings.Join(algorithms.SeedNames(), ", ") + `
       --tier free=100/10m:0.9 --tier premium=500/10m:0.1 --duration 30s`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.check(cmd, algoList, []string{opts.Workload}, tiers); err != nil {
+			opts.Workload = string(shape)
+			if err := opts.check(cmd, algo, []string{opts.Workload}); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -70,9 +71,9 @@ project's non-atomic variants ` + strings.Join(algorithms.SeedNames(), ", ") + `
 	}
 
 	f := cmd.Flags()
-	f.StringVar(&algoList, "algo", "sliding", "algorithms to run: `NAME[,NAME...]` or all")
-	f.StringVar(&opts.Workload, "workload", workloadClosed, "traffic shape: "+strings.Join(bench.WorkloadNames(), ", "))
-	addLoadFlags(f, opts, loadDefaults{window: time.Minute, rate: 100}, &tiers)
+	f.Var(algo, "algo", "algorithms to run: `NAME[,NAME...]` or all")
+	f.Var(&shape, "workload", "traffic shape: "+strings.Join(bench.WorkloadNames(), ", "))
+	addLoadFlags(f, opts, loadDefaults{window: time.Minute, rate: 100})
 	f.StringVarP(&opts.Output, "output", "o", "", "write the results `file` (JSON, schema version 1), also when interrupted")
 	return cmd
 }

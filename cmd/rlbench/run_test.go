@@ -199,7 +199,7 @@ func TestMainBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown algorithm", nil, []string{"run", "--algo", "fixd"}, 2,
-			`--algo: unknown algorithm "fixd": valid names are all, fixed, sliding, sliding-counter, token, leaky, gcra, seed-fixed, seed-sliding, seed-leaky`},
+			`invalid --algo "fixd": unknown algorithm "fixd": valid names are all, fixed, sliding, sliding-counter, token, leaky, gcra, seed-fixed, seed-sliding, seed-leaky`},
 		{"unknown in a list", nil, []string{"run", "--algo", "fixed,,gcra"}, 2, `unknown algorithm "": valid names are all,`},
 		{"zero limit", nil, []string{"run", "--limit", "0"}, 2, "invalid --limit 0: must be at least 1"},
 		{"negative limit", nil, []string{"run", "--limit", "-5"}, 2, "invalid --limit -5: must be at least 1"},

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// The typed flag values: each checks its value as it is parsed, so that a
+// bad one stops at the flag with what is accepted (flagError words it),
+// and options hold parsed values rather than strings to parse later.
+
+// algoFlag is --algo: algorithm names, "all" expanded, in order.
+type algoFlag struct {
+	names []string
+	text  string
+}
+
+func newAlgoFlag(def string) *algoFlag {
+	f := &algoFlag{}
+	if err := f.Set(def); err != nil {
+		panic(err) // a default that does not parse is a bug
+	}
+	return f
+}
+
+func (f *algoFlag) Set(s string) error {
+	names, err := algorithms.ParseNames(s)
+	if err != nil {
+		return err
+	}
+	f.names, f.text = names, s
+	return nil
+}
+
+func (f *algoFlag) String() string { return f.text }
+func (f *algoFlag) Type() string   { return "algorithms" }
+
+// add appends names not already there, for --include-seed.
+func (f *algoFlag) add(names ...string) {
+	for _, n := range names {
+		if !slices.Contains(f.names, n) {
+			f.names = append(f.names, n)
+		}
+	}
+}
+
+// workloadFlag is --workload of run: one workload.
+type workloadFlag string
+
+func (f *workloadFlag) Set(s string) error {
+	if !bench.IsWorkload(s) {
+		return fmt.Errorf("want one of %s", strings.Join(bench.WorkloadNames(), ", "))
+	}
+	*f = workloadFlag(s)
+	return nil
+}
+
+func (f *workloadFlag) String() string { return string(*f) }
+func (f *workloadFlag) Type() string   { return "workload" }
+
+// workloadsFlag is --workload of bench: workloads, in order, once each.
+type workloadsFlag []string
+
+func (f *workloadsFlag) Set(s string) error {
+	var names []string
+	for _, w := range strings.Split(s, ",") {
+		w = strings.TrimSpace(w)
+		if !bench.IsWorkload(w) {
+			return fmt.Errorf("%q is not a workload; want one of %s", w, strings.Join(bench.WorkloadNames(), ", "))
+		}
+		if !slices.Contains(names, w) {
+			names = append(names, w)
+		}
+	}
+	*f = names
+	return nil
+}
+
+func (f *workloadsFlag) String() string { return strings.Join(*f, ",") }
+func (f *workloadsFlag) Type() string   { return "workloads" }
+
+// keyDistFlag is --key-dist: uniform or zipf.
+type keyDistFlag string
+
+func (f *keyDistFlag) Set(s string) error {
+	if s != "uniform" && s != "zipf" {
+		return errors.New("want uniform or zipf")
+	}
+	*f = keyDistFlag(s)
+	return nil
+}
+
+func (f *keyDistFlag) String() string { return string(*f) }
+func (f *keyDistFlag) Type() string   { return "distribution" }
+
+// tierFlag is --tier, repeated: each a share of the keys with its limit.
+type tierFlag []workload.Tier
+
+func (f *tierFlag) Set(s string) error {
+	t, err := workload.ParseTier(s)
+	if err != nil {
+		var field *workload.FieldError
+		if errors.As(err, &field) {
+			return errors.New(field.Want)
+		}
+		return err
+	}
+	*f = append(*f, t)
+	return nil
+}
+
+func (f *tierFlag) String() string {
+	parts := make([]string, len(*f))
+	for i, t := range *f {
+		parts[i] = t.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *tierFlag) Type() string { return "tier" }
+
+// sweepFlag is --sweep limit=N,N,...: the limits a bench repeats its
+// matrix for, each at least 1, at most maxLimit, and given once.
+type sweepFlag struct {
+	limits []int64
+	text   string
+}
+
+func (f *sweepFlag) Set(s string) error {
+	name, list, ok := strings.Cut(s, "=")
+	if !ok || name != "limit" {
+		return errors.New("want limit=N,N,..., such as limit=10,100,1000,10000")
+	}
+	var limits []int64
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimSpace(v)
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err == nil && n > maxLimit, errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-"):
+			return fmt.Errorf("%q is out of range, want limits up to 1e15", v)
+		case err != nil || n < 1:
+			return fmt.Errorf("%q is not a limit of at least 1; want limit=N,N,...", v)
+		case slices.Contains(limits, n):
+			return fmt.Errorf("limit %d is given twice; want each limit once", n)
+		}
+		limits = append(limits, n)
+	}
+	f.limits, f.text = limits, s
+	return nil
+}
+
+func (f *sweepFlag) String() string { return f.text }
+func (f *sweepFlag) Type() string   { return "sweep" }
