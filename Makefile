@@ -1,5 +1,8 @@
 # Targets documented with "## name: description" are listed by `make help`.
 GO ?= go
+# Linters at pinned versions, fetched by the go command on first use.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DEADCODE ?= $(GO) run golang.org/x/tools/cmd/deadcode@v0.52.0
 # The version "rlbench version" prints and results files record: the
 # nearest tag, commits since and the commit (v1.2.0-3-gabc1234-dirty), or
 # the commit alone before the first tag. Outside a git checkout it is empty
@@ -41,12 +44,17 @@ race: test
 vet:
 	$(GO) vet ./...
 
-## lint: go vet, then fail if any file needs gofmt
+## lint: go vet, gofmt, staticcheck, and no dead code outside the test helpers
 .PHONY: lint
 lint: vet
 	@unformatted="$$(gofmt -l .)"; \
 	if [ -n "$$unformatted" ]; then \
 		echo 'These files need gofmt -w:'; echo "$$unformatted"; exit 1; \
+	fi
+	$(STATICCHECK) ./...
+	@dead="$$($(DEADCODE) ./... | grep -v '^internal/redistest/')"; \
+	if [ -n "$$dead" ]; then \
+		echo 'Dead code: no command reaches these (internal/redistest serves tests only):'; echo "$$dead"; exit 1; \
 	fi
 
 ## check: lint and test

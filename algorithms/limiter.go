@@ -109,7 +109,9 @@ type Limiter interface {
 
 // Promise is what an algorithm promises, apart from any Redis: what an
 // HTTP API that claims to be a token bucket is held to, as much as the
-// token bucket itself. PromiseOf gives a registered algorithm's.
+// token bucket itself. Every Limiter is one; New(name, nil, Options{})
+// gives an algorithm's without a Redis, since a limiter uses its client only
+// to decide.
 type Promise interface {
 	// Bound is the most requests the algorithm promises to admit for one
 	// key in any half-open span of the given length, when no request is

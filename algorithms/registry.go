@@ -137,18 +137,6 @@ func New(name string, rdb redis.Cmdable, opts Options) (Limiter, error) {
 	return nil, unknown(name)
 }
 
-// PromiseOf is the promise of the algorithm registered under name: its
-// bound, and its per-aligned-window limit when it has one (WindowAligned).
-func PromiseOf(name string) (Promise, error) {
-	for _, r := range registry {
-		if r.Name == name {
-			// A limiter with no client is never asked to decide.
-			return r.build(nil, Options{}), nil
-		}
-	}
-	return nil, unknown(name)
-}
-
 // ParseNames turns a comma-separated list such as "all,seed-fixed" into
 // registry names, in the order given, without duplicates.
 func ParseNames(list string) ([]string, error) {

@@ -102,7 +102,7 @@ func TestUsesBurstMatchesTheBound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := algorithms.PromiseOf(name)
+		p, err := algorithms.New(name, nil, algorithms.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,28 +76,21 @@ func Encode(w io.Writer, f *File) error {
 }
 
 // ReadFile reads and checks a results file; errors name the file. It is
-// the one way every command reads results: a file that Decode would
+// the one way every command reads results: a file that decode would
 // refuse is refused, with the same one-line error, whatever reads it.
+//
+// It refuses a missing schema_version or any other than SchemaVersion
+// with ErrSchemaVersion ("results file x.json has schema_version 2; this
+// rlbench reads version 1"), input that is not a results file with
+// ErrMalformed, and one that File.Validate finds wrong with a *FieldError
+// wrapping ErrInvalid. Unknown fields are ignored: a later minor revision
+// of the format may add some.
 func ReadFile(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	return decode(path, data)
-}
-
-// Decode reads a results file from r. It refuses a missing schema_version
-// or any other than SchemaVersion with ErrSchemaVersion ("results file has
-// schema_version 2; this rlbench reads version 1"), input that is not a
-// results file with ErrMalformed, and one that File.Validate finds wrong
-// with a *FieldError wrapping ErrInvalid. Unknown fields are ignored: a
-// later minor revision of the format may add some.
-func Decode(r io.Reader) (*File, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read results file: %w", err)
-	}
-	return decode("", data)
 }
 
 // decode checks the schema version before decoding the whole file, so that

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -155,8 +156,8 @@ func TestEncodeDefaultsSchemaVersion(t *testing.T) {
 	if f.SchemaVersion != 0 {
 		t.Errorf("Encode changed its argument's SchemaVersion to %d", f.SchemaVersion)
 	}
-	if _, err := Decode(&buf); err != nil {
-		t.Errorf("Decode(Encode(f with no version)) = %v, want it readable", err)
+	if _, err := decodeReader(&buf); err != nil {
+		t.Errorf("decodeReader(Encode(f with no version)) = %v, want it readable", err)
 	}
 }
 
@@ -335,7 +336,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Decode(strings.NewReader(tt.input))
+			f, err := decodeReader(strings.NewReader(tt.input))
 			if tt.wantErr == nil {
 				if err != nil || f == nil {
 					t.Fatalf("Decode = %v, %v; want a file", f, err)
@@ -362,7 +363,7 @@ func smallestFile(extra string) string {
 }
 
 func TestDecodeWrongTypePosition(t *testing.T) {
-	_, err := Decode(strings.NewReader("{\"schema_version\": 1,\n\"runs\": [{\"counts\": {\"sent\": \"many\"}}]}"))
+	_, err := decodeReader(strings.NewReader("{\"schema_version\": 1,\n\"runs\": [{\"counts\": {\"sent\": \"many\"}}]}"))
 	if err == nil || !strings.Contains(err.Error(), "line 2, column ") || !strings.Contains(err.Error(), "runs.counts.sent") {
 		t.Errorf("Decode error = %v, want the line and the field", err)
 	}
@@ -442,7 +443,7 @@ func FuzzReadFile(f *testing.F) {
 		if err := Encode(&enc1, first); err != nil {
 			t.Fatalf("Encode of a file read: %v", err)
 		}
-		second, err := Decode(bytes.NewReader(enc1.Bytes()))
+		second, err := decodeReader(bytes.NewReader(enc1.Bytes()))
 		if err != nil {
 			t.Fatalf("Decode of a re-encoded file: %v\n%s", err, enc1.Bytes())
 		}
@@ -494,10 +495,19 @@ func TestMalformedPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Decode(strings.NewReader(tt.input))
+			_, err := decodeReader(strings.NewReader(tt.input))
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("Decode error = %v\nwant %s", err, tt.want)
 			}
 		})
 	}
+}
+
+// decodeReader reads a results file from r as ReadFile reads one from disk.
+func decodeReader(r io.Reader) (*File, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return decode("", data)
 }

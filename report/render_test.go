@@ -63,14 +63,14 @@ func TestRenderJSONDecodes(t *testing.T) {
 	if err := Render(&buf, "json", fixture()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Decode(&buf)
+	got, err := decodeReader(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := fixture()
 	want.SchemaVersion = SchemaVersion
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Decode(Render json) = %+v\nwant %+v", got, want)
+		t.Errorf("decodeReader(Render json) = %+v\nwant %+v", got, want)
 	}
 }
 

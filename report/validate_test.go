@@ -213,7 +213,7 @@ func TestReadFileDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Decode(bytes.NewReader(base)); err != nil {
+	if _, err := decodeReader(bytes.NewReader(base)); err != nil {
 		t.Fatalf("the undamaged file: %v", err)
 	}
 	dir := t.TempDir()
@@ -248,7 +248,7 @@ func TestReadFileDamaged(t *testing.T) {
 			if strings.HasPrefix(tt.want, "%s: ") {
 				want = "results file: " + strings.TrimPrefix(tt.want, "%s: ")
 			}
-			if _, err := Decode(bytes.NewReader(data)); err == nil || err.Error() != want {
+			if _, err := decodeReader(bytes.NewReader(data)); err == nil || err.Error() != want {
 				t.Errorf("Decode = %v, want %q", err, want)
 			}
 		})

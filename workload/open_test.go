@@ -549,7 +549,7 @@ func TestRunStartAlreadyPast(t *testing.T) {
 // second, and the limit in each aligned second.
 func TestRunWindowEdgeAligned(t *testing.T) {
 	limit := algorithms.Limit{Requests: 20, Window: time.Second}
-	fixed, err := algorithms.PromiseOf("fixed")
+	fixed, err := algorithms.New("fixed", nil, algorithms.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,6 @@ func TestMainDamagedFiles(t *testing.T) {
 		edit func(f *report.File) string
 		// text, when set, breaks the file's text instead.
 		text func(s string) string
-		want string
 	}{
 		{name: "negative count", edit: func(f *report.File) string {
 			f.Runs[1].Counts.Accepted = -5
@@ -113,7 +112,7 @@ func TestMainDamagedFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			bad := filepath.Join(t.TempDir(), "results.json")
 			var data []byte
-			want := tt.want
+			var want string
 			if tt.edit != nil {
 				f := readFile(t, base)
 				want = tt.edit(f)

@@ -80,7 +80,7 @@ func TestMainBurstyRecordsNoRate(t *testing.T) {
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	f, err := report.Decode(out)
+	f, err := readPrinted(t, out)
 	if err != nil {
 		t.Fatal(err)
 	}

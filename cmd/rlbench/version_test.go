@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -53,9 +52,9 @@ func buildRlbench(t *testing.T, args ...string) string {
 	if testing.Short() {
 		t.Skip("builds the binary: not with -short")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		t.Skipf("no go tool at %s: %v", goTool, err)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go tool: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "rlbench")
 	build := exec.Command(goTool, append(append([]string{"build", "-o", bin}, args...), ".")...)
@@ -87,7 +86,7 @@ func TestVersionDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "version", "-m", bin).Output()
+	info, err := exec.Command("go", "version", "-m", bin).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
