@@ -69,24 +69,21 @@ local function mul_div_mod(a, b, m)
     bits[#bits + 1] = a - 2 * half
     a = half
   end
+  -- add is (q, r) plus (dq, dr), the remainder kept below m: r + dr may
+  -- pass 2^53, so it is compared with m, not formed.
+  local function add(q, r, dq, dr)
+    if r >= m - dr then
+      return q + dq + 1, r - (m - dr)
+    end
+    return q + dq, r + dr
+  end
+  -- q*m + r is the product of b and the bits of a read so far: doubled,
+  -- then b added when the next bit is set.
   local q, r = 0, 0
   for i = #bits, 1, -1 do
-    -- q*m + r is the product of b and the bits of a read so far: doubled,
-    -- then b added when the next bit is set. r + r and r + br may pass
-    -- 2^53, so they are compared with m, not formed.
-    q = q + q
-    if r >= m - r then
-      q, r = q + 1, r - (m - r)
-    else
-      r = r + r
-    end
+    q, r = add(q, r, q, r)
     if bits[i] == 1 then
-      q = q + bq
-      if r >= m - br then
-        q, r = q + 1, r - (m - br)
-      else
-        r = r + br
-      end
+      q, r = add(q, r, bq, br)
     end
     if q > MAX_WHOLE then
       return MAX_WHOLE, 0
