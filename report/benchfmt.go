@@ -20,8 +20,9 @@ import (
 //	pkg: rlbench
 //	BenchmarkDecision/algo=fixed/workload=steady/limit=100per1s 10000 52345 ns/op 1900.5 decisions/s 120.0 p99-µs 0 over-admitted
 //
-// One line per run: the iterations are the requests sent and ns/op the
-// mean response time, so benchstat's "sec/op" is latency per decision.
+// One line per run: the iterations are the requests sent, then the
+// InBenchfmt metrics, each in its Bench unit. ns/op is the mean response
+// time, so benchstat's "sec/op" is latency per decision.
 // Repetitions of a run (bench --count) give repeated lines with one name,
 // which is how benchstat expects samples. Runs that sent nothing have no
 // figures and are left out.
@@ -45,24 +46,35 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 	fmt.Fprintln(bw, "pkg: rlbench")
 	// Unit metadata (a part of the format that benchstat reads) says
 	// which way is better for the units Go does not know.
-	fmt.Fprintln(bw, "Unit decisions/s better=higher")
-	fmt.Fprintln(bw, "Unit p99-µs better=lower")
-	fmt.Fprintln(bw, "Unit over-admitted better=lower")
-	for _, r := range f.Runs {
+	ms := MetricsIn(InBenchfmt)
+	for _, m := range ms {
+		if m.Bench.Better != "" {
+			fmt.Fprintf(bw, "Unit %s better=%s\n", m.Bench.Unit, m.Bench.Better)
+		}
+	}
+	for i := range f.Runs {
+		r := &f.Runs[i]
 		if r.Counts.Sent == 0 {
 			continue
 		}
-		fmt.Fprintf(bw, "%s %d %s ns/op %s decisions/s %s p99-µs %d over-admitted\n",
-			benchmarkName(r), r.Counts.Sent, benchValue(r.Latency.ResponseUS.Mean*1e3),
-			benchValue(r.Rates.AchievedPerS), benchValue(r.Latency.ResponseUS.P99), r.Accuracy.OverAdmitted)
+		fmt.Fprintf(bw, "%s %d", benchmarkName(*r), r.Counts.Sent)
+		for _, m := range ms {
+			fmt.Fprintf(bw, " %s %s", benchValue(m, r), m.Bench.Unit)
+		}
+		fmt.Fprintln(bw)
 	}
 	return bw.Flush()
 }
 
-// benchValue writes a measurement to six significant figures, as whole
-// numbers from 100000 up: more than the measurement holds, never so few
-// that a low rate such as 39.96/s is rounded away.
-func benchValue(v float64) string {
+// benchValue writes m's figure of r in its benchfmt unit: counts as
+// integers, measurements to six significant figures, as whole numbers
+// from 100000 up: more than the measurement holds, never so few that a
+// low rate such as 39.96/s is rounded away.
+func benchValue(m Metric, r *Run) string {
+	if m.count != nil && m.Bench.Scale == 1 {
+		return integer(m.count(r))
+	}
+	v := m.Value(r) * m.Bench.Scale
 	if math.Abs(v) >= 1e5 {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}

@@ -33,19 +33,9 @@ const MinSamples = 6
 // medianConfidence is the level of the intervals around medians.
 const medianConfidence = 0.95
 
-// comparedMetrics are the figures a Comparison has a Change for, by the
-// metric names of thresholds; headers are those of the table renderer.
-var comparedMetrics = []struct{ name, header string }{
-	{"mean", "mean µs"},
-	{"p50", "p50 µs"},
-	{"p99", "p99 µs"},
-	{"achieved_per_s", "achieved/s"},
-	{"accepted", "accepted"},
-	{"rejected", "rejected"},
-	{"errors", "errors"},
-	{"max_in_window", "max-in-window"},
-	{"over_admitted", "over-admitted"},
-}
+// comparedMetrics are the figures a Comparison has a Change for, in the
+// order of the table, each titled by its Header.
+var comparedMetrics = MetricsIn(InCompare)
 
 // RunKey identifies a run across results files, as "fixed/steady/100per1s"
 // (algorithm, workload, limit; "-burst30" follows when the burst differs
@@ -95,9 +85,8 @@ type Row struct {
 	Only string
 	// BaseN and NewN count the runs of the key a side: repetitions.
 	BaseN, NewN int
-	// Changes has one entry per compared figure: mean, p50 and p99
-	// response time, achieved_per_s, accepted, rejected, errors,
-	// max_in_window and over_admitted.
+	// Changes has one entry per InCompare metric, in the order of
+	// MetricsIn(InCompare).
 	Changes []Change
 }
 
@@ -105,7 +94,7 @@ type Row struct {
 // and their difference; with repetitions, the medians, and when both sides
 // have MinSamples or more, a test of whether the difference is real.
 type Change struct {
-	// Metric is the figure's name in the threshold grammar.
+	// Metric is the figure's Metric.Name.
 	Metric string
 	// Base and New are the value, or the median of the repetitions; NaN
 	// on a side that lacks the key.
@@ -161,8 +150,7 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 		case len(b) == 0:
 			row.Only = OnlyInNew
 		}
-		for _, cm := range comparedMetrics {
-			m, _ := lookupMetric(cm.name)
+		for _, m := range comparedMetrics {
 			row.Changes = append(row.Changes, compareMetric(m, b, n, alpha))
 		}
 		c.Rows = append(c.Rows, row)
@@ -193,19 +181,19 @@ func runsByKey(f *File) (keys []string, runs map[string][]Run) {
 }
 
 // metricValues are the samples of m, one per run.
-func metricValues(m runMetric, runs []Run) []float64 {
+func metricValues(m Metric, runs []Run) []float64 {
 	vs := make([]float64, len(runs))
 	for i := range runs {
-		vs[i] = m.value(&runs[i])
+		vs[i] = m.Value(&runs[i])
 	}
 	return vs
 }
 
 // compareMetric compares the samples of m a side: medians, and a test
 // when both sides have enough of them.
-func compareMetric(m runMetric, base, new []Run, alpha float64) Change {
+func compareMetric(m Metric, base, new []Run, alpha float64) Change {
 	bs, ns := metricValues(m, base), metricValues(m, new)
-	c := Change{Metric: m.name, Base: Median(bs), New: Median(ns)}
+	c := Change{Metric: m.Name, Base: Median(bs), New: Median(ns)}
 	c.Percent = percentChange(c.Base, c.New)
 	if len(bs) >= MinSamples && len(ns) >= MinSamples {
 		c.Tested = true
@@ -221,7 +209,7 @@ func compareMetric(m runMetric, base, new []Run, alpha float64) Change {
 // has, on medians when runs were repeated.
 func (c *Comparison) checkThresholds(key string, base, new []Run) {
 	for _, t := range c.Thresholds {
-		m, known := lookupMetric(t.Metric)
+		m, known := thresholdMetric(t.Metric)
 		if !known {
 			c.Failed = append(c.Failed, fmt.Sprintf("%s on %s: unknown metric %q", t, key, t.Metric))
 			continue
@@ -307,14 +295,14 @@ func (c Comparison) Render(w io.Writer) error {
 			return err
 		}
 	}
-	for i, cm := range comparedMetrics {
+	for i, m := range comparedMetrics {
 		if len(c.Rows) == 0 {
 			break
 		}
-		if _, err := fmt.Fprintf(w, "\n%s\n", cm.header); err != nil {
+		if _, err := fmt.Fprintf(w, "\n%s\n", m.Header); err != nil {
 			return err
 		}
-		if err := c.writeTable(w, i, tested); err != nil {
+		if err := c.writeTable(w, m, i, tested); err != nil {
 			return err
 		}
 	}
@@ -334,8 +322,8 @@ func (c Comparison) Render(w io.Writer) error {
 	return nil
 }
 
-// writeTable writes the table of the i-th compared figure.
-func (c Comparison) writeTable(w io.Writer, i int, tested bool) error {
+// writeTable writes the table of m, the i-th compared figure.
+func (c Comparison) writeTable(w io.Writer, m Metric, i int, tested bool) error {
 	headers := []string{"run", "base", "new", "change"}
 	aligns := []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight}
 	if tested {
@@ -350,7 +338,6 @@ func (c Comparison) writeTable(w io.Writer, i int, tested bool) error {
 	t.Header(headers)
 	for _, r := range c.Rows {
 		ch := r.Changes[i]
-		m, _ := lookupMetric(ch.Metric)
 		row := []string{r.Key, compareCell(m, ch.Base, ch.BaseLo, ch.BaseHi, ch.Tested), compareCell(m, ch.New, ch.NewLo, ch.NewHi, ch.Tested)}
 		switch {
 		case r.Only != "":
@@ -388,7 +375,7 @@ func formatP(p float64) string {
 // compareCell is a value, "-" for a missing side, and with its confidence
 // interval as "512.0 ± 3 %" when tested: the larger distance from the
 // median to a bound, in per cent of the median, as benchstat writes it.
-func compareCell(m runMetric, v, lo, hi float64, tested bool) string {
+func compareCell(m Metric, v, lo, hi float64, tested bool) string {
 	s := formatFigure(m, v)
 	if !tested || math.IsNaN(v) {
 		return s

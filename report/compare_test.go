@@ -76,7 +76,7 @@ func TestCompareEmptyNewFails(t *testing.T) {
 
 func TestCompareSingleRuns(t *testing.T) {
 	base, new := singleRuns()
-	c := Compare(base, new, mustThresholds(t, "p99<+10%", "over_admitted==0", "accepted_per_s>-5%"), 0)
+	c := Compare(base, new, mustThresholds(t, "response_p99_us<+10%", "over_admitted==0", "accepted_per_s>-5%"), 0)
 	keys := make([]string, len(c.Rows))
 	for i, r := range c.Rows {
 		keys[i] = r.Key + " " + r.Only
@@ -91,18 +91,18 @@ func TestCompareSingleRuns(t *testing.T) {
 	if c.Alpha != DefaultAlpha {
 		t.Errorf("alpha %v, want the default %v", c.Alpha, DefaultAlpha)
 	}
-	p99 := changeOf(t, c.Rows[0], "p99")
+	p99 := changeOf(t, c.Rows[0], "response_p99_us")
 	if p99.Base != 512 || p99.New != 601.3 || math.Abs(p99.Percent-17.44) > 0.01 || p99.Tested || p99.Significant {
 		t.Errorf("fixed p99 %+v", p99)
 	}
-	if gone := changeOf(t, c.Rows[2], "p99"); gone.Base != 250 || !math.IsNaN(gone.New) || !math.IsNaN(gone.Percent) {
+	if gone := changeOf(t, c.Rows[2], "response_p99_us"); gone.Base != 250 || !math.IsNaN(gone.New) || !math.IsNaN(gone.Percent) {
 		t.Errorf("gcra p99, only in base: %+v", gone)
 	}
 	wantFailed := []string{
-		"p99<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)",
+		"response_p99_us<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)",
 		"over_admitted==0 on token/steady/100per1s: 4",
 		"gcra/steady/100per1s is only in base: NEW has no such run to check the thresholds on",
-		"p99<+10% on leaky/steady/100per1s: 260.0 µs in NEW, but no BASE run to compare with",
+		"response_p99_us<+10% on leaky/steady/100per1s: 260.0 µs in NEW, but no BASE run to compare with",
 		"accepted_per_s>-5% on leaky/steady/100per1s: 96.0/s in NEW, but no BASE run to compare with",
 	}
 	if strings.Join(c.Failed, "\n") != strings.Join(wantFailed, "\n") {
@@ -127,11 +127,11 @@ func TestCompareSummary(t *testing.T) {
 		{nil, ""},
 		{[]string{"errors==0"}, "1 threshold, passed"},
 		{[]string{"errors==0", "p50>0"}, "2 thresholds, all passed"},
-		{[]string{"p99<+10%", "over_admitted==0", "accepted_per_s>-5%"},
-			"3 thresholds, 1 failed: p99<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)"},
-		{[]string{"p99<+10%", "p50<100", "errors==0"},
-			"3 thresholds, 2 failed:\n  p99<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)\n" +
-				"  p50<100 on fixed/steady/100per1s: 120.3 µs"},
+		{[]string{"response_p99_us<+10%", "over_admitted==0", "accepted_per_s>-5%"},
+			"3 thresholds, 1 failed: response_p99_us<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)"},
+		{[]string{"response_p99_us<+10%", "response_p50_us<100", "errors==0"},
+			"3 thresholds, 2 failed:\n  response_p99_us<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)\n" +
+				"  response_p50_us<100 on fixed/steady/100per1s: 120.3 µs"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.thresholds, " "), func(t *testing.T) {
@@ -164,11 +164,11 @@ func repeatedRuns() (*File, *File) {
 
 func TestCompareRepeated(t *testing.T) {
 	base, new := repeatedRuns()
-	c := Compare(base, new, mustThresholds(t, "p99<+10%", "accepted==500"), 0.05)
+	c := Compare(base, new, mustThresholds(t, "response_p99_us<+10%", "accepted==500"), 0.05)
 	if len(c.Rows) != 3 {
 		t.Fatalf("%d rows, want 3", len(c.Rows))
 	}
-	fixed, token, gcra := changeOf(t, c.Rows[0], "p99"), changeOf(t, c.Rows[1], "p99"), changeOf(t, c.Rows[2], "p99")
+	fixed, token, gcra := changeOf(t, c.Rows[0], "response_p99_us"), changeOf(t, c.Rows[1], "response_p99_us"), changeOf(t, c.Rows[2], "response_p99_us")
 	if c.Rows[0].BaseN != 8 || c.Rows[0].NewN != 8 {
 		t.Errorf("fixed has %d+%d samples, want 8+8", c.Rows[0].BaseN, c.Rows[0].NewN)
 	}
@@ -194,13 +194,13 @@ func TestCompareRepeated(t *testing.T) {
 	// token's median p99 rose by more than 10 %, but within noise: not a
 	// failure, and a note says so. gcra's rise is untested and fails.
 	wantFailed := []string{
-		"p99<+10% on fixed/steady/100per1s: 511.5 → 599.5 µs (+17.2 %) (medians of 8 and 8 runs), p<0.001",
-		"p99<+10% on gcra/steady/100per1s: 251.0 → 401.0 µs (+59.8 %) (medians of 3 and 3 runs)",
+		"response_p99_us<+10% on fixed/steady/100per1s: 511.5 → 599.5 µs (+17.2 %) (medians of 8 and 8 runs), p<0.001",
+		"response_p99_us<+10% on gcra/steady/100per1s: 251.0 → 401.0 µs (+59.8 %) (medians of 3 and 3 runs)",
 	}
 	if strings.Join(c.Failed, "\n") != strings.Join(wantFailed, "\n") {
 		t.Errorf("failed:\n%s\nwant:\n%s", strings.Join(c.Failed, "\n"), strings.Join(wantFailed, "\n"))
 	}
-	noise := "p99<+10% on token/steady/100per1s: 302.5 → 342.5 µs (+13.2 %) (medians of 8 and 8 runs) is within noise (p=0.168, alpha 0.05): not a failure"
+	noise := "response_p99_us<+10% on token/steady/100per1s: 302.5 → 342.5 µs (+13.2 %) (medians of 8 and 8 runs) is within noise (p=0.168, alpha 0.05): not a failure"
 	if len(c.Notes) != 1 || c.Notes[0] != noise {
 		t.Errorf("notes %q, want %q", c.Notes, noise)
 	}
@@ -228,8 +228,8 @@ func TestCompareNoiseIsNotARegression(t *testing.T) {
 		n = append(n, compareRun("token", i, newP99[i], 500, 0))
 	}
 	base, new := compareFiles(b, n)
-	c := Compare(base, new, mustThresholds(t, "p99<+5%"), 0.05)
-	ch := changeOf(t, c.Rows[0], "p99")
+	c := Compare(base, new, mustThresholds(t, "response_p99_us<+5%"), 0.05)
+	ch := changeOf(t, c.Rows[0], "response_p99_us")
 	if ch.Percent <= 5 || ch.Significant {
 		t.Fatalf("fixture: p99 %+v, want a rise above 5 %% that is not significant", ch)
 	}
@@ -261,7 +261,7 @@ func TestCompareNotes(t *testing.T) {
 
 func TestCompareNilFiles(t *testing.T) {
 	_, new := singleRuns()
-	c := Compare(nil, new, mustThresholds(t, "p50<=1000"), 0.05)
+	c := Compare(nil, new, mustThresholds(t, "response_p50_us<=1000"), 0.05)
 	if len(c.Rows) != 3 || c.Rows[0].Only != OnlyInNew || len(c.Failed) != 0 {
 		t.Errorf("Compare(nil, new): %+v", c)
 	}
@@ -295,7 +295,7 @@ func TestRunKey(t *testing.T) {
 // command's error counted it.
 func TestSummaryCountsEveryFailure(t *testing.T) {
 	c := Comparison{
-		Thresholds: []Threshold{{Metric: "p99"}},
+		Thresholds: []Threshold{{Metric: "response_p99_us"}},
 		Failed:     []string{"a is only in base: NEW has no such run", "b is only in base: NEW has no such run"},
 	}
 	if got := c.summary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {

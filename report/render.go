@@ -51,45 +51,13 @@ func Render(w io.Writer, format string, f *File) error {
 	return fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
 }
 
-// column is one column of the table and markdown renderers: its header,
-// its alignment, and how a Run fills it. Keeping the three together keeps
-// headers and cells from drifting apart.
+// column is one column of the table, markdown and html renderers, made
+// from an InTable Metric by runColumns: its header, its alignment (text
+// left, numbers right), and how a Run fills it.
 type column struct {
 	header string
 	align  tw.Align
 	cell   func(r *Run) string
-}
-
-// columns are those of the table and markdown renderers. Latency is
-// response time, from each request's intended send time, because that is
-// what a caller waits; service time is in the csv and json.
-var columns = []column{
-	{"algorithm", tw.AlignLeft, func(r *Run) string { return r.Algorithm }},
-	{"workload", tw.AlignLeft, func(r *Run) string { return r.Workload }},
-	{"sent", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Sent) }},
-	{"accepted", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Accepted) }},
-	{"rejected", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Rejected) }},
-	{"unknown", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Unknown) }},
-	{"errors", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Errors) }},
-	{"missed", tw.AlignRight, func(r *Run) string { return integer(r.Counts.Missed) }},
-	{"achieved/s", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Rates.AchievedPerS })},
-	{"mean µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.Mean })},
-	{"p50 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P50 })},
-	{"p99 µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.P99 })},
-	{"max µs", tw.AlignRight, ifSent(func(r *Run) float64 { return r.Latency.ResponseUS.Max })},
-	{"max-in-window", tw.AlignRight, func(r *Run) string {
-		return interval(r.Accuracy.MaxAdmittedInWindow, r.Accuracy.MaxAdmittedInWindowAtMost)
-	}},
-	{"bound", tw.AlignRight, func(r *Run) string {
-		// No bound (the baseline, which limits nothing) is not a bound of 0.
-		if r.Accuracy.Bound <= 0 {
-			return "-"
-		}
-		return integer(r.Accuracy.Bound)
-	}},
-	{"over-admitted", tw.AlignRight, func(r *Run) string {
-		return interval(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost)
-	}},
 }
 
 // interval shows a figure that unknown outcomes leave uncertain as
@@ -99,17 +67,6 @@ func interval(lo, hi int64) string {
 		return integer(lo)
 	}
 	return integer(lo) + "–" + integer(hi)
-}
-
-// ifSent formats a rate or a latency with one decimal, or "-" for a run
-// that sent nothing, whose zeros would read as measurements.
-func ifSent(value func(r *Run) float64) func(r *Run) string {
-	return func(r *Run) string {
-		if r.Counts.Sent == 0 {
-			return "-"
-		}
-		return strconv.FormatFloat(value(r), 'f', 1, 64)
-	}
 }
 
 func integer(n int64) string { return strconv.FormatInt(n, 10) }
@@ -183,18 +140,22 @@ func writeRuns(w io.Writer, runs []Run, markdown bool) error {
 	return t.Render()
 }
 
-// runColumns are the columns for runs: columns, with the limit when runs
-// differ in it (a sweep) and the repetition when runs were repeated, after
-// algorithm and workload, which name the run.
+// runColumns are the columns for runs: the InTable metrics, the limit
+// among them only when runs differ in it (a sweep) and the repetition
+// only when runs were repeated.
 func runColumns(runs []Run) []column {
-	var extra []column
-	if len(limits(runs)) > 1 {
-		extra = append(extra, column{"limit", tw.AlignLeft, func(r *Run) string { return limit(r.Limit) }})
+	var cols []column
+	for _, m := range MetricsIn(InTable) {
+		if m.tableIf != nil && !m.tableIf(runs) {
+			continue
+		}
+		align := tw.AlignRight
+		if m.text != nil {
+			align = tw.AlignLeft
+		}
+		cols = append(cols, column{m.Header, align, m.tableCell})
 	}
-	if slices.ContainsFunc(runs, func(r Run) bool { return r.Repeat > 0 }) {
-		extra = append(extra, column{"repeat", tw.AlignRight, func(r *Run) string { return strconv.Itoa(r.Repeat) }})
-	}
-	return slices.Insert(slices.Clone(columns), 2, extra...)
+	return cols
 }
 
 // limits are the distinct limits of runs, in the order they ran.
@@ -505,70 +466,22 @@ func errorClasses(c Counts) string {
 	return strings.Join(parts, ", ")
 }
 
-// csvColumns are the csv header and cells, in machine-friendly names and
-// unrounded numbers, for scripts and spreadsheets.
-var csvColumns = []struct {
-	name string
-	cell func(r *Run) string
-}{
-	{"algorithm", func(r *Run) string { return r.Algorithm }},
-	{"workload", func(r *Run) string { return r.Workload }},
-	{"limit_requests", func(r *Run) string { return integer(r.Limit.Requests) }},
-	{"limit_window_us", func(r *Run) string { return integer(r.Limit.WindowUS) }},
-	{"limit_burst", func(r *Run) string { return integer(r.Limit.Burst) }},
-	{"sent", func(r *Run) string { return integer(r.Counts.Sent) }},
-	{"accepted", func(r *Run) string { return integer(r.Counts.Accepted) }},
-	{"rejected", func(r *Run) string { return integer(r.Counts.Rejected) }},
-	{"errors", func(r *Run) string { return integer(r.Counts.Errors) }},
-	{"missed", func(r *Run) string { return integer(r.Counts.Missed) }},
-	{"offered_per_s", func(r *Run) string { return number(r.Rates.OfferedPerS) }},
-	{"achieved_per_s", func(r *Run) string { return number(r.Rates.AchievedPerS) }},
-	{"accepted_per_s", func(r *Run) string { return number(r.Rates.AcceptedPerS) }},
-	{"response_mean_us", func(r *Run) string { return number(r.Latency.ResponseUS.Mean) }},
-	{"response_p50_us", func(r *Run) string { return number(r.Latency.ResponseUS.P50) }},
-	{"response_p90_us", func(r *Run) string { return number(r.Latency.ResponseUS.P90) }},
-	{"response_p99_us", func(r *Run) string { return number(r.Latency.ResponseUS.P99) }},
-	{"response_p999_us", func(r *Run) string { return number(r.Latency.ResponseUS.P999) }},
-	{"response_max_us", func(r *Run) string { return number(r.Latency.ResponseUS.Max) }},
-	{"service_mean_us", func(r *Run) string { return number(r.Latency.ServiceUS.Mean) }},
-	{"service_p50_us", func(r *Run) string { return number(r.Latency.ServiceUS.P50) }},
-	{"service_p99_us", func(r *Run) string { return number(r.Latency.ServiceUS.P99) }},
-	{"max_admitted_in_window", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInWindow) }},
-	{"bound", func(r *Run) string { return integer(r.Accuracy.Bound) }},
-	{"max_admitted_in_burst", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInBurst) }},
-	{"burst_bound", func(r *Run) string { return integer(r.Accuracy.BurstBound) }},
-	{"burst_span_us", func(r *Run) string { return integer(r.Accuracy.BurstSpanUS) }},
-	{"over_admitted", func(r *Run) string { return integer(r.Accuracy.OverAdmitted) }},
-	{"long_run_accepted_per_s", func(r *Run) string { return number(r.Accuracy.LongRunAcceptedPerS) }},
-	{"behind", func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
-	{"end_reason", func(r *Run) string { return r.EndReason }},
-	{"unknown", func(r *Run) string { return integer(r.Counts.Unknown) }},
-	{"max_admitted_in_window_at_most", func(r *Run) string {
-		return integer(max(r.Accuracy.MaxAdmittedInWindow, r.Accuracy.MaxAdmittedInWindowAtMost))
-	}},
-	{"over_admitted_at_most", func(r *Run) string {
-		return integer(max(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost))
-	}},
-	{"max_admitted_in_aligned_window", func(r *Run) string { return integer(r.Accuracy.MaxAdmittedInAlignedWindow) }},
-	{"aligned_bound", func(r *Run) string { return integer(r.Accuracy.AlignedBound) }},
-	{"keys_over_bound", func(r *Run) string { return integer(r.Accuracy.KeysOverBound) }},
-	{"worst_key", func(r *Run) string { return r.Accuracy.WorstKey }},
-	{"worst_tier", func(r *Run) string { return r.Accuracy.WorstTier }},
-}
-
-// renderCSV writes a header row and one row per run.
+// renderCSV writes a header row and one row per run: the InCSV metrics
+// by name, in machine-friendly names and unrounded numbers, for scripts
+// and spreadsheets.
 func renderCSV(w io.Writer, f *File) error {
 	cw := csv.NewWriter(w)
-	row := make([]string, len(csvColumns))
-	for i, c := range csvColumns {
-		row[i] = c.name
+	cols := MetricsIn(InCSV)
+	row := make([]string, len(cols))
+	for i, m := range cols {
+		row[i] = m.Name
 	}
 	if err := cw.Write(row); err != nil {
 		return err
 	}
 	for i := range f.Runs {
-		for j, c := range csvColumns {
-			row[j] = c.cell(&f.Runs[i])
+		for j, m := range cols {
+			row[j] = m.Text(&f.Runs[i])
 		}
 		if err := cw.Write(row); err != nil {
 			return err

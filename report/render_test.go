@@ -207,7 +207,7 @@ func TestSummary(t *testing.T) {
 func TestOverAdmittedInterval(t *testing.T) {
 	r := &Run{Accuracy: Accuracy{MaxAdmittedInWindow: 64, MaxAdmittedInWindowAtMost: 103, Bound: 100, OverAdmitted: 0, OverAdmittedAtMost: 3}}
 	got := map[string]string{}
-	for _, c := range columns {
+	for _, c := range runColumns(nil) {
 		got[c.header] = c.cell(r)
 	}
 	if got["over-admitted"] != "0–3" || got["max-in-window"] != "64–103" {

@@ -205,14 +205,14 @@ func TestCompareAgreesWithBenchmath(t *testing.T) {
 				n = append(n, compareRun("fixed", i, v, 500, 0))
 			}
 			base, new := compareFiles(b, n)
-			got := changeOf(t, Compare(base, new, nil, DefaultAlpha).Rows[0], "p99")
+			got := changeOf(t, Compare(base, new, nil, DefaultAlpha).Rows[0], "response_p99_us")
 
 			bs := benchmath.NewSample(slices.Clone(tt.base), &benchmath.DefaultThresholds)
 			ns := benchmath.NewSample(slices.Clone(tt.new), &benchmath.DefaultThresholds)
 			bSum := benchmath.AssumeNothing.Summary(bs, 0.95)
 			nSum := benchmath.AssumeNothing.Summary(ns, 0.95)
 			bm := Change{
-				Metric: "p99", Base: bSum.Center, New: nSum.Center, Percent: got.Percent, Tested: true,
+				Metric: "response_p99_us", Base: bSum.Center, New: nSum.Center, Percent: got.Percent, Tested: true,
 				BaseLo: bSum.Lo, BaseHi: bSum.Hi, NewLo: nSum.Lo, NewHi: nSum.Hi,
 				P: benchmath.AssumeNothing.Compare(bs, ns).P, Significant: got.Significant,
 			}

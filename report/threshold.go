@@ -23,30 +23,30 @@ var ErrBadThreshold = errors.New("bad threshold")
 // may surround OP. VALUE is read one of two ways:
 //
 //   - Signed and followed by %, it is a change relative to BASE, in per
-//     cent: "p99<+10%" passes when NEW's p99 is less than 10 % above
-//     BASE's, "accepted_per_s>-5%" when NEW's accepted rate fell by less
-//     than 5 %. A relative threshold takes < <= > >= only, and fails when
-//     BASE has no such run: there is nothing to be relative to.
+//     cent: "response_p99_us<+10%" passes when NEW's p99 is less than
+//     10 % above BASE's, "accepted_per_s>-5%" when NEW's accepted rate
+//     fell by less than 5 %. A relative threshold takes < <= > >= only,
+//     and fails when BASE has no such run: there is nothing to be
+//     relative to.
 //   - Plain, it is an absolute bound on NEW, in the metric's own unit:
-//     "p50<=250" (µs), "over_admitted==0", "errors==0".
+//     "response_p50_us<=250" (µs), "over_admitted==0", "errors==0".
 //
 // A sign without % and % without a sign are refused rather than guessed
-// at: "p99<+10" is most likely a forgotten %, and "p99<10%" could be
-// either reading.
+// at: "response_p99_us<+10" is most likely a forgotten %, and
+// "response_p99_us<10%" could be either reading.
 //
-// METRIC is one of (latencies are response time, from the intended send
-// time, in µs, unless named service_):
-//
-//	p50 p90 p99 p999 mean max      response time, µs
-//	service_p50 service_p99        service time, from the actual send, µs
-//	achieved_per_s accepted_per_s offered_per_s   rates, per second
-//	accepted rejected errors missed sent          counts
-//	max_in_window over_admitted                   accuracy, requests
+// METRIC is the Name of an InThreshold metric (MetricsIn lists them):
+// response_p99_us and the other response_ latencies are response time,
+// from the intended send time, service_ ones from the actual send, in µs;
+// _per_s figures are rates; the rest count requests. The Aliases of a
+// metric, the short names thresholds had before (p99, mean,
+// max_in_window), are read as its Name.
 //
 // The zero Threshold is not valid; Check fails it. A Threshold is a value
 // and safe for concurrent use.
 type Threshold struct {
-	// Metric is a name from the list above.
+	// Metric is the Name of an InThreshold metric: ParseThreshold reads an
+	// alias as the name it stands for.
 	Metric string
 	// Op is <, <=, >, >=, == or !=.
 	Op string
@@ -57,52 +57,22 @@ type Threshold struct {
 	Relative bool
 }
 
-// runMetric is one figure of a run that thresholds and compare know by name.
-type runMetric struct {
-	name string
-	// unit follows a value when it is printed: "µs", "/s" or "" for counts.
-	unit  string
-	value func(r *Run) float64
-}
-
-// runMetrics are the metrics ParseThreshold accepts, in the order its error
-// messages list them.
-var runMetrics = []runMetric{
-	{"p50", "µs", func(r *Run) float64 { return r.Latency.ResponseUS.P50 }},
-	{"p90", "µs", func(r *Run) float64 { return r.Latency.ResponseUS.P90 }},
-	{"p99", "µs", func(r *Run) float64 { return r.Latency.ResponseUS.P99 }},
-	{"p999", "µs", func(r *Run) float64 { return r.Latency.ResponseUS.P999 }},
-	{"mean", "µs", func(r *Run) float64 { return r.Latency.ResponseUS.Mean }},
-	{"max", "µs", func(r *Run) float64 { return r.Latency.ResponseUS.Max }},
-	{"service_p50", "µs", func(r *Run) float64 { return r.Latency.ServiceUS.P50 }},
-	{"service_p99", "µs", func(r *Run) float64 { return r.Latency.ServiceUS.P99 }},
-	{"achieved_per_s", "/s", func(r *Run) float64 { return r.Rates.AchievedPerS }},
-	{"accepted_per_s", "/s", func(r *Run) float64 { return r.Rates.AcceptedPerS }},
-	{"offered_per_s", "/s", func(r *Run) float64 { return r.Rates.OfferedPerS }},
-	{"accepted", "", func(r *Run) float64 { return float64(r.Counts.Accepted) }},
-	{"rejected", "", func(r *Run) float64 { return float64(r.Counts.Rejected) }},
-	{"errors", "", func(r *Run) float64 { return float64(r.Counts.Errors) }},
-	{"missed", "", func(r *Run) float64 { return float64(r.Counts.Missed) }},
-	{"sent", "", func(r *Run) float64 { return float64(r.Counts.Sent) }},
-	{"max_in_window", "", func(r *Run) float64 { return float64(r.Accuracy.MaxAdmittedInWindow) }},
-	{"over_admitted", "", func(r *Run) float64 { return float64(r.Accuracy.OverAdmitted) }},
-}
-
-func lookupMetric(name string) (runMetric, bool) {
-	for _, m := range runMetrics {
-		if m.name == name {
-			return m, true
-		}
-	}
-	return runMetric{}, false
-}
-
+// metricNames lists the InThreshold metrics for messages, each alias
+// after its name: "sent, ..., response_p99_us (p99), ...".
 func metricNames() string {
-	names := make([]string, len(runMetrics))
-	for i, m := range runMetrics {
-		names[i] = m.name
+	var names []string
+	for _, m := range MetricsIn(InThreshold) {
+		names = append(names, m.Name+aliases(m))
 	}
 	return strings.Join(names, ", ")
+}
+
+// aliases is " (p99)" for a metric with aliases, or "".
+func aliases(m Metric) string {
+	if len(m.Aliases) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(m.Aliases, ", ") + ")"
 }
 
 // thresholdOps are those of the grammar, in the order messages list them.
@@ -110,16 +80,17 @@ var thresholdOps = []string{"<", "<=", ">", ">=", "==", "!="}
 
 const opChars = "<>=!"
 
-// ParseThreshold reads a threshold such as "p99<+10%" or
-// "over_admitted==0" (the grammar is on Threshold). An expression it
-// cannot read is an ErrBadThreshold naming the bad part.
+// ParseThreshold reads a threshold such as "response_p99_us<+10%" or
+// "over_admitted==0" (the grammar is on Threshold), the metric's alias
+// read as its name. An expression it cannot read is an ErrBadThreshold
+// naming the bad part.
 func ParseThreshold(s string) (Threshold, error) {
 	bad := func(format string, args ...any) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("%w %q: %s", ErrBadThreshold, s, fmt.Sprintf(format, args...))
 	}
 	expr := strings.TrimSpace(s)
 	if expr == "" {
-		return bad("empty; want METRIC OP VALUE, as in p99<+10%% or over_admitted==0")
+		return bad("empty; want METRIC OP VALUE, as in response_p99_us<+10%% or over_admitted==0")
 	}
 	i := strings.IndexAny(expr, opChars)
 	if i < 0 {
@@ -134,7 +105,8 @@ func ParseThreshold(s string) (Threshold, error) {
 	if name == "" {
 		return bad("no metric before %q; metrics are %s", op, metricNames())
 	}
-	if _, ok := lookupMetric(name); !ok {
+	m, ok := thresholdMetric(name)
+	if !ok {
 		return bad("unknown metric %q; metrics are %s", name, metricNames())
 	}
 	known := false
@@ -190,7 +162,7 @@ func ParseThreshold(s string) (Threshold, error) {
 	case percent && (op == "==" || op == "!="):
 		return bad("a relative change takes <, <=, > or >=; %s takes an absolute value, as in over_admitted==0", op)
 	}
-	return Threshold{Metric: name, Op: op, Value: v, Relative: percent}, nil
+	return Threshold{Metric: m.Name, Op: op, Value: v, Relative: percent}, nil
 }
 
 // String is the threshold in the form ParseThreshold reads, without
@@ -216,21 +188,21 @@ func (t Threshold) String() string {
 // "512.0 → 601.3 µs (+17.4 %)" or "601.3 µs", or why it could not be
 // decided.
 func (t Threshold) Check(base, new Run) (ok bool, detail string) {
-	m, known := lookupMetric(t.Metric)
+	m, known := thresholdMetric(t.Metric)
 	if !known {
 		return false, fmt.Sprintf("unknown metric %q", t.Metric)
 	}
 	hasBase := base.Algorithm != ""
 	var b float64
 	if hasBase {
-		b = m.value(&base)
+		b = m.Value(&base)
 	}
-	return t.check(m, b, m.value(&new), hasBase)
+	return t.check(m, b, m.Value(&new), hasBase)
 }
 
 // check applies t to figures of BASE and NEW, which Compare passes as
 // medians when runs were repeated.
-func (t Threshold) check(m runMetric, base, new float64, hasBase bool) (ok bool, detail string) {
+func (t Threshold) check(m Metric, base, new float64, hasBase bool) (ok bool, detail string) {
 	if !t.Relative {
 		return compareOp(t.Op, new, t.Value), formatFigureUnit(m, new)
 	}
@@ -293,24 +265,24 @@ func formatChange(p float64) string {
 
 // formatFigure writes a figure of m: one decimal for latencies and rates,
 // whole numbers for counts unless a median fell between two.
-func formatFigure(m runMetric, v float64) string {
+func formatFigure(m Metric, v float64) string {
 	if math.IsNaN(v) {
 		return "-"
 	}
-	if m.unit == "" && v == math.Trunc(v) {
+	if m.count != nil && v == math.Trunc(v) {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
 // formatFigureUnit is formatFigure with the unit: "601.3 µs", "1900.5/s", "3".
-func formatFigureUnit(m runMetric, v float64) string {
+func formatFigureUnit(m Metric, v float64) string {
 	s := formatFigure(m, v)
-	switch m.unit {
+	switch m.Unit {
 	case "":
 		return s
 	case "µs":
 		return s + " µs"
 	}
-	return s + m.unit
+	return s + m.Unit
 }

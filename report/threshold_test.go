@@ -12,20 +12,23 @@ func TestParseThreshold(t *testing.T) {
 		want Threshold
 		str  string
 	}{
-		{"p99<+10%", Threshold{Metric: "p99", Op: "<", Value: 10, Relative: true}, "p99<+10%"},
+		{"response_p99_us<+10%", Threshold{Metric: "response_p99_us", Op: "<", Value: 10, Relative: true}, "response_p99_us<+10%"},
 		{"accepted_per_s>-5%", Threshold{Metric: "accepted_per_s", Op: ">", Value: -5, Relative: true}, "accepted_per_s>-5%"},
 		{"over_admitted==0", Threshold{Metric: "over_admitted", Op: "==", Value: 0}, "over_admitted==0"},
-		{"p50<=250", Threshold{Metric: "p50", Op: "<=", Value: 250}, "p50<=250"},
+		{"response_p50_us<=250", Threshold{Metric: "response_p50_us", Op: "<=", Value: 250}, "response_p50_us<=250"},
 		{"errors==0", Threshold{Metric: "errors", Op: "==", Value: 0}, "errors==0"},
-		{"  p999 >= 0.5 ", Threshold{Metric: "p999", Op: ">=", Value: 0.5}, "p999>=0.5"},
-		{"mean <= +2.50%", Threshold{Metric: "mean", Op: "<=", Value: 2.5, Relative: true}, "mean<=+2.5%"},
-		{"service_p99<+0%", Threshold{Metric: "service_p99", Op: "<", Value: 0, Relative: true}, "service_p99<+0%"},
+		{"  response_p999_us >= 0.5 ", Threshold{Metric: "response_p999_us", Op: ">=", Value: 0.5}, "response_p999_us>=0.5"},
+		{"response_mean_us <= +2.50%", Threshold{Metric: "response_mean_us", Op: "<=", Value: 2.5, Relative: true}, "response_mean_us<=+2.5%"},
+		{"service_p99_us<+0%", Threshold{Metric: "service_p99_us", Op: "<", Value: 0, Relative: true}, "service_p99_us<+0%"},
 		{"rejected!=0", Threshold{Metric: "rejected", Op: "!=", Value: 0}, "rejected!=0"},
-		{"max_in_window<=0020", Threshold{Metric: "max_in_window", Op: "<=", Value: 20}, "max_in_window<=20"},
+		{"max_admitted_in_window<=0020", Threshold{Metric: "max_admitted_in_window", Op: "<=", Value: 20}, "max_admitted_in_window<=20"},
 		{"achieved_per_s>=-0.5%", Threshold{Metric: "achieved_per_s", Op: ">=", Value: -0.5, Relative: true}, "achieved_per_s>=-0.5%"},
 		{"offered_per_s>100", Threshold{Metric: "offered_per_s", Op: ">", Value: 100}, "offered_per_s>100"},
 		{"missed==0", Threshold{Metric: "missed", Op: "==", Value: 0}, "missed==0"},
 		{"sent>=10000", Threshold{Metric: "sent", Op: ">=", Value: 10000}, "sent>=10000"},
+		// An alias is read as the metric's one name.
+		{"p99<+10%", Threshold{Metric: "response_p99_us", Op: "<", Value: 10, Relative: true}, "response_p99_us<+10%"},
+		{"max_in_window<=20", Threshold{Metric: "max_admitted_in_window", Op: "<=", Value: 20}, "max_admitted_in_window<=20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -44,14 +47,16 @@ func TestParseThreshold(t *testing.T) {
 }
 
 func TestParseThresholdBad(t *testing.T) {
-	metricList := "metrics are p50, p90, p99, p999, mean, max, service_p50, service_p99, achieved_per_s, " +
-		"accepted_per_s, offered_per_s, accepted, rejected, errors, missed, sent, max_in_window, over_admitted"
+	metricList := "metrics are sent, accepted, rejected, errors, missed, offered_per_s, achieved_per_s, accepted_per_s, " +
+		"response_mean_us (mean), response_p50_us (p50), response_p90_us (p90), response_p99_us (p99), " +
+		"response_p999_us (p999), response_max_us (max), service_p50_us (service_p50), service_p99_us (service_p99), " +
+		"max_admitted_in_window (max_in_window), over_admitted"
 	ops := "operators are <, <=, >, >=, ==, !="
 	tests := []struct {
 		name, in, want string
 	}{
-		{"empty", "", `bad threshold "": empty; want METRIC OP VALUE, as in p99<+10% or over_admitted==0`},
-		{"blank", "   ", `bad threshold "   ": empty; want METRIC OP VALUE, as in p99<+10% or over_admitted==0`},
+		{"empty", "", `bad threshold "": empty; want METRIC OP VALUE, as in response_p99_us<+10% or over_admitted==0`},
+		{"blank", "   ", `bad threshold "   ": empty; want METRIC OP VALUE, as in response_p99_us<+10% or over_admitted==0`},
 		{"no operator", "p99", `bad threshold "p99": no operator; ` + ops},
 		{"words", "p99 below 10", `bad threshold "p99 below 10": no operator; ` + ops},
 		{"no metric", "<10", `bad threshold "<10": no metric before "<"; ` + metricList},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -179,14 +180,16 @@ side (rlbench bench --count 6), it compares medians with a Mann-Whitney U test
 and calls a difference significant only when p < --alpha; otherwise it prints ~.
 
 Thresholds (repeatable) fail the command with exit code 1:
-  METRIC OP VALUE     an absolute bound on NEW:  over_admitted==0, p99<=500, errors==0
-  METRIC OP ±VALUE%   relative to BASE:          p99<+10%, accepted_per_s>-5%
-OP is one of < <= > >= == != (relative ones take < <= > >=). Metrics: p50 p90
-p99 p999 mean max (response time, µs), service_p50 service_p99,
-achieved_per_s accepted_per_s offered_per_s, sent accepted rejected errors
-missed, max_in_window over_admitted. With repetitions, thresholds use medians.`,
+  METRIC OP VALUE     an absolute bound on NEW:  over_admitted==0, errors==0
+  METRIC OP ±VALUE%   relative to BASE:          response_p99_us<+10%
+OP is one of < <= > >= == != (relative ones take < <= > >=). With repetitions,
+thresholds use medians. METRIC is a figure's name, as in the csv: response_
+latencies are from the intended send time and service_ ones from the actual
+send, in µs; _per_s figures are rates; the others count requests. A short name
+in brackets is read as the name before it:
+` + thresholdMetricList(),
 		Example: `  rlbench compare base.json new.json
-  rlbench compare base.json new.json --threshold 'p99<+10%' --threshold 'over_admitted==0' --threshold 'accepted_per_s>-5%'`,
+  rlbench compare base.json new.json --threshold 'response_p99_us<+10%' --threshold 'over_admitted==0' --threshold 'accepted_per_s>-5%'`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Base, opts.New = args[0], args[1]
@@ -203,9 +206,35 @@ missed, max_in_window over_admitted. With repetitions, thresholds use medians.`,
 			return runCompare(opts)
 		},
 	}
-	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "a check that fails the command: `EXPR` such as 'p99<+10%' (repeat)")
+	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "a check that fails the command: `EXPR` such as 'over_admitted==0' (repeat)")
 	cmd.Flags().Float64Var(&opts.Alpha, "alpha", report.DefaultAlpha, "significance level of the Mann-Whitney test")
 	return cmd
+}
+
+// thresholdMetricList lists the metrics a threshold may name, each alias
+// in brackets after its name, indented and wrapped to 80 columns.
+func thresholdMetricList() string {
+	metrics := report.MetricsIn(report.InThreshold)
+	items := make([]string, len(metrics))
+	for i, m := range metrics {
+		items[i] = m.Name
+		if len(m.Aliases) > 0 {
+			items[i] += " (" + strings.Join(m.Aliases, ", ") + ")"
+		}
+		if i < len(metrics)-1 {
+			items[i] += ","
+		}
+	}
+	var lines []string
+	line := " "
+	for _, item := range items {
+		if line != " " && len(line)+1+len(item) > 80 {
+			lines = append(lines, line)
+			line = " "
+		}
+		line += " " + item
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 // errThresholds is the failure of one or more thresholds: exit code 1.

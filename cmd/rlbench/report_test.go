@@ -147,3 +147,63 @@ func TestMergeEqualsCombinedRun(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareHelpListsThresholdMetrics: compare --help lists exactly the
+// metrics ParseThreshold reads, each name with its aliases, in the
+// registry's order.
+func TestCompareHelpListsThresholdMetrics(t *testing.T) {
+	io, out, errOut := newTestIO(nil, "compare", "--help")
+	if code := Main(io); code != 0 {
+		t.Fatalf("compare --help: exit %d, stderr %q", code, errOut)
+	}
+	const intro = "A short name\nin brackets is read as the name before it:\n"
+	help := out.String()
+	start := strings.Index(help, intro)
+	end := strings.Index(help, "\n\nUsage:")
+	if start < 0 || end < start {
+		t.Fatalf("compare --help has no metric list after %q:\n%s", intro, help)
+	}
+	var got []string
+	for _, item := range strings.Split(strings.Join(strings.Fields(help[start+len(intro):end]), " "), ", ") {
+		got = append(got, item)
+		name, _, _ := strings.Cut(item, " (")
+		if _, err := report.ParseThreshold(name + "==0"); err != nil {
+			t.Errorf("the help lists %q: %v", item, err)
+		}
+	}
+	var want []string
+	for _, m := range report.MetricsIn(report.InThreshold) {
+		item := m.Name
+		if len(m.Aliases) > 0 {
+			item += " (" + strings.Join(m.Aliases, ", ") + ")"
+		}
+		want = append(want, item)
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("compare --help lists\n%q\nwant\n%q", got, want)
+	}
+	for _, line := range strings.Split(help[start:end], "\n") {
+		if n := len([]rune(line)); n > 80 {
+			t.Errorf("help line of %d columns: %q", n, line)
+		}
+	}
+}
+
+// TestCIBenchThresholdsParse: the thresholds scripts/ci-bench.sh gates
+// on are ones compare reads.
+func TestCIBenchThresholdsParse(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("..", "..", "scripts", "ci-bench.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(string(script), "--threshold '")[1:]
+	if len(parts) == 0 {
+		t.Fatal("scripts/ci-bench.sh has no --threshold")
+	}
+	for _, p := range parts {
+		expr, _, _ := strings.Cut(p, "'")
+		if _, err := report.ParseThreshold(expr); err != nil {
+			t.Errorf("scripts/ci-bench.sh: %v", err)
+		}
+	}
+}
