@@ -180,7 +180,7 @@ var metrics = []Metric{
 	{Name: "sent", Header: "sent", In: InTable | InCSV | InThreshold, count: func(r *Run) int64 { return r.Counts.Sent }},
 	{Name: "accepted", Header: "accepted", In: InTable | InCSV | InCompare | InThreshold, count: func(r *Run) int64 { return r.Counts.Accepted }},
 	{Name: "rejected", Header: "rejected", In: InTable | InCSV | InCompare | InThreshold, count: func(r *Run) int64 { return r.Counts.Rejected }},
-	{Name: "unknown", Header: "unknown", In: InTable | InCSV, count: func(r *Run) int64 { return r.Counts.Unknown }, csvAppended: 1},
+	{Name: "unknown", Header: "unknown", In: InTable | InCSV | InThreshold, count: func(r *Run) int64 { return r.Counts.Unknown }, csvAppended: 1},
 	{Name: "errors", Header: "errors", In: InTable | InCSV | InCompare | InThreshold, count: func(r *Run) int64 { return r.Counts.Errors }},
 	{Name: "missed", Header: "missed", In: InTable | InCSV | InThreshold, count: func(r *Run) int64 { return r.Counts.Missed }},
 
@@ -244,10 +244,10 @@ var metrics = []Metric{
 		cell: func(r *Run) string {
 			return interval(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost)
 		}},
-	{Name: "over_admitted_at_most", In: InCSV, csvAppended: 1, count: func(r *Run) int64 {
+	{Name: "over_admitted_at_most", In: InCSV | InThreshold, csvAppended: 1, count: func(r *Run) int64 {
 		return max(r.Accuracy.OverAdmitted, r.Accuracy.OverAdmittedAtMost)
 	}},
-	{Name: "keys_over_bound", In: InCSV, csvAppended: 2, count: func(r *Run) int64 { return r.Accuracy.KeysOverBound }},
+	{Name: "keys_over_bound", In: InCSV | InThreshold, csvAppended: 2, count: func(r *Run) int64 { return r.Accuracy.KeysOverBound }},
 	{Name: "worst_key", In: InCSV, csvAppended: 2, text: func(r *Run) string { return r.Accuracy.WorstKey }},
 	{Name: "worst_tier", In: InCSV, csvAppended: 2, text: func(r *Run) string { return r.Accuracy.WorstTier }},
 	{Name: "long_run_accepted_per_s", Unit: "/s", In: InCSV, float: func(r *Run) float64 { return r.Accuracy.LongRunAcceptedPerS }},

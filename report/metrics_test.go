@@ -76,9 +76,9 @@ func TestMetricsInOrder(t *testing.T) {
 			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted"},
 		{"compare", InCompare, "accepted rejected errors achieved_per_s response_mean_us response_p50_us response_p99_us " +
 			"max_admitted_in_window over_admitted"},
-		{"threshold", InThreshold, "sent accepted rejected errors missed offered_per_s achieved_per_s accepted_per_s " +
+		{"threshold", InThreshold, "sent accepted rejected unknown errors missed offered_per_s achieved_per_s accepted_per_s " +
 			"response_mean_us response_p50_us response_p90_us response_p99_us response_p999_us response_max_us " +
-			"service_p50_us service_p99_us max_admitted_in_window over_admitted"},
+			"service_p50_us service_p99_us max_admitted_in_window over_admitted over_admitted_at_most keys_over_bound"},
 		{"benchfmt", InBenchfmt, "response_mean_us achieved_per_s response_p99_us over_admitted"},
 	}
 	for _, tt := range tests {
@@ -93,13 +93,13 @@ func TestMetricsInOrder(t *testing.T) {
 // that scripts such as scripts/ci-bench.sh keep working.
 func TestOldThresholdNames(t *testing.T) {
 	r := &Run{
-		Counts: Counts{Sent: 11, Accepted: 12, Rejected: 13, Errors: 14, Missed: 15},
+		Counts: Counts{Sent: 11, Accepted: 12, Rejected: 13, Errors: 14, Missed: 15, Unknown: 16},
 		Rates:  Rates{OfferedPerS: 21, AchievedPerS: 22, AcceptedPerS: 23},
 		Latency: Latency{
 			ResponseUS: Percentiles{Mean: 31, P50: 32, P90: 33, P99: 34, P999: 35, Max: 36},
 			ServiceUS:  Percentiles{Mean: 41, P50: 42, P90: 43, P99: 44, P999: 45, Max: 46},
 		},
-		Accuracy: Accuracy{MaxAdmittedInWindow: 51, MaxAdmittedInWindowAtMost: 52, OverAdmitted: 53, OverAdmittedAtMost: 54},
+		Accuracy: Accuracy{MaxAdmittedInWindow: 51, MaxAdmittedInWindowAtMost: 52, OverAdmitted: 53, OverAdmittedAtMost: 54, KeysOverBound: 55},
 	}
 	tests := []struct {
 		old, name string
@@ -123,6 +123,10 @@ func TestOldThresholdNames(t *testing.T) {
 		{"sent", "sent", 11},
 		{"max_in_window", "max_admitted_in_window", 51},
 		{"over_admitted", "over_admitted", 53},
+		// Thresholds since unknown outcomes: a CI gate that counts them.
+		{"unknown", "unknown", 16},
+		{"over_admitted_at_most", "over_admitted_at_most", 54},
+		{"keys_over_bound", "keys_over_bound", 55},
 	}
 	for _, tt := range tests {
 		th, err := ParseThreshold(tt.old + "<=0")

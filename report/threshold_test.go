@@ -47,10 +47,10 @@ func TestParseThreshold(t *testing.T) {
 }
 
 func TestParseThresholdBad(t *testing.T) {
-	metricList := "metrics are sent, accepted, rejected, errors, missed, offered_per_s, achieved_per_s, accepted_per_s, " +
+	metricList := "metrics are sent, accepted, rejected, unknown, errors, missed, offered_per_s, achieved_per_s, accepted_per_s, " +
 		"response_mean_us (mean), response_p50_us (p50), response_p90_us (p90), response_p99_us (p99), " +
 		"response_p999_us (p999), response_max_us (max), service_p50_us (service_p50), service_p99_us (service_p99), " +
-		"max_admitted_in_window (max_in_window), over_admitted"
+		"max_admitted_in_window (max_in_window), over_admitted, over_admitted_at_most, keys_over_bound"
 	ops := "operators are <, <=, >, >=, ==, !="
 	tests := []struct {
 		name, in, want string
