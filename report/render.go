@@ -1,8 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -14,42 +12,6 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
-
-// ErrUnknownFormat means Render was asked for a format it does not know;
-// the wrapping error names the format and lists those it does.
-var ErrUnknownFormat = errors.New("unknown format")
-
-// Formats lists the names Render accepts: table, json, csv, markdown,
-// html, benchfmt.
-func Formats() []string {
-	return []string{"table", "json", "csv", "markdown", "html", "benchfmt"}
-}
-
-// Render writes f in the named format: table for a terminal, markdown for
-// a README or a pull request, csv for spreadsheets and scripts, json for
-// the results file itself, html for a self-contained page with charts
-// (RenderHTML), benchfmt for benchstat (WriteBenchfmt). Any other name is
-// an ErrUnknownFormat.
-func Render(w io.Writer, format string, f *File) error {
-	if f == nil {
-		return errors.New("render results: no results")
-	}
-	switch format {
-	case "table":
-		return renderTable(w, f)
-	case "markdown":
-		return renderMarkdown(w, f)
-	case "csv":
-		return renderCSV(w, f)
-	case "json":
-		return Encode(w, f)
-	case "html":
-		return renderHTML(w, f)
-	case "benchfmt":
-		return WriteBenchfmt(w, f)
-	}
-	return fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
-}
 
 // column is one column of the table and markdown renderers: its header,
 // its alignment, and how a Run fills it. Keeping the three together keeps
@@ -113,39 +75,6 @@ func ifSent(value func(r *Run) float64) func(r *Run) string {
 }
 
 func integer(n int64) string { return strconv.FormatInt(n, 10) }
-
-// renderTable writes the summary line, the table and the notes.
-func renderTable(w io.Writer, f *File) error {
-	if _, err := fmt.Fprintln(w, summary(f)); err != nil {
-		return err
-	}
-	if err := writeRuns(w, f.Runs, false); err != nil {
-		return err
-	}
-	for _, n := range notes(f) {
-		if _, err := fmt.Fprintln(w, n); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// renderMarkdown writes what renderTable does as GitHub Markdown: the
-// summary as a paragraph, the table, and the notes as a list.
-func renderMarkdown(w io.Writer, f *File) error {
-	if _, err := fmt.Fprintf(w, "**rlbench** %s\n\n", summary(f)); err != nil {
-		return err
-	}
-	if err := writeRuns(w, f.Runs, true); err != nil {
-		return err
-	}
-	if n := notes(f); len(n) > 0 {
-		if _, err := fmt.Fprintf(w, "\n- %s\n", strings.Join(n, "\n- ")); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // writeRuns writes one row per run with tablewriter, in its default box
 // style or as a GitHub Markdown table.
@@ -554,26 +483,4 @@ var csvColumns = []struct {
 	{"keys_over_bound", func(r *Run) string { return integer(r.Accuracy.KeysOverBound) }},
 	{"worst_key", func(r *Run) string { return r.Accuracy.WorstKey }},
 	{"worst_tier", func(r *Run) string { return r.Accuracy.WorstTier }},
-}
-
-// renderCSV writes a header row and one row per run.
-func renderCSV(w io.Writer, f *File) error {
-	cw := csv.NewWriter(w)
-	row := make([]string, len(csvColumns))
-	for i, c := range csvColumns {
-		row[i] = c.name
-	}
-	if err := cw.Write(row); err != nil {
-		return err
-	}
-	for i := range f.Runs {
-		for j, c := range csvColumns {
-			row[j] = c.cell(&f.Runs[i])
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }
