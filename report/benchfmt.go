@@ -11,6 +11,13 @@ import (
 	"unicode"
 )
 
+// Benchfmt is the Go benchmark format, for benchstat (WriteBenchfmt).
+var Benchfmt = Format{
+	Name:        "benchfmt",
+	Description: "Go benchmark format, one line per run, for benchstat",
+	Render:      fileByFile("", WriteBenchfmt),
+}
+
 // WriteBenchfmt writes f in the Go benchmark format, so that benchstat
 // (golang.org/x/perf/cmd/benchstat) can compare rlbench results with the
 // statistics Go developers already trust:

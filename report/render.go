@@ -1,8 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -14,42 +12,6 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
-
-// ErrUnknownFormat means Render was asked for a format it does not know;
-// the wrapping error names the format and lists those it does.
-var ErrUnknownFormat = errors.New("unknown format")
-
-// Formats lists the names Render accepts: table, json, csv, markdown,
-// html, benchfmt.
-func Formats() []string {
-	return []string{"table", "json", "csv", "markdown", "html", "benchfmt"}
-}
-
-// Render writes f in the named format: table for a terminal, markdown for
-// a README or a pull request, csv for spreadsheets and scripts, json for
-// the results file itself, html for a self-contained page with charts
-// (RenderHTML), benchfmt for benchstat (WriteBenchfmt). Any other name is
-// an ErrUnknownFormat.
-func Render(w io.Writer, format string, f *File) error {
-	if f == nil {
-		return errors.New("render results: no results")
-	}
-	switch format {
-	case "table":
-		return renderTable(w, f)
-	case "markdown":
-		return renderMarkdown(w, f)
-	case "csv":
-		return renderCSV(w, f)
-	case "json":
-		return Encode(w, f)
-	case "html":
-		return renderHTML(w, f)
-	case "benchfmt":
-		return WriteBenchfmt(w, f)
-	}
-	return fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
-}
 
 // column is one column of the table, markdown and html renderers, made
 // from an InTable Metric by runColumns: its header, its alignment (text
@@ -70,39 +32,6 @@ func interval(lo, hi int64) string {
 }
 
 func integer(n int64) string { return strconv.FormatInt(n, 10) }
-
-// renderTable writes the summary line, the table and the notes.
-func renderTable(w io.Writer, f *File) error {
-	if _, err := fmt.Fprintln(w, summary(f)); err != nil {
-		return err
-	}
-	if err := writeRuns(w, f.Runs, false); err != nil {
-		return err
-	}
-	for _, n := range notes(f) {
-		if _, err := fmt.Fprintln(w, n); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// renderMarkdown writes what renderTable does as GitHub Markdown: the
-// summary as a paragraph, the table, and the notes as a list.
-func renderMarkdown(w io.Writer, f *File) error {
-	if _, err := fmt.Fprintf(w, "**rlbench** %s\n\n", summary(f)); err != nil {
-		return err
-	}
-	if err := writeRuns(w, f.Runs, true); err != nil {
-		return err
-	}
-	if n := notes(f); len(n) > 0 {
-		if _, err := fmt.Fprintf(w, "\n- %s\n", strings.Join(n, "\n- ")); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // writeRuns writes one row per run with tablewriter, in its default box
 // style or as a GitHub Markdown table.
@@ -464,29 +393,4 @@ func errorClasses(c Counts) string {
 		parts[i] = fmt.Sprintf("%d %s", c.ErrorsByClass[class], class)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// renderCSV writes a header row and one row per run: the InCSV metrics
-// by name, in machine-friendly names and unrounded numbers, for scripts
-// and spreadsheets.
-func renderCSV(w io.Writer, f *File) error {
-	cw := csv.NewWriter(w)
-	cols := MetricsIn(InCSV)
-	row := make([]string, len(cols))
-	for i, m := range cols {
-		row[i] = m.Name
-	}
-	if err := cw.Write(row); err != nil {
-		return err
-	}
-	for i := range f.Runs {
-		for j, m := range cols {
-			row[j] = m.Text(&f.Runs[i])
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redistest"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/report/formats"
 )
 
 // tableRows reads a rendered table back into cells, keyed by the first.
@@ -197,7 +198,7 @@ func TestMainVersionAndHelp(t *testing.T) {
 			t.Errorf("help does not list %q:\n%s", strings.TrimSpace(want), out)
 		}
 	}
-	for _, format := range report.Formats() {
+	for _, format := range formats.Names() {
 		if !strings.Contains(out.String(), format) {
 			t.Errorf("help does not name the output format %q:\n%s", format, out)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/report/formats"
 )
 
 // ReportOptions is what "rlbench report" was asked to do.
@@ -28,11 +29,12 @@ func NewCmdReport(io IO, global *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:         "report FILE...",
 		Annotations: map[string]string{usesGlobals: "format"},
-		Short:       "Render saved results as a table, markdown, csv, json, html or benchfmt",
+		Short:       "Render saved results: " + strings.Join(formats.Names(), ", "),
 		Long: `Report renders results files written by "rlbench run -o" or "rlbench bench -o"
-in the --format you choose. html makes one self-contained page with charts of
-every file given; the other formats render the files one after another
-(json takes one file: merge several with "rlbench report merge").`,
+in the --format you choose:
+
+` + formatList() + `
+A bench's results.json renders as the report.md and report.html that -o wrote.`,
 		Example: `  rlbench report results.json
   rlbench report --format html results.json -o report.html
   rlbench report --format benchfmt base.json > base.txt   # for benchstat`,
@@ -71,27 +73,24 @@ func runReport(opts *ReportOptions) error {
 	if err != nil {
 		return err
 	}
-	format := opts.Global.Format
-	if format == "json" && len(files) > 1 {
-		return usageErrorf("--format json renders one file, not %d: merge them first with rlbench report merge", len(files))
-	}
 	var b bytes.Buffer
-	if format == "html" {
-		err = report.RenderHTML(&b, files...)
-	} else {
-		for i, f := range files {
-			if i > 0 && format != "csv" && format != "benchfmt" {
-				fmt.Fprintln(&b)
-			}
-			if err = report.Render(&b, format, f); err != nil {
-				break
-			}
-		}
+	err = formats.Render(&b, opts.Global.Format, files...)
+	if errors.Is(err, report.ErrOneFile) {
+		return usageErrorf("--format %v", err)
 	}
 	if err != nil {
 		return err
 	}
 	return writeOutput(opts.IO.Out, opts.Output, b.Bytes())
+}
+
+// formatList is one line per format for help: its name and what it is.
+func formatList() string {
+	var b strings.Builder
+	for _, f := range formats.All() {
+		fmt.Fprintf(&b, "  %-9s %s\n", f.Name, f.Description)
+	}
+	return b.String()
 }
 
 // writeOutput writes data to path, or to w when path is empty.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,4 +208,69 @@ func TestCIBenchThresholdsParse(t *testing.T) {
 			t.Errorf("scripts/ci-bench.sh: %v", err)
 		}
 	}
+}
+
+// TestReportReproducesReferences renders each committed reference's
+// results.json with "rlbench report" and compares the output byte for
+// byte with the report.md and report.html beside it, as results/README.md
+// promises. After a deliberate change to a format, re-render them:
+//
+//	rlbench report --format markdown results/DIR/results.json -o results/DIR/report.md
+//	rlbench report --format html results/DIR/results.json -o results/DIR/report.html
+func TestReportReproducesReferences(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "results", "*", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 3 {
+		t.Fatalf("found %d references under results/, want at least the matrix, the sweep and the CI baseline", len(dirs))
+	}
+	for _, results := range dirs {
+		dir := filepath.Dir(results)
+		for format, name := range map[string]string{"markdown": "report.md", "html": "report.html"} {
+			t.Run(filepath.Base(dir)+"/"+name, func(t *testing.T) {
+				want, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				io, out, errOut := newTestIO(nil, "--format", format, "report", results)
+				if code := Main(io); code != 0 {
+					t.Fatalf("exit %d, stderr %q", code, errOut)
+				}
+				if got := out.Bytes(); !bytes.Equal(got, want) {
+					t.Errorf("rlbench report --format %s %s differs from %s at byte %d of %d:\n%s",
+						format, results, name, firstDifference(got, want), len(want), lineDiff(string(got), string(want)))
+				}
+			})
+		}
+	}
+}
+
+// firstDifference is the offset of the first byte where a and b differ.
+func firstDifference(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// lineDiff shows the first line where got and want differ.
+func lineDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n got: %.300s\nwant: %.300s", i+1, gl, wl)
+		}
+	}
+	return ""
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/report/formats"
 )
 
 // GlobalOptions are the flags every command shares.
@@ -16,7 +16,7 @@ type GlobalOptions struct {
 	RedisURL string
 	// Quiet leaves only results on stdout and no progress on stderr.
 	Quiet bool
-	// Format is how results are printed: one of report.Formats.
+	// Format is how results are printed: one of formats.Names.
 	Format string
 	// Seed makes randomness repeatable; 0 means a random seed, recorded
 	// in the results.
@@ -60,8 +60,8 @@ works with nothing installed; point it at a real Redis to measure.`,
 			if !cmd.Flags().Changed("redis") {
 				global.RedisURL = io.Getenv("REDIS_URL")
 			}
-			if !slices.Contains(report.Formats(), global.Format) {
-				return usageErrorf("invalid --format %q: want one of %s", global.Format, strings.Join(report.Formats(), ", "))
+			if !slices.Contains(formats.Names(), global.Format) {
+				return usageErrorf("invalid --format %q: want one of %s", global.Format, strings.Join(formats.Names(), ", "))
 			}
 			warnUnusedGlobals(cmd, io)
 			return nil
@@ -77,7 +77,7 @@ works with nothing installed; point it at a real Redis to measure.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (default $REDIS_URL, else an embedded miniredis)")
 	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")
-	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(report.Formats(), ", "))
+	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(formats.Names(), ", "))
 	pf.Uint64Var(&global.Seed, "seed", 0, "seed for every random choice (poisson arrivals, keys); 0 picks one and records it")
 
 	root.AddCommand(

@@ -12,6 +12,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/report/formats"
 )
 
 // NewCmdRun builds "rlbench run". runF, when not nil, is called with the
@@ -106,7 +107,7 @@ func runRun(opts *RunOptions) error {
 	}
 	// Printed first: a file that cannot be written must not lose the
 	// results, which then go to a fallback file the error names.
-	printErr := report.Render(opts.IO.Out, opts.Global.Format, file)
+	printErr := formats.Render(opts.IO.Out, opts.Global.Format, file)
 	if opts.Output != "" {
 		if err := report.WriteFile(opts.Output, file); err != nil {
 			return keepResults(err, file)

@@ -1,8 +1,10 @@
-package report
+package html
 
 import (
 	"bytes"
+	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,7 +12,9 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"golang.org/x/net/html"
+
+	"github.com/rlbench/rlbench/report"
+	nethtml "golang.org/x/net/html"
 )
 
 // encodedHistogram records n response times in nanoseconds, spread from
@@ -41,59 +45,59 @@ func encodedHistogram(t *testing.T, n int, base int64) string {
 // real histograms: fixed admits twice its limit across a window edge,
 // which its time series shows at 500 ms, and the baseline promises no
 // bound.
-func htmlFixture(t *testing.T) *File {
+func htmlFixture(t *testing.T) *report.File {
 	t.Helper()
 	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	lim := Limit{Requests: 20, WindowUS: 1_000_000}
-	run := func(algorithm string, base int64, accepted int64, acc Accuracy, points []Point) Run {
-		return Run{
+	lim := report.Limit{Requests: 20, WindowUS: 1_000_000}
+	run := func(algorithm string, base int64, accepted int64, acc report.Accuracy, points []report.Point) report.Run {
+		return report.Run{
 			Algorithm: algorithm,
 			Workload:  "window-edge",
 			Limit:     lim,
-			Counts:    Counts{Sent: 120, Accepted: accepted, Rejected: 120 - accepted},
-			Rates:     Rates{OfferedPerS: 40, AchievedPerS: 40, AcceptedPerS: float64(accepted) / 3},
-			Latency: Latency{
-				ResponseUS: Percentiles{Mean: float64(base) / 1e3, P50: float64(base) / 1e3, P99: float64(8*base) / 1e3},
+			Counts:    report.Counts{Sent: 120, Accepted: accepted, Rejected: 120 - accepted},
+			Rates:     report.Rates{OfferedPerS: 40, AchievedPerS: 40, AcceptedPerS: float64(accepted) / 3},
+			Latency: report.Latency{
+				ResponseUS: report.Percentiles{Mean: float64(base) / 1e3, P50: float64(base) / 1e3, P99: float64(8*base) / 1e3},
 				Histogram:  encodedHistogram(t, 2000, base),
 			},
 			Accuracy:   acc,
-			Timeseries: Timeseries{IntervalUS: 250_000, Points: points},
+			Timeseries: report.Timeseries{IntervalUS: 250_000, Points: points},
 			ElapsedUS:  3_000_000,
-			EndReason:  EndCompleted,
+			EndReason:  report.EndCompleted,
 		}
 	}
-	return &File{
-		SchemaVersion: SchemaVersion,
-		Tool:          Tool{Name: "rlbench", Version: "v0.4.0", Go: "go1.26.8"},
-		Host:          Host{OS: "linux", Arch: "amd64", CPUs: 2},
-		Target:        Target{Kind: "redis", Address: "127.0.0.1:6379", ServerVersion: "7.0.15"},
-		Config: Config{
+	return &report.File{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "rlbench", Version: "v0.4.0", Go: "go1.26.8"},
+		Host:          report.Host{OS: "linux", Arch: "amd64", CPUs: 2},
+		Target:        report.Target{Kind: "redis", Address: "127.0.0.1:6379", ServerVersion: "7.0.15"},
+		Config: report.Config{
 			Algorithms: []string{"fixed", "gcra", "baseline"}, Workload: "window-edge",
 			Requests: 120, BurstSize: 20, EdgeOffsetUS: 5_000, Concurrency: 8,
 			IntervalUS: 250_000, Keys: 1, KeyDist: "uniform", Limit: lim, Clock: "server", Seed: 7,
 		},
 		StartedAt: start,
 		EndedAt:   start.Add(9 * time.Second),
-		EndReason: EndCompleted,
-		Runs: []Run{
+		EndReason: report.EndCompleted,
+		Runs: []report.Run{
 			run("fixed", 180_000, 80,
-				Accuracy{MaxAdmittedInWindow: 40, Bound: 20, OverAdmitted: 20, KeysOverBound: 1, Keys: 1},
-				[]Point{
+				report.Accuracy{MaxAdmittedInWindow: 40, Bound: 20, OverAdmitted: 20, KeysOverBound: 1, Keys: 1},
+				[]report.Point{
 					{TUS: 0, Accepted: 0}, {TUS: 250_000, Accepted: 0},
 					{TUS: 500_000, Accepted: 20}, {TUS: 750_000, Accepted: 20}, // both sides of the edge at 1 s
 					{TUS: 1_000_000, Rejected: 20}, {TUS: 1_250_000},
 					{TUS: 1_500_000, Accepted: 20, Rejected: 20}, {TUS: 1_750_000, Accepted: 20, Rejected: 20},
 				}),
 			run("gcra", 150_000, 60,
-				Accuracy{MaxAdmittedInWindow: 20, Bound: 20, Keys: 1},
-				[]Point{
+				report.Accuracy{MaxAdmittedInWindow: 20, Bound: 20, Keys: 1},
+				[]report.Point{
 					{TUS: 500_000, Accepted: 20}, {TUS: 750_000, Accepted: 5, Rejected: 15},
 					{TUS: 1_000_000, Accepted: 5, Rejected: 15}, {TUS: 1_250_000},
 					{TUS: 1_500_000, Accepted: 15, Rejected: 25}, {TUS: 1_750_000, Accepted: 15, Rejected: 25},
 				}),
 			run("baseline", 120_000, 120,
-				Accuracy{MaxAdmittedInWindow: 80, Bound: -1, Keys: 1},
-				[]Point{
+				report.Accuracy{MaxAdmittedInWindow: 80, Bound: -1, Keys: 1},
+				[]report.Point{
 					{TUS: 500_000, Accepted: 20}, {TUS: 750_000, Accepted: 20}, {TUS: 1_000_000, Accepted: 20},
 					{TUS: 1_500_000, Accepted: 40}, {TUS: 1_750_000, Accepted: 20, Errors: 2},
 				}),
@@ -103,7 +107,7 @@ func htmlFixture(t *testing.T) *File {
 
 // sweepFixture is a bench with --sweep limit=10,100,1000 and --count 2:
 // two algorithms, three limits, two repetitions each.
-func sweepFixture(t *testing.T) *File {
+func sweepFixture(t *testing.T) *report.File {
 	t.Helper()
 	f := htmlFixture(t)
 	base := f.Runs[0]
@@ -113,12 +117,12 @@ func sweepFixture(t *testing.T) *File {
 			for repeat := range 2 {
 				r := base
 				r.Algorithm, r.Repeat = algorithm, repeat
-				r.Limit = Limit{Requests: requests, WindowUS: 1_000_000}
+				r.Limit = report.Limit{Requests: requests, WindowUS: 1_000_000}
 				latency := 100_000 + 20_000*int64(i) + requests*(1+int64(i))*30
 				r.Latency.ResponseUS.Mean = float64(latency) / 1e3
 				r.Latency.ResponseUS.P99 = float64(latency) * 3 / 1e3
 				r.Latency.Histogram = encodedHistogram(t, 500, latency)
-				r.Accuracy = Accuracy{MaxAdmittedInWindow: requests, Bound: requests, Keys: 1}
+				r.Accuracy = report.Accuracy{MaxAdmittedInWindow: requests, Bound: requests, Keys: 1}
 				f.Runs = append(f.Runs, r)
 			}
 		}
@@ -126,23 +130,60 @@ func sweepFixture(t *testing.T) *File {
 	return f
 }
 
-func renderHTMLString(t *testing.T, files ...*File) string {
+func renderString(t *testing.T, files ...*report.File) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := RenderHTML(&buf, files...); err != nil {
+	if err := Render(&buf, files...); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
 }
 
-func TestRenderHTMLGolden(t *testing.T) {
-	for name, file := range map[string]func(*testing.T) *File{
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with the golden file at path, or rewrites the file
+// under -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report/html -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test ./report/html -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// readFixture reads one of report's own test fixtures as the json format
+// writes them (report/testdata/json*.golden), so that the html goldens
+// follow any change to them.
+func readFixture(name string) func(*testing.T) *report.File {
+	return func(t *testing.T) *report.File {
+		t.Helper()
+		f, err := report.ReadFile(filepath.Join("..", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	for name, file := range map[string]func(*testing.T) *report.File{
+		"html":             readFixture("json.golden"),
+		"html_interrupted": readFixture("json_interrupted.golden"),
 		"html_window_edge": htmlFixture,
 		"html_sweep":       sweepFixture,
 	} {
 		t.Run(name, func(t *testing.T) {
-			got := renderHTMLString(t, file(t))
-			if again := renderHTMLString(t, file(t)); again != got {
+			got := renderString(t, file(t))
+			if again := renderString(t, file(t)); again != got {
 				t.Fatal("two renderings of the same file differ")
 			}
 			golden(t, filepath.Join("testdata", name+".golden"), []byte(got))
@@ -150,13 +191,13 @@ func TestRenderHTMLGolden(t *testing.T) {
 	}
 }
 
-// TestRenderHTMLPage checks what a reader and a browser rely on: the page
+// TestRenderPage checks what a reader and a browser rely on: the page
 // parses with balanced tags, has each chart, names each algorithm, and
 // needs nothing online.
-func TestRenderHTMLPage(t *testing.T) {
+func TestRenderPage(t *testing.T) {
 	tests := []struct {
 		name string
-		file func(*testing.T) *File
+		file func(*testing.T) *report.File
 		// charts by kind: percentile, sweep, accuracy, time series
 		charts     int
 		algorithms []string
@@ -192,7 +233,7 @@ func TestRenderHTMLPage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := tt.file(t)
-			page := renderHTMLString(t, f)
+			page := renderString(t, f)
 			checkBalanced(t, page)
 			if got := countSVG(t, page); got != tt.charts {
 				t.Errorf("page has %d <svg> charts, want %d", got, tt.charts)
@@ -233,11 +274,11 @@ func checkOffline(t *testing.T, page string) {
 func checkBalanced(t *testing.T, page string) {
 	t.Helper()
 	void := map[string]bool{"meta": true, "br": true, "img": true, "hr": true, "link": true, "input": true}
-	z := html.NewTokenizer(strings.NewReader(page))
+	z := nethtml.NewTokenizer(strings.NewReader(page))
 	var open []string
 	for {
 		switch z.Next() {
-		case html.ErrorToken:
+		case nethtml.ErrorToken:
 			if z.Err() != io.EOF {
 				t.Fatal(z.Err())
 			}
@@ -245,12 +286,12 @@ func checkBalanced(t *testing.T, page string) {
 				t.Errorf("elements left open at the end: %v", open)
 			}
 			return
-		case html.StartTagToken:
+		case nethtml.StartTagToken:
 			name, _ := z.TagName()
 			if !void[string(name)] {
 				open = append(open, string(name))
 			}
-		case html.EndTagToken:
+		case nethtml.EndTagToken:
 			name, _ := z.TagName()
 			if len(open) == 0 || open[len(open)-1] != string(name) {
 				t.Fatalf("</%s> closes %v", name, open)
@@ -264,13 +305,13 @@ func checkBalanced(t *testing.T, page string) {
 // each of which must sit in a figure.
 func countSVG(t *testing.T, page string) int {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(page))
+	doc, err := nethtml.Parse(strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	for node := range doc.Descendants() {
-		if node.Type == html.ElementNode && node.Data == "svg" {
+		if node.Type == nethtml.ElementNode && node.Data == "svg" {
 			n++
 			if node.Parent == nil || node.Parent.Data != "figure" {
 				t.Errorf("an <svg> sits in <%s>, not in a <figure>", node.Parent.Data)
@@ -280,13 +321,13 @@ func countSVG(t *testing.T, page string) int {
 	return n
 }
 
-func TestRenderHTMLEscapes(t *testing.T) {
+func TestRenderEscapes(t *testing.T) {
 	f := htmlFixture(t)
 	evil := `<script>alert(1)</script>`
 	f.Runs[0].Algorithm = evil
 	f.Runs[1].Workload = `"><img src=x onerror=alert(2)>`
 	f.Target.Address = `<b>host</b>`
-	page := renderHTMLString(t, f)
+	page := renderString(t, f)
 	checkBalanced(t, page)
 	checkOffline(t, page)
 	if strings.Contains(page, "<img") || strings.Contains(page, "<b>") {
@@ -298,11 +339,11 @@ func TestRenderHTMLEscapes(t *testing.T) {
 	}
 }
 
-func TestRenderHTMLPartial(t *testing.T) {
+func TestRenderPartial(t *testing.T) {
 	f := htmlFixture(t)
-	f.EndReason = EndInterrupted
-	f.Runs[2].EndReason = EndInterrupted
-	page := renderHTMLString(t, f)
+	f.EndReason = report.EndInterrupted
+	f.Runs[2].EndReason = report.EndInterrupted
+	page := renderString(t, f)
 	for _, s := range []string{"<title>rlbench report (PARTIAL)</title>", "PARTIAL RESULTS", `<tr class="partial">`} {
 		if !strings.Contains(page, s) {
 			t.Errorf("interrupted file's page does not contain %q", s)
@@ -310,8 +351,8 @@ func TestRenderHTMLPartial(t *testing.T) {
 	}
 }
 
-func TestRenderHTMLSeveralFiles(t *testing.T) {
-	page := renderHTMLString(t, htmlFixture(t), sweepFixture(t))
+func TestRenderSeveralFiles(t *testing.T) {
+	page := renderString(t, htmlFixture(t), sweepFixture(t))
 	checkBalanced(t, page)
 	if got, want := countSVG(t, page), 5+14; got != want {
 		t.Errorf("page has %d charts, want %d", got, want)
@@ -326,59 +367,45 @@ func TestRenderHTMLSeveralFiles(t *testing.T) {
 	}
 }
 
-func TestRenderHTMLErrors(t *testing.T) {
+func TestRenderErrors(t *testing.T) {
 	bad := htmlFixture(t)
 	bad.Runs[1].Latency.Histogram = "not a histogram"
 	tests := []struct {
 		name  string
-		files []*File
+		files []*report.File
 		want  string
 	}{
 		{"no files", nil, "render html: no results"},
-		{"nil file", []*File{htmlFixture(t), nil}, "render html: results 2 of 2: no results"},
-		{"bad histogram", []*File{bad}, "render html: run gcra/window-edge: decode latency histogram"},
+		{"nil file", []*report.File{htmlFixture(t), nil}, "render html: results 2 of 2: no results"},
+		{"bad histogram", []*report.File{bad}, "render html: run gcra/window-edge: decode latency histogram"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := RenderHTML(&buf, tt.files...)
+			err := Render(&buf, tt.files...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("RenderHTML = %v, want an error containing %q", err, tt.want)
+				t.Fatalf("Render = %v, want an error containing %q", err, tt.want)
 			}
 			if buf.Len() != 0 {
-				t.Errorf("RenderHTML wrote %d bytes before failing", buf.Len())
+				t.Errorf("Render wrote %d bytes before failing", buf.Len())
 			}
 		})
 	}
 }
 
-// TestRenderHTMLNothingSent renders runs that sent nothing, as an
+// TestRenderNothingSent renders runs that sent nothing, as an
 // interrupted bench leaves them: no histogram and no time series.
-func TestRenderHTMLNothingSent(t *testing.T) {
+func TestRenderNothingSent(t *testing.T) {
 	f := htmlFixture(t)
 	for i := range f.Runs {
-		f.Runs[i].Counts = Counts{}
-		f.Runs[i].Latency = Latency{}
-		f.Runs[i].Timeseries = Timeseries{}
+		f.Runs[i].Counts = report.Counts{}
+		f.Runs[i].Latency = report.Latency{}
+		f.Runs[i].Timeseries = report.Timeseries{}
 	}
-	page := renderHTMLString(t, f)
+	page := renderString(t, f)
 	checkBalanced(t, page)
 	// Only the accuracy chart has anything to draw.
 	if got := countSVG(t, page); got != 1 {
 		t.Errorf("page has %d charts, want 1", got)
-	}
-}
-
-func TestRenderHTMLThroughRender(t *testing.T) {
-	var viaRender, direct bytes.Buffer
-	f := htmlFixture(t)
-	if err := Render(&viaRender, "html", f); err != nil {
-		t.Fatal(err)
-	}
-	if err := RenderHTML(&direct, f); err != nil {
-		t.Fatal(err)
-	}
-	if viaRender.String() != direct.String() {
-		t.Error(`Render(w, "html", f) differs from RenderHTML(w, f)`)
 	}
 }

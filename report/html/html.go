@@ -1,4 +1,6 @@
-package report
+// Package html renders results files as one self-contained HTML page with
+// charts; it is the only importer of gonum.org/v1/plot.
+package html
 
 import (
 	"bytes"
@@ -16,13 +18,14 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/olekukonko/tablewriter/tw"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/rlbench/rlbench/report"
 )
 
 //go:embed templates/html.tmpl
@@ -30,70 +33,25 @@ var htmlPageText string
 
 var htmlPage = template.Must(template.New("html").Parse(htmlPageText))
 
-// RenderHTML writes one or more results files as a single self-contained
+// Format is the page as a results format: every file given on one page.
+var Format = report.Format{
+	Name:        "html",
+	Description: "one self-contained page with charts of all files; bench -o writes it as report.html",
+	Render:      Render,
+}
+
+// Render writes one or more results files as a single self-contained
 // HTML page: for each file what ran, the summary table and its notes, and
 // charts of latency by percentile, accuracy against the bound, accepted
 // and rejected over time, and latency against the limit for a sweep. The
 // page needs nothing online: its CSS is inline and its charts are inline
 // SVG drawn with gonum.org/v1/plot. It depends only on the files, never on
 // when it was rendered, so the same files give the same bytes.
-func RenderHTML(w io.Writer, files ...*File) error {
-	return renderHTML(w, files...)
-}
-
-// htmlReport is what the page template fills in.
-type htmlReport struct {
-	Title   string
-	Partial bool
-	Results []htmlResults
-	Tool    string
-	Schema  int
-}
-
-// htmlResults is one results file on the page.
-type htmlResults struct {
-	Heading   string
-	Summary   string
-	Alert     string
-	Facts     []htmlFact
-	Header    []htmlCell
-	Rows      []htmlRow
-	Notes     []string
-	ChartNote string
-	Sections  []htmlSection
-}
-
-type htmlFact struct{ Term, Value string }
-
-type htmlCell struct {
-	Text string
-	Num  bool
-}
-
-type htmlRow struct {
-	Cells   []htmlCell
-	Partial bool
-}
-
-// htmlSection is a heading over a grid of charts; Small charts sit more
-// to a row.
-type htmlSection struct {
-	Title   string
-	Caption string
-	Small   bool
-	Charts  []htmlChart
-}
-
-type htmlChart struct {
-	SVG     template.HTML
-	Caption string
-}
-
-func renderHTML(w io.Writer, files ...*File) error {
+func Render(w io.Writer, files ...*report.File) error {
 	if len(files) == 0 {
 		return errors.New("render html: no results")
 	}
-	page := htmlReport{Title: "rlbench report", Schema: SchemaVersion}
+	page := htmlReport{Title: "rlbench report", Schema: report.SchemaVersion}
 	var tools []string
 	for i, f := range files {
 		if f == nil {
@@ -109,7 +67,7 @@ func renderHTML(w io.Writer, files ...*File) error {
 		if len(files) > 1 {
 			res.Heading = fmt.Sprintf("Results %d of %d", i+1, len(files))
 		}
-		if f.EndReason == EndInterrupted || f.EndReason == EndError {
+		if f.EndReason == report.EndInterrupted || f.EndReason == report.EndError {
 			page.Partial = true
 		}
 		if t := toolName(f.Tool); !slices.Contains(tools, t) {
@@ -130,7 +88,50 @@ func renderHTML(w io.Writer, files ...*File) error {
 	return err
 }
 
-func toolName(t Tool) string {
+// htmlReport is what the page template fills in.
+type htmlReport struct {
+	Title   string
+	Partial bool
+	Results []htmlResults
+	Tool    string
+	Schema  int
+}
+
+// htmlResults is one results file on the page.
+type htmlResults struct {
+	Heading   string
+	Summary   string
+	Alert     string
+	Facts     []htmlFact
+	Header    []report.Cell
+	Rows      []htmlRow
+	Notes     []string
+	ChartNote string
+	Sections  []htmlSection
+}
+
+type htmlFact struct{ Term, Value string }
+
+type htmlRow struct {
+	Cells   []report.Cell
+	Partial bool
+}
+
+// htmlSection is a heading over a grid of charts; Small charts sit more
+// to a row.
+type htmlSection struct {
+	Title   string
+	Caption string
+	Small   bool
+	Charts  []htmlChart
+}
+
+type htmlChart struct {
+	SVG     template.HTML
+	Caption string
+}
+
+func toolName(t report.Tool) string {
 	name := t.Name
 	if name == "" {
 		name = "rlbench"
@@ -139,16 +140,16 @@ func toolName(t Tool) string {
 }
 
 // htmlResultsOf lays out one file: header, table, notes and charts.
-func htmlResultsOf(f *File) (htmlResults, error) {
+func htmlResultsOf(f *report.File) (htmlResults, error) {
 	res := htmlResults{
-		Summary: summary(f),
+		Summary: report.Summary(f),
 		Facts:   facts(f),
-		Notes:   notes(f),
+		Notes:   report.Notes(f),
 	}
 	switch f.EndReason {
-	case EndInterrupted:
+	case report.EndInterrupted:
 		res.Alert = "PARTIAL RESULTS: this run was interrupted; its figures cover only what ran before it stopped."
-	case EndError:
+	case report.EndError:
 		res.Alert = "PARTIAL RESULTS: this run was ended by an error"
 		if f.Error != "" {
 			res.Alert += ": " + f.Error
@@ -170,7 +171,7 @@ func htmlResultsOf(f *File) (htmlResults, error) {
 }
 
 // facts are what summary leaves out: when, how long, what ran, on what.
-func facts(f *File) []htmlFact {
+func facts(f *report.File) []htmlFact {
 	var out []htmlFact
 	add := func(term, value string) {
 		if value != "" {
@@ -179,9 +180,9 @@ func facts(f *File) []htmlFact {
 	}
 	end := f.EndReason
 	switch end {
-	case EndInterrupted:
+	case report.EndInterrupted:
 		end = "PARTIAL: interrupted"
-	case EndError:
+	case report.EndError:
 		end = "PARTIAL: ended by an error"
 		if f.Error != "" {
 			end += ": " + f.Error
@@ -207,7 +208,7 @@ func facts(f *File) []htmlFact {
 		if !slices.Contains(workloads, r.Workload) {
 			workloads = append(workloads, r.Workload)
 		}
-		if l := limit(r.Limit); !slices.Contains(limits, l) {
+		if l := r.Limit.String(); !slices.Contains(limits, l) {
 			limits = append(limits, l)
 		}
 		repeats = max(repeats, r.Repeat+1)
@@ -222,14 +223,14 @@ func facts(f *File) []htmlFact {
 	}
 	var stop []string
 	if f.Config.Requests > 0 {
-		stop = append(stop, integer(f.Config.Requests)+" "+Plural(f.Config.Requests, "request"))
+		stop = append(stop, strconv.FormatInt(f.Config.Requests, 10)+" "+report.Plural(f.Config.Requests, "request"))
 	}
 	if f.Config.DurationUS > 0 {
-		stop = append(stop, window(f.Config.DurationUS))
+		stop = append(stop, report.Duration(f.Config.DurationUS))
 	}
 	add("Each run stops after", strings.Join(stop, " or "))
 	if h := f.Host; h.OS != "" {
-		add("Host", fmt.Sprintf("%s/%s, %d %s", h.OS, h.Arch, h.CPUs, Plural(h.CPUs, "CPU")))
+		add("Host", fmt.Sprintf("%s/%s, %d %s", h.OS, h.Arch, h.CPUs, report.Plural(h.CPUs, "CPU")))
 	}
 	tool := toolName(f.Tool)
 	if !strings.Contains(tool, f.Tool.Go) {
@@ -241,27 +242,18 @@ func facts(f *File) []htmlFact {
 
 // htmlTable has the columns of the text table, the limit and repetition
 // among them when runs differ in those.
-func htmlTable(f *File) ([]htmlCell, []htmlRow) {
-	cols := runColumns(f.Runs)
-	header := make([]htmlCell, len(cols))
-	for i, c := range cols {
-		header[i] = htmlCell{c.header, c.align == tw.AlignRight}
-	}
+func htmlTable(f *report.File) ([]report.Cell, []htmlRow) {
+	header, cells := report.RunsTable(f.Runs)
 	rows := make([]htmlRow, len(f.Runs))
-	for i := range f.Runs {
-		r := &f.Runs[i]
-		cells := make([]htmlCell, len(cols))
-		for j, c := range cols {
-			cells[j] = htmlCell{c.cell(r), c.align == tw.AlignRight}
-		}
-		rows[i] = htmlRow{Cells: cells, Partial: r.EndReason != "" && r.EndReason != EndCompleted}
+	for i, r := range f.Runs {
+		rows[i] = htmlRow{Cells: cells[i], Partial: r.EndReason != "" && r.EndReason != report.EndCompleted}
 	}
 	return header, rows
 }
 
 // chartRuns are the runs the charts draw: the first repetition of each.
-func chartRuns(f *File) []*Run {
-	var out []*Run
+func chartRuns(f *report.File) []*report.Run {
+	var out []*report.Run
 	for i := range f.Runs {
 		if f.Runs[i].Repeat == 0 {
 			out = append(out, &f.Runs[i])
@@ -274,14 +266,14 @@ func chartRuns(f *File) []*Run {
 // latency and accuracy are compared in.
 type runGroup struct {
 	workload string
-	limit    Limit
-	runs     []*Run
+	limit    report.Limit
+	runs     []*report.Run
 }
 
-func (g runGroup) String() string { return g.workload + " · limit " + limit(g.limit) }
+func (g runGroup) String() string { return g.workload + " · limit " + g.limit.String() }
 
 // groupRuns groups runs by workload and limit, in the order they ran.
-func groupRuns(runs []*Run) []runGroup {
+func groupRuns(runs []*report.Run) []runGroup {
 	var groups []runGroup
 	for _, r := range runs {
 		i := slices.IndexFunc(groups, func(g runGroup) bool { return g.workload == r.Workload && g.limit == r.Limit })
@@ -295,7 +287,7 @@ func groupRuns(runs []*Run) []runGroup {
 }
 
 // chartSections draws every chart of one file.
-func chartSections(runs []*Run) ([]htmlSection, error) {
+func chartSections(runs []*report.Run) ([]htmlSection, error) {
 	if len(runs) == 0 {
 		return nil, nil
 	}
@@ -329,8 +321,8 @@ func chartSections(runs []*Run) ([]htmlSection, error) {
 		}
 		for _, wl := range sweeps {
 			for _, stat := range []latencyStat{
-				{"mean", func(p Percentiles) float64 { return p.Mean }},
-				{"p99", func(p Percentiles) float64 { return p.P99 }},
+				{"mean", func(p report.Percentiles) float64 { return p.Mean }},
+				{"p99", func(p report.Percentiles) float64 { return p.P99 }},
 			} {
 				svg, err := sweepChart(wl, stat, runs, colors)
 				if err != nil {
@@ -349,7 +341,7 @@ func chartSections(runs []*Run) ([]htmlSection, error) {
 			"Runs that promise nothing (the baseline) are left out: they would only stretch the scale.",
 	}
 	for _, g := range groups {
-		g.runs = slices.DeleteFunc(slices.Clone(g.runs), func(r *Run) bool { return r.Accuracy.Bound < 0 })
+		g.runs = slices.DeleteFunc(slices.Clone(g.runs), func(r *report.Run) bool { return r.Accuracy.Bound < 0 })
 		if len(g.runs) == 0 {
 			continue
 		}
@@ -421,7 +413,7 @@ type seriesStyle struct {
 
 // algorithmColors gives each algorithm the same style in every chart, in
 // the order the algorithms first ran.
-func algorithmColors(runs []*Run) map[string]seriesStyle {
+func algorithmColors(runs []*report.Run) map[string]seriesStyle {
 	dashes := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}}
 	styles := map[string]seriesStyle{}
 	for _, r := range runs {
@@ -510,7 +502,7 @@ func percentileChart(g runGroup, styles map[string]seriesStyle) (template.HTML, 
 	var names []string
 	var most int64
 	type series struct {
-		r *Run
+		r *report.Run
 		h *hdrhistogram.Histogram
 	}
 	var all []series
@@ -592,21 +584,21 @@ const maxIntervals = 100_000
 //
 // It reports false for a series of more than maxIntervals intervals,
 // which no chart of this size could show.
-func timeseriesChart(r *Run) (template.HTML, bool, error) {
+func timeseriesChart(r *report.Run) (template.HTML, bool, error) {
 	ts := r.Timeseries
-	p := newPlot(r.Algorithm+" · "+r.Workload, "time (s)", "requests per "+window(ts.IntervalUS))
+	p := newPlot(r.Algorithm+" · "+r.Workload, "time (s)", "requests per "+report.Duration(ts.IntervalUS))
 	p.Title.TextStyle.Font = font.From(chartFont, 11)
 	l := newLegend()
 	layers := []struct {
 		name  string
 		color color.Color
-		count func(Point) int64
+		count func(report.Point) int64
 	}{
-		{"accepted", acceptedColor, func(pt Point) int64 { return pt.Accepted }},
-		{"rejected", rejectedColor, func(pt Point) int64 { return pt.Rejected }},
-		{"errors", errorsColor, func(pt Point) int64 { return pt.Errors }},
+		{"accepted", acceptedColor, func(pt report.Point) int64 { return pt.Accepted }},
+		{"rejected", rejectedColor, func(pt report.Point) int64 { return pt.Rejected }},
+		{"errors", errorsColor, func(pt report.Point) int64 { return pt.Errors }},
 	}
-	if !slices.ContainsFunc(ts.Points, func(pt Point) bool { return pt.Errors > 0 }) {
+	if !slices.ContainsFunc(ts.Points, func(pt report.Point) bool { return pt.Errors > 0 }) {
 		layers = layers[:2]
 	}
 	// Intervals in which nothing happened may be absent: count them as
@@ -618,7 +610,7 @@ func timeseriesChart(r *Run) (template.HTML, bool, error) {
 	if last/ts.IntervalUS >= maxIntervals {
 		return "", false, nil
 	}
-	dense := make([]Point, last/ts.IntervalUS+1)
+	dense := make([]report.Point, last/ts.IntervalUS+1)
 	for i := range dense {
 		dense[i].TUS = int64(i) * ts.IntervalUS
 	}
@@ -669,7 +661,7 @@ func timeseriesChart(r *Run) (template.HTML, bool, error) {
 		ticks := make(plot.ConstantTicks, len(dense)+1)
 		for i := range ticks {
 			t := float64(int64(i)*ts.IntervalUS) / 1e6
-			ticks[i] = plot.Tick{Value: t, Label: number(t)}
+			ticks[i] = plot.Tick{Value: t, Label: strconv.FormatFloat(t, 'f', -1, 64)}
 		}
 		p.X.Tick.Marker = ticks
 	}
@@ -771,7 +763,7 @@ func firstBar(a, b *plotter.BarChart) *plotter.BarChart {
 }
 
 // addBarLabels writes each bar's value just above it.
-func addBarLabels(p *plot.Plot, runs []*Run, barWidth vg.Length) error {
+func addBarLabels(p *plot.Plot, runs []*report.Run, barWidth vg.Length) error {
 	add := func(xys plotter.XYs, texts []string, dx vg.Length) error {
 		if len(xys) == 0 {
 			return nil
@@ -793,9 +785,9 @@ func addBarLabels(p *plot.Plot, runs []*Run, barWidth vg.Length) error {
 	for i, r := range runs {
 		a := r.Accuracy
 		leftXY = append(leftXY, plotter.XY{X: float64(i), Y: float64(a.MaxAdmittedInWindow)})
-		left = append(left, integer(a.MaxAdmittedInWindow))
+		left = append(left, strconv.FormatInt(a.MaxAdmittedInWindow, 10))
 		rightXY = append(rightXY, plotter.XY{X: float64(i), Y: float64(a.Bound)})
-		right = append(right, integer(a.Bound))
+		right = append(right, strconv.FormatInt(a.Bound, 10))
 	}
 	if err := add(leftXY, left, -barWidth/2); err != nil {
 		return err
@@ -806,12 +798,12 @@ func addBarLabels(p *plot.Plot, runs []*Run, barWidth vg.Length) error {
 // latencyStat is one latency figure of a run, named.
 type latencyStat struct {
 	name  string
-	value func(Percentiles) float64
+	value func(report.Percentiles) float64
 }
 
 // sweepWorkloads are the workloads under which some algorithm ran at more
 // than one limit, in the order they ran.
-func sweepWorkloads(runs []*Run) []string {
+func sweepWorkloads(runs []*report.Run) []string {
 	type key struct{ algorithm, workload string }
 	first := map[key]int64{}
 	var out []string
@@ -831,7 +823,7 @@ func sweepWorkloads(runs []*Run) []string {
 
 // sweepChart draws one latency figure against the limit, one line per
 // algorithm, for one workload of a sweep.
-func sweepChart(wl string, stat latencyStat, runs []*Run, styles map[string]seriesStyle) (template.HTML, error) {
+func sweepChart(wl string, stat latencyStat, runs []*report.Run, styles map[string]seriesStyle) (template.HTML, error) {
 	p := newPlot(stat.name+" response time against the limit · "+wl, "limit (requests per window)", stat.name+" response time (µs)")
 	l := newLegend()
 	var names []string
@@ -871,7 +863,7 @@ func sweepChart(wl string, stat latencyStat, runs []*Run, styles map[string]seri
 	}
 	ticks := make(plot.ConstantTicks, len(limits))
 	for i, n := range limits {
-		ticks[i] = plot.Tick{Value: float64(n), Label: integer(n)}
+		ticks[i] = plot.Tick{Value: float64(n), Label: strconv.FormatInt(n, 10)}
 	}
 	p.X.Tick.Marker = ticks
 	if logX {
