@@ -81,15 +81,10 @@ type BenchUnit struct {
 	Better string
 }
 
-// Metrics are every figure of a run that an output shows, the names of
-// the run (algorithm, workload, limit) included, in the order of the
-// table: the run, its outcomes, rates, latencies, accuracy, the
-// generator. A name is the results file's (see Metric.Name). Each call
-// returns a new slice.
-func Metrics() []Metric { return slices.Clone(metrics) }
-
 // MetricsIn are the metrics output o shows, in the order it shows them:
-// that of Metrics, except that the csv appends the columns it gained
+// that of the list (every figure of a run that an output shows, the names
+// of the run included, in the order of the table: the run, its outcomes,
+// rates, latencies, accuracy, the generator), except that the csv appends the columns it gained
 // over time after the earlier ones, and benchfmt leads with the time
 // per decision, in ns/op, as go test does.
 func MetricsIn(o Output) []Metric {

@@ -10,7 +10,7 @@ import (
 // every name a threshold, a csv header or compare gives means one figure.
 func TestMetricNamesUnique(t *testing.T) {
 	seen := map[string]string{}
-	for _, m := range Metrics() {
+	for _, m := range metrics {
 		for _, name := range append([]string{m.Name}, m.Aliases...) {
 			if name == "" {
 				t.Errorf("a metric has an empty name or alias: %+v", m)
@@ -26,7 +26,7 @@ func TestMetricNamesUnique(t *testing.T) {
 // TestMetricsWellFormed: each metric has exactly one value, and what each
 // output needs of it.
 func TestMetricsWellFormed(t *testing.T) {
-	for _, m := range Metrics() {
+	for _, m := range metrics {
 		values := 0
 		for _, set := range []bool{m.count != nil, m.float != nil, m.text != nil} {
 			if set {
@@ -150,7 +150,7 @@ func TestOldThresholdNames(t *testing.T) {
 // TestEveryThresholdNameParses: every name and alias of an InThreshold
 // metric is read as that metric, and nothing else is a threshold metric.
 func TestEveryThresholdNameParses(t *testing.T) {
-	for _, m := range Metrics() {
+	for _, m := range metrics {
 		for _, name := range append([]string{m.Name}, m.Aliases...) {
 			th, err := ParseThreshold(name + "==0")
 			switch {
@@ -177,7 +177,7 @@ func TestMetricValueExact(t *testing.T) {
 			t.Errorf("%s = %s, want %s", tt.name, got, tt.want)
 		}
 	}
-	for _, m := range Metrics() {
+	for _, m := range metrics {
 		if m.text != nil && !math.IsNaN(m.Value(r)) {
 			t.Errorf("text metric %s has value %v, want NaN", m.Name, m.Value(r))
 		}
@@ -186,7 +186,7 @@ func TestMetricValueExact(t *testing.T) {
 
 func metricNamed(t *testing.T, name string) Metric {
 	t.Helper()
-	for _, m := range Metrics() {
+	for _, m := range metrics {
 		if m.Name == name {
 			return m
 		}
