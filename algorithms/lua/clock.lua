@@ -110,3 +110,20 @@ local function units_time(whole, part, window, rate)
   end
   return math.min(t, MAX_WHOLE)
 end
+
+-- read_bucket reads a bucket's hash {count, frac, ts}: a whole count, a
+-- fraction in 1/window units, and the instant they were written. It gives
+-- nil when there is none, else the three and how many units of 1/window
+-- moved since ts at `rate` per microsecond, as (whole, part). The time is
+-- counted up to stamp = max(now, ts), never beyond: a clock that steps back
+-- (client clocks, several generators) must not move the bucket twice.
+local function read_bucket(key, field, now, rate, window)
+  local state = redis.call('HMGET', key, field, 'frac', 'ts')
+  if not (state[1] and state[2] and state[3]) then
+    return nil
+  end
+  local ts = tonumber(state[3])
+  local stamp = math.max(now, ts)
+  local whole, part = mul_div_mod(stamp - ts, rate, window)
+  return tonumber(state[1]), tonumber(state[2]), stamp, whole, part
+end

@@ -13,16 +13,10 @@ local capacity = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local key = KEYS[1]
 
-local level, frac = 0, 0
--- The drain is counted up to stamp, never beyond: a clock that steps back
--- (client clocks, several generators) must not drain the same time twice.
-local stamp = now
-local state = redis.call('HMGET', key, 'level', 'frac', 'ts')
-if state[1] and state[2] and state[3] then
-  local ts = tonumber(state[3])
-  stamp = math.max(now, ts)
-  level, frac = tonumber(state[1]), tonumber(state[2])
-  local whole, part = mul_div_mod(stamp - ts, limit, window)
+local level, frac, stamp = 0, 0, now
+local stored, stored_frac, at, whole, part = read_bucket(key, 'level', now, limit, window)
+if stored then
+  level, frac, stamp = stored, stored_frac, at
   if whole > level or (whole == level and part >= frac) then
     level, frac = 0, 0
   else

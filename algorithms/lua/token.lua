@@ -12,16 +12,10 @@ local capacity = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local key = KEYS[1]
 
-local tokens, frac = capacity, 0
--- The refill is counted up to stamp, never beyond: a clock that steps back
--- (client clocks, several generators) must not earn the same refill twice.
-local stamp = now
-local state = redis.call('HMGET', key, 'tokens', 'frac', 'ts')
-if state[1] and state[2] and state[3] then
-  local ts = tonumber(state[3])
-  stamp = math.max(now, ts)
-  tokens, frac = tonumber(state[1]), tonumber(state[2])
-  local whole, part = mul_div_mod(stamp - ts, limit, window)
+local tokens, frac, stamp = capacity, 0, now
+local stored, stored_frac, at, whole, part = read_bucket(key, 'tokens', now, limit, window)
+if stored then
+  tokens, frac, stamp = stored, stored_frac, at
   if whole >= capacity - tokens then
     tokens, frac = capacity, 0
   else
