@@ -11,14 +11,13 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/rlbench/rlbench/algorithms"
-	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
 
 // NewFile describes a plan about to run: everything but its runs. It records the settings each workload uses and no others,
 // so that a results file never shows a rate that shaped nothing.
-func NewFile(opts *Load, algorithmNames, workloads []string, target *redisconn.Target, seed uint64, toolVersion string) *report.File {
+func NewFile(opts *Load, algorithmNames, workloads []string, target report.Target, seed uint64, toolVersion string) *report.File {
 	clock := "server"
 	var skew int64
 	if opts.ClientClock {
@@ -68,7 +67,7 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target *redisconn.T
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "rlbench", Version: toolVersion, Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},
-		Target:        report.Target{Kind: target.Kind, Address: target.Address, ServerVersion: target.ServerVersion},
+		Target:        target,
 		Config:        cfg,
 		StartedAt:     time.Now().UTC(),
 		EndReason:     report.EndCompleted,

@@ -14,39 +14,90 @@ import (
 	"github.com/rlbench/rlbench/workload"
 )
 
-// Session is a connected Redis and what every run of a plan shares: the
-// load, the seed, the run id and the limiters' options.
+// Session is a connected target and what every run of a plan shares: the
+// load, the seed, the run id, and how each run gets its target.
 type Session struct {
-	Target  *redisconn.Target
-	load    *Load
-	seed    uint64
-	runID   string
-	algOpts algorithms.Options
+	// Info is what the results file records of the target.
+	Info  report.Target
+	load  *Load
+	seed  uint64
+	runID string
+	// build makes the target of one run, the promise it is held to (nil:
+	// none) and its name in the results.
+	build func(r Run) (target.Target, algorithms.Promise, string, error)
+	// preload readies the target before the first timed request.
+	preload func(ctx context.Context)
+	close   func() error
 }
 
 // Open connects to the Redis at url (the embedded one when empty) with a
-// pool of pool connections.
+// pool of pool connections: each run drives its algorithm's limiter.
 func Open(ctx context.Context, url string, load *Load, pool int) (*Session, error) {
 	t, err := redisconn.Open(ctx, url, redisconn.Options{PoolSize: pool})
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{Target: t, load: load, seed: load.Seed, runID: load.RunID}
+	var algOpts algorithms.Options
+	if load.ClientClock {
+		algOpts.Clock = algorithms.ClockFunc(time.Now)
+		algOpts.ClockSkewAllowance = load.ClockSkewAllowance
+	}
+	s := newSession(load, report.Target{Kind: t.Kind, Address: t.Address, ServerVersion: t.ServerVersion}, t.Close)
+	s.build = func(r Run) (target.Target, algorithms.Promise, string, error) {
+		limiter, err := algorithms.New(r.Algorithm, t.Client, algOpts)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return target.Limiter(limiter), limiter, limiter.Name(), nil
+	}
+	// Every script is loaded before the first timed request, so that
+	// none is an EVAL. When that fails (the connection went away), each
+	// limiter loads its own on first use, and the run's requests count
+	// what went wrong.
+	s.preload = func(ctx context.Context) { _ = algorithms.Preload(ctx, t.Client) }
+	return s, nil
+}
+
+// OpenTarget is a session on any target, such as an HTTP API, held to the
+// promise of the algorithm each run names (its Bound), or to none for a run
+// whose algorithm is NoPromise. info is what the results file records;
+// closeFn, when not nil, releases the target.
+func OpenTarget(t target.Target, info report.Target, load *Load, closeFn func() error) *Session {
+	if closeFn == nil {
+		closeFn = func() error { return nil }
+	}
+	s := newSession(load, info, closeFn)
+	s.build = func(r Run) (target.Target, algorithms.Promise, string, error) {
+		if r.Algorithm == NoPromise {
+			return t, nil, info.Kind, nil
+		}
+		// A limiter uses its client only to decide: this one never does.
+		p, err := algorithms.New(r.Algorithm, nil, algorithms.Options{})
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return t, p, info.Kind + ":" + r.Algorithm, nil
+	}
+	return s
+}
+
+// NoPromise is the algorithm of a run on a target held to no promise: its
+// admissions are counted with no bound and no verdict.
+const NoPromise = "none"
+
+func newSession(load *Load, info report.Target, closeFn func() error) *Session {
+	s := &Session{Info: info, load: load, seed: load.Seed, runID: load.RunID, close: closeFn, preload: func(context.Context) {}}
 	if s.seed == 0 {
 		s.seed = rand.Uint64()
 	}
 	if s.runID == "" {
 		s.runID = fmt.Sprintf("%08x", rand.Uint32())
 	}
-	if load.ClientClock {
-		s.algOpts.Clock = algorithms.ClockFunc(time.Now)
-		s.algOpts.ClockSkewAllowance = load.ClockSkewAllowance
-	}
-	return s, nil
+	return s
 }
 
-// Close closes the connection (and stops an embedded Redis).
-func (s *Session) Close() error { return s.Target.Close() }
+// Close releases the target (and stops an embedded Redis).
+func (s *Session) Close() error { return s.close() }
 
 // Seed is the seed every run uses.
 func (s *Session) Seed() uint64 { return s.seed }
@@ -62,18 +113,14 @@ type Watch func(Run, *workload.Config) (done func())
 func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, watch Watch) ([]workload.Result, error) {
 	var results []workload.Result
 	file.Config.RunID = s.runID
-	// Every script is loaded before the first timed request, so that
-	// none is an EVAL. When that fails (the connection went away), each
-	// limiter loads its own on first use, and the run's requests count
-	// what went wrong.
-	_ = algorithms.Preload(ctx, s.Target.Client)
+	s.preload(ctx)
 	for i, r := range runs {
-		limiter, err := algorithms.New(r.Algorithm, s.Target.Client, s.algOpts)
+		t, promise, name, err := s.build(r)
 		if err != nil {
 			return results, err
 		}
 		key := fmt.Sprintf("%s:%s:%s:%d", s.load.Key, r.Algorithm, s.runID, i)
-		cfg, err := s.config(limiter, key, r)
+		cfg, err := s.config(t, promise, name, key, r)
 		if err != nil {
 			return results, err
 		}
@@ -100,7 +147,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 }
 
 // config is one run's engine Config.
-func (s *Session) config(limiter algorithms.Limiter, key string, r Run) (workload.Config, error) {
+func (s *Session) config(t target.Target, promise algorithms.Promise, name, key string, r Run) (workload.Config, error) {
 	l := s.load
 	// Window-edge bursts are aligned to window boundaries from a start a
 	// little ahead, so that the first pair is whole.
@@ -114,9 +161,9 @@ func (s *Session) config(limiter algorithms.Limiter, key string, r Run) (workloa
 		return workload.Config{}, err
 	}
 	cfg := workload.Config{
-		Target:      target.Limiter(limiter),
-		Promise:     limiter,
-		Name:        limiter.Name(),
+		Target:      t,
+		Promise:     promise,
+		Name:        name,
 		Limit:       r.Limit,
 		Key:         key,
 		Keys:        keys,

@@ -58,7 +58,18 @@ const noOffsetSlack = int64(time.Second / time.Microsecond)
 
 // decided narrows the clock offset with one decision.
 func (a *admissions) decided(sent, done, at time.Time) {
-	lo, hi := at.UnixMicro()-done.UnixMicro(), at.UnixMicro()-sent.UnixMicro()
+	a.offsetWithin(at.UnixMicro()-done.UnixMicro(), at.UnixMicro()-sent.UnixMicro())
+}
+
+// decidedUntimed narrows the offset with a decision made on the client's
+// own clock (the target gave no instant) somewhere in a round trip of rtt:
+// the decision instant is within rtt of either end.
+func (a *admissions) decidedUntimed(rtt time.Duration) {
+	a.offsetWithin(-rtt.Microseconds(), rtt.Microseconds())
+}
+
+// offsetWithin narrows the clock offset to [lo, hi].
+func (a *admissions) offsetWithin(lo, hi int64) {
 	a.offMu.Lock()
 	defer a.offMu.Unlock()
 	if !a.offSeen {
@@ -131,6 +142,11 @@ type keyAdmissions struct {
 	mostAligned int64
 	// keep holds every admission instant kept for Admissions, as admitted.
 	keep []int64
+	// untimed is set when the target gave no decision instants: each
+	// admission is then kept at its send, and rtt is the longest round
+	// trip of an admission, which bounds how late its decision came.
+	untimed bool
+	rtt     int64
 }
 
 // floorDiv is ⌊a/b⌋ for b > 0, also for negative a.
@@ -206,12 +222,27 @@ func (a *admissions) asked() []int {
 	return out
 }
 
+// admitUntimed records one admission of key k decided between sent and
+// sent+rtt on the client's clock, by a target that gave no instant.
+func (a *admissions) admitUntimed(k int, sent time.Time, rtt time.Duration) {
+	ka := a.key(k)
+	ka.mu.Lock()
+	defer ka.mu.Unlock()
+	ka.untimed = true
+	ka.rtt = max(ka.rtt, rtt.Microseconds())
+	a.admitLocked(ka, sent.UnixMicro())
+}
+
 // admit records one admission of key k at instant at.
 func (a *admissions) admit(k int, at time.Time) {
 	ka := a.key(k)
-	t := at.UnixMicro()
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
+	a.admitLocked(ka, at.UnixMicro())
+}
+
+// admitLocked records one admission at t µs; ka.mu is held.
+func (a *admissions) admitLocked(ka *keyAdmissions, t int64) {
 	ka.admitted++
 	a.admitAligned(ka, t)
 	if a.kept.Add(1) <= report.MaxKeptAdmissions {
@@ -331,17 +362,36 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.
 		spans := a.unknownSpans(ka)
 		mostAligned := ka.mostAligned
 		keep := report.SortedCopy(ka.keep)
+		untimed, rtt := ka.untimed, ka.rtt
 		ka.mu.Unlock()
 		key.Unknown = int64(len(spans))
-		key.MostInWindowAtMost = key.MostInWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
-		key.MostInBurstAtMost = key.MostInBurst + report.MaxUnknownInSpan(spans, burst.Microseconds())
+		upperWindow, upperBurst := key.MostInWindow, key.MostInBurst
+		if untimed && !a.dropped.Load() {
+			// Each admission was decided somewhere between its send (kept)
+			// and its answer, at most rtt later. It surely lies in a span
+			// only when all of that does, and may lie in any span it
+			// reaches: the sends counted over the span shortened by rtt
+			// give a figure the truth cannot be below, over the span
+			// lengthened by it one the truth cannot be above. So jitter is
+			// never taken for over-admission, and a real excess shows.
+			w, b := limit.Window.Microseconds(), burst.Microseconds()
+			key.MostInWindow, upperWindow = mostIn(keep, w-rtt), mostIn(keep, w+rtt)
+			key.MostInBurst, upperBurst = mostIn(keep, b-rtt), mostIn(keep, b+rtt)
+		}
+		key.MostInWindowAtMost = upperWindow + report.MaxUnknownInSpan(spans, limit.Window.Microseconds())
+		key.MostInBurstAtMost = upperBurst + report.MaxUnknownInSpan(spans, burst.Microseconds())
+		aligned := alignedBoundOf(p, limit)
+		if untimed {
+			// Aligned windows need the decision instant itself.
+			aligned = algorithms.NoBound
+		}
 		acc.PerKey = append(acc.PerKey, report.KeyAccuracy{
 			Key: name(k), Tier: tier(k), Admitted: key.Admitted, Unknown: key.Unknown,
 			WindowUS: limit.Window.Microseconds(), Bound: key.Bound,
 			MaxAdmittedInWindow: key.MostInWindow, MaxAdmittedInWindowAtMost: key.MostInWindowAtMost,
 			MaxAdmittedInBurst: key.MostInBurst, MaxAdmittedInBurstAtMost: key.MostInBurstAtMost,
 			BurstBound: key.BurstBound, BurstSpanUS: key.BurstSpan.Microseconds(),
-			AlignedBound: alignedBoundOf(p, limit),
+			AlignedBound: aligned,
 		})
 		if k := &acc.PerKey[len(acc.PerKey)-1]; k.AlignedBound >= 0 {
 			k.MaxAdmittedInAlignedWindow = mostAligned
@@ -391,4 +441,11 @@ func alignedBoundOf(p algorithms.Promise, limit algorithms.Limit) int64 {
 		return algorithms.NoBound
 	}
 	return algorithms.AlignedBoundOf(p, limit)
+}
+
+// mostIn is the most of sorted instants in any span of length span µs; 0
+// when the span is empty.
+func mostIn(sorted []int64, span int64) int64 {
+	most, _ := report.MaxInSpan(sorted, span)
+	return int64(most)
 }

@@ -208,21 +208,28 @@ func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	}
 	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
 	s.Done = time.Now()
-	// Admissions count on the target's clock when it says when it decided,
-	// else on the client's, at the answer.
-	at := s.Outcome.Said.At
-	if at.IsZero() {
-		at = s.Done
-	}
+	// Admissions count on the target's clock when it says when it decided.
+	// A target that does not (an HTTP API) decided at some instant between
+	// the send and the answer, on the client's clock: admitUntimed keeps
+	// both ends, so that network jitter is never taken for over-admission.
+	at, rtt := s.Outcome.Said.At, s.Done.Sub(s.Sent)
 	switch s.Outcome.Kind {
 	case target.Accepted:
 		// Bounds count units, so a request of cost n is n admissions.
 		for range r.cfg.Cost {
-			r.admissions.admit(k, at)
+			if at.IsZero() {
+				r.admissions.admitUntimed(k, s.Sent, rtt)
+			} else {
+				r.admissions.admit(k, at)
+			}
 		}
 		fallthrough
 	case target.Rejected:
-		r.admissions.decided(s.Sent, s.Done, at)
+		if at.IsZero() {
+			r.admissions.decidedUntimed(rtt)
+		} else {
+			r.admissions.decided(s.Sent, s.Done, at)
+		}
 	case target.Unknown:
 		r.admissions.unknownOutcome(k, s.Sent, s.Done, r.cfg.Cost)
 	}

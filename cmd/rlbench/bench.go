@@ -146,7 +146,7 @@ func runBench(opts *BenchOptions) error {
 	}
 	defer s.Close()
 
-	file := bench.NewFile(&load.Load, load.Algorithms, opts.Workloads, s.Target, s.Seed(), toolVersion())
+	file := bench.NewFile(&load.Load, load.Algorithms, opts.Workloads, s.Info, s.Seed(), toolVersion())
 	file.Config.Workloads = opts.Workloads
 	file.Config.Count = opts.Count
 	file.Config.Sweep = opts.Sweep

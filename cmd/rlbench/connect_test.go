@@ -93,7 +93,7 @@ func TestRunCountsMaxClients(t *testing.T) {
 	}
 
 	plan := []bench.Run{{Algorithm: "sliding", Workload: opts.Workload, Limit: opts.Limit}}
-	results, err := s.Execute(t.Context(), plan, bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Target, s.Seed(), "test"), nil)
+	results, err := s.Execute(t.Context(), plan, bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Info, s.Seed(), "test"), nil)
 	if err != nil {
 		t.Fatalf("execute: %v", err)
 	}

@@ -100,7 +100,7 @@ func runRun(opts *RunOptions) error {
 	defer s.Close()
 
 	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}}.Runs()
-	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Target, s.Seed(), toolVersion())
+	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Info, s.Seed(), toolVersion())
 	results, err := s.Execute(ctx, plan, file, progressWatch(opts))
 	if err != nil {
 		return err
