@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 func TestNewInvalid(t *testing.T) {
@@ -91,4 +93,25 @@ func TestParseHeader(t *testing.T) {
 			t.Errorf("ParseHeader(%q) = %q, %q, %v, want %q, %q", tt.in, key, value, err, tt.key, tt.value)
 		}
 	}
+}
+
+// FuzzParseHeader: what ParseHeader accepts reads back the same, and is a
+// header net/http sends.
+func FuzzParseHeader(f *testing.F) {
+	for _, s := range []string{"X-Api-Key: abc", "a:", ":", "X Y: z", "K: a\x00b", " k :  v v "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		key, value, err := ParseHeader(s)
+		if err != nil {
+			return
+		}
+		if !httpguts.ValidHeaderFieldName(key) || !httpguts.ValidHeaderFieldValue(value) {
+			t.Fatalf("ParseHeader(%q) = %q, %q: not a valid header", s, key, value)
+		}
+		k2, v2, err := ParseHeader(key + ": " + value)
+		if err != nil || k2 != key || v2 != value {
+			t.Fatalf("ParseHeader(%q) = %q, %q, %v; want %q, %q again", key+": "+value, k2, v2, err, key, value)
+		}
+	})
 }

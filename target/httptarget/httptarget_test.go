@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
@@ -246,6 +247,32 @@ func TestDecideTimeout(t *testing.T) {
 	o := tg.Decide(ctx, target.Request{Key: "k", Cost: 1})
 	if o.Kind != target.Unknown || o.Class != target.ClassTimeout {
 		t.Errorf("Decide = %v %q (%v), want unknown timeout", o.Kind, o.Class, o.Err)
+	}
+}
+
+// TestDecideTimeoutInQueue: a request whose deadline passes while it waits
+// for one of MaxConns connections was never sent: failed, not unknown.
+func TestDecideTimeoutInQueue(t *testing.T) {
+	release := make(chan struct{})
+	received := make(chan struct{}, 1)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received <- struct{}{}
+		<-release
+	}))
+	defer s.Close()
+	defer close(release)
+	tg := newTarget(t, Config{URL: s.URL, MaxConns: 1})
+	go tg.Decide(t.Context(), target.Request{Key: "first", Cost: 1})
+	<-received
+	// The deadline passes once the second request asks for a connection.
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { cancel(context.DeadlineExceeded) },
+	})
+	o := tg.Decide(ctx, target.Request{Key: "second", Cost: 1})
+	if o.Kind != target.Failed || o.Class != target.ClassTimeout {
+		t.Errorf("Decide = %v %q (%v), want failed timeout", o.Kind, o.Class, o.Err)
 	}
 }
 
