@@ -1,10 +1,12 @@
 package bench
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/workload"
 )
 
 // TestPlanInterleavesRepetitions checks that every run of the first
@@ -28,5 +30,18 @@ func TestPlanInterleavesRepetitions(t *testing.T) {
 	}
 	if plan[0].Limit.Requests != 10 || plan[4].Limit.Requests != 100 || plan[1].Algorithm != "gcra" || plan[2].Workload != "bursty" {
 		t.Errorf("plan order %+v", plan[:5])
+	}
+}
+
+// TestFailuresNameEveryClass: a target's own classes (an HTTP API's
+// http-5xx) are counted in the failure line after the shared ones.
+func TestFailuresNameEveryClass(t *testing.T) {
+	r := workload.Result{Algorithm: "http", Sent: 9, Errors: 7, Unknown: 2,
+		ErrorsByClass:  map[string]int64{"timeout": 0, "http-5xx": 4, "connection": 1, "http-4xx": 2},
+		UnknownByClass: map[string]int64{"timeout": 2},
+		FirstError:     errors.New("503 Service Unavailable")}
+	want := "requests failed: http 9 of 9 (timeout 2, connection 1, http-4xx 2, http-5xx 4); first error: 503 Service Unavailable"
+	if err := Failures([]workload.Result{r}); err == nil || err.Error() != want {
+		t.Errorf("Failures = %v\nwant %s", err, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,7 +198,7 @@ func Failures(results []workload.Result) error {
 			continue
 		}
 		var classes []string
-		for _, class := range target.ErrorClasses() {
+		for _, class := range failureClasses(r) {
 			if n := r.ErrorsByClass[class] + r.UnknownByClass[class]; n > 0 {
 				classes = append(classes, fmt.Sprintf("%s %d", class, n))
 			}
@@ -211,4 +212,21 @@ func Failures(results []workload.Result) error {
 		return nil
 	}
 	return fmt.Errorf("requests failed: %s; first error: %w", strings.Join(parts, "; "), first)
+}
+
+// failureClasses are the classes of r's errors and unknown outcomes: the
+// shared ones in target.ErrorClasses' order, then any a target added (an
+// HTTP API's http-5xx), by name.
+func failureClasses(r workload.Result) []string {
+	classes := target.ErrorClasses()
+	var more []string
+	for _, m := range []map[string]int64{r.ErrorsByClass, r.UnknownByClass} {
+		for class := range m {
+			if !slices.Contains(classes, class) && !slices.Contains(more, class) {
+				more = append(more, class)
+			}
+		}
+	}
+	slices.Sort(more)
+	return append(classes, more...)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/target/httptarget"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -75,12 +76,21 @@ func connectError(err error, poolFlag string) error {
 // the one place where library errors become flag errors.
 func flagWords(err error) error {
 	var field *workload.FieldError
-	if !errors.As(err, &field) {
-		return err
+	if errors.As(err, &field) {
+		named := *field
+		named.Field = "--" + field.Field
+		return usageError{&named}
 	}
-	named := *field
-	named.Field = "--" + field.Field
-	return usageError{&named}
+	var httpField *httptarget.FieldError
+	if errors.As(err, &httpField) {
+		named := *httpField
+		named.Field = "--" + httpField.Field
+		if httpField.Field == "url" {
+			named.Field = "--target"
+		}
+		return usageError{&named}
+	}
+	return err
 }
 
 // oneLine keeps an error on one line of stderr, whatever a library put in it.

@@ -39,6 +39,9 @@ type RunOptions struct {
 	Workload string
 	// Output, when set, is where the results file is written.
 	Output string
+	// HTTP, when its URL is set, is the API every run drives instead of
+	// rlbench's own limiters.
+	HTTP HTTPOptions
 	// Load is what shapes every run; its flags share its fields' names.
 	// BurstSize and BurstEvery default to the limit and its window when
 	// 0; BaseRate is Rate when --rate was given, else 0.
@@ -293,6 +296,9 @@ func period(seconds float64) string {
 // connect opens the target for opts, with a connection for every request
 // that can be in flight in the workloads to run.
 func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.Session, error) {
+	if opts.HTTP.URL != "" {
+		return openTarget(opts, workloads)
+	}
 	opts.Load.Seed = opts.Global.Seed
 	pool, field := opts.Pool(workloads)
 	s, err := bench.Open(ctx, opts.Global.RedisURL, &opts.Load, pool)

@@ -50,6 +50,15 @@ table says which ended each run.
 Each algorithm runs on its own fresh keys, <key>:<algorithm>:<run id>[:<n>], so
 runs never share state and nothing is ever deleted from the target Redis.
 
+--target URL load-tests an HTTP API instead: 2xx is an admission, a
+--reject-status (429) a rejection, any other status an error of its class, a
+timeout an unknown outcome. Each simulated user's key travels in --key-header
+or --key-query. --algo then names the promise the API is held to (its bound
+for --limit, --window, --burst); without it the run counts what was admitted,
+with no verdict. An API gives no decision instants: an admission counts as
+surely in a window only when its whole round trip is, so network jitter is
+never taken for over-admission.
+
 Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these), the seed
 project's non-atomic variants ` + strings.Join(algorithms.SeedNames(), ", ") + `, and baseline (one PING).`,
 		Example: `  rlbench run --algo sliding
@@ -57,12 +66,20 @@ project's non-atomic variants ` + strings.Join(algorithms.SeedNames(), ", ") + `
   rlbench run --algo fixed,sliding --workload window-edge --limit 20 --window 1s --duration 5s
   rlbench run --algo all,baseline --workload steady --rate 2000 --duration 10s -o steady.json
   rlbench run --algo token --workload poisson --rate 50 --keys 1000 --key-dist zipf \
-      --tier free=100/10m:0.9 --tier premium=500/10m:0.1 --duration 30s`,
+      --tier free=100/10m:0.9 --tier premium=500/10m:0.1 --duration 30s
+  rlbench run --target http://127.0.0.1:8080/ --algo sliding --limit 100 --window 10m \
+      --key-header X-User --keys 10 --workload steady --rate 50 --duration 30s`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Workload = string(shape)
+			if err := opts.checkTarget(cmd); err != nil {
+				return err
+			}
 			if err := opts.check(cmd, algo, []string{opts.Workload}); err != nil {
 				return err
+			}
+			if opts.HTTP.URL != "" && !cmd.Flags().Changed("algo") {
+				opts.Algorithms = []string{bench.NoPromise}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -75,6 +92,7 @@ project's non-atomic variants ` + strings.Join(algorithms.SeedNames(), ", ") + `
 	f.Var(algo, "algo", "algorithms to run: `NAME[,NAME...]` or all")
 	f.Var(&shape, "workload", "traffic shape: "+strings.Join(bench.WorkloadNames(), ", "))
 	addLoadFlags(f, opts, loadDefaults{window: time.Minute, rate: 100})
+	addTargetFlags(f, &opts.HTTP)
 	f.StringVarP(&opts.Output, "output", "o", "", "write the results `file` (JSON, schema version 1), also when interrupted")
 	return cmd
 }
@@ -101,6 +119,11 @@ func runRun(opts *RunOptions) error {
 
 	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}}.Runs()
 	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Info, s.Seed(), toolVersion())
+	if opts.HTTP.URL != "" {
+		// An API says no decision instants: admissions count on rlbench's
+		// clock, between each send and its answer.
+		file.Config.Clock, file.Config.ClockSkewAllowanceUS = "client", 0
+	}
 	results, err := s.Execute(ctx, plan, file, progressWatch(opts))
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ func TestNewCmdRun(t *testing.T) {
 		Global:     &GlobalOptions{Format: "table"},
 		Algorithms: []string{"sliding"},
 		Workload:   "closed",
+		HTTP:       HTTPOptions{Method: "GET", RejectStatus: []int{429}},
 		Load: bench.Load{
 			Limit:              algorithms.Limit{Requests: 100, Window: time.Minute},
 			Rate:               100,

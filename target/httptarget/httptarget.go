@@ -39,12 +39,6 @@ const (
 	ClassHTTP5xx = "http-5xx"
 )
 
-// ErrorClasses lists the classes an HTTP target's outcomes can have, in
-// the order reports show them.
-func ErrorClasses() []string {
-	return []string{target.ClassTimeout, target.ClassConnection, ClassHTTP3xx, ClassHTTP4xx, ClassHTTP5xx, target.ClassOther}
-}
-
 // maxDrain is how much of a response body is read so that its connection
 // can be reused; a longer body is cut and its connection closed.
 const maxDrain = 64 << 10

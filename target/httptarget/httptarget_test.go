@@ -386,13 +386,6 @@ func TestDecideLongBody(t *testing.T) {
 	}
 }
 
-func TestErrorClasses(t *testing.T) {
-	got := strings.Join(ErrorClasses(), " ")
-	if want := "timeout connection http-3xx http-4xx http-5xx other"; got != want {
-		t.Errorf("ErrorClasses() = %q, want %q", got, want)
-	}
-}
-
 // BenchmarkDecide: one decision against a local server, keep-alive.
 func BenchmarkDecide(b *testing.B) {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target/httptarget"
+)
+
+// HTTPOptions is an HTTP API that "rlbench run --target" load-tests in
+// place of rlbench's own limiters.
+type HTTPOptions struct {
+	URL          string
+	Method       string
+	Headers      []string
+	Body         string
+	BodyFile     string
+	RejectStatus []int
+	KeyHeader    string
+	KeyQuery     string
+	Insecure     bool
+}
+
+// httpFlags are the flags that apply only with --target.
+var httpFlags = []string{"method", "header", "body", "body-file", "reject-status", "key-header", "key-query", "insecure"}
+
+// addTargetFlags registers --target and the flags of its requests.
+func addTargetFlags(f *pflag.FlagSet, o *HTTPOptions) {
+	f.StringVar(&o.URL, "target", "", "load-test the HTTP API at `URL` instead of rlbench's limiters; --algo then names the promise it is held to")
+	f.StringVar(&o.Method, "method", http.MethodGet, "with --target, the request method")
+	f.StringArrayVar(&o.Headers, "header", nil, "with --target, a request header `'NAME: VALUE'` (repeat)")
+	f.StringVar(&o.Body, "body", "", "with --target, the request body")
+	f.StringVar(&o.BodyFile, "body-file", "", "with --target, read the request body from `FILE`")
+	f.IntSliceVar(&o.RejectStatus, "reject-status", []int{http.StatusTooManyRequests}, "with --target, the statuses that mean rate limited, such as 429,503 (nginx answers 503)")
+	f.StringVar(&o.KeyHeader, "key-header", "", "with --target, send each simulated user's key in this header, such as X-User")
+	f.StringVar(&o.KeyQuery, "key-query", "", "with --target, send each simulated user's key in this query parameter, such as user")
+	f.BoolVar(&o.Insecure, "insecure", false, "with --target, accept a server certificate that does not verify (self-signed)")
+}
+
+// checkTarget refuses flags that do not apply with (or without) --target.
+// With it --algo names the promises the API is held to; without --algo
+// there is none (bench.NoPromise).
+func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
+	changed := cmd.Flags().Changed
+	if o.HTTP.URL == "" {
+		for _, name := range httpFlags {
+			if changed(name) {
+				return usageErrorf("--%s applies with --target URL, which this run has not", name)
+			}
+		}
+		return nil
+	}
+	for _, name := range []string{"client-clock", "clock-skew-allowance"} {
+		if changed(name) {
+			return usageErrorf("--%s does not apply with --target: the API keeps its own clock", name)
+		}
+	}
+	if cmd.Flags().Lookup("redis") != nil && changed("redis") {
+		return usageErrorf("--redis does not apply with --target: the API keeps its own state")
+	}
+	if o.HTTP.Body != "" && o.HTTP.BodyFile != "" {
+		return usageErrorf("--body and --body-file go one at a time")
+	}
+	if !changed("algo") && changed("burst") {
+		return usageErrorf("--burst with --target needs --algo: the burst is part of the promise the API is held to")
+	}
+	_, err := o.HTTP.config(0)
+	return err
+}
+
+// config is the HTTP target's configuration, with maxConns connections.
+func (h *HTTPOptions) config(maxConns int) (httptarget.Config, error) {
+	c := httptarget.Config{
+		URL: h.URL, Method: h.Method, Header: http.Header{}, RejectStatus: h.RejectStatus,
+		KeyHeader: h.KeyHeader, KeyQuery: h.KeyQuery, Insecure: h.Insecure, MaxConns: maxConns,
+	}
+	for _, line := range h.Headers {
+		name, value, err := httptarget.ParseHeader(line)
+		if err != nil {
+			return c, usageErrorf("invalid --header: %v", err)
+		}
+		c.Header.Add(name, value)
+	}
+	if h.Body != "" {
+		c.Body = []byte(h.Body)
+	}
+	if h.BodyFile != "" {
+		body, err := os.ReadFile(h.BodyFile)
+		if err != nil {
+			return c, usageErrorf("cannot read --body-file: %v", err)
+		}
+		c.Body = body
+	}
+	if _, err := httptarget.New(c); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// openTarget is the session of a run against the HTTP API: the API itself
+// is every run's target, held to the promise each run's algorithm names.
+func openTarget(opts *RunOptions, workloads []string) (*bench.Session, error) {
+	opts.Load.Seed = opts.Global.Seed
+	pool, _ := opts.Pool(workloads)
+	c, err := opts.HTTP.config(pool)
+	if err != nil {
+		return nil, err
+	}
+	t, err := httptarget.New(c)
+	if err != nil {
+		return nil, err
+	}
+	info := report.Target{Kind: "http", Address: shownURL(opts.HTTP.URL)}
+	return bench.OpenTarget(t, info, &opts.Load, func() error { t.Close(); return nil }), nil
+}
+
+// shownURL is the target's URL as results show it: no user information
+// and no query, where secrets travel.
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rlbench/rlbench/report"
+)
+
+// countingAPI admits the first admit requests of each X-User and answers
+// 429 after: a limiter whose window never ends within the test.
+func countingAPI(admit int) *httptest.Server {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("X-User")]++
+		n := seen[r.Header.Get("X-User")]
+		mu.Unlock()
+		if n > admit {
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+}
+
+// TestMainRunTarget holds real HTTP APIs to a sliding log's promise of 100
+// a minute per user: one that admits exactly 100 per user passes, with
+// every count exact; one that admits 130 is caught, by 30 on each of the
+// three users, whatever the round trips.
+func TestMainRunTarget(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		admit       int
+		wantOver    int64
+		wantAccepts int64
+	}{
+		{"keeps its promise", 100, 0, 300},
+		{"lets 130 through", 130, 90, 390},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := countingAPI(tt.admit)
+			defer api.Close()
+			path := filepath.Join(t.TempDir(), "results.json")
+			io, _, errOut := newTestIO(nil, "-q", "run", "--target", api.URL, "--algo", "sliding", "--limit", "100",
+				"--window", "1m", "--key-header", "X-User", "--keys", "3", "--requests", "600", "--concurrency", "8", "-o", path)
+			if code := Main(io); code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			f, err := report.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := f.Runs[0]
+			if r.Algorithm != "http:sliding" || f.Target.Kind != "http" || f.Config.Clock != "client" {
+				t.Errorf("run %q on %q, clock %q; want http:sliding on http, client", r.Algorithm, f.Target.Kind, f.Config.Clock)
+			}
+			if r.Counts.Sent != 600 || r.Counts.Accepted != tt.wantAccepts || r.Counts.Rejected != 600-tt.wantAccepts || r.Counts.Errors != 0 {
+				t.Errorf("counts %+v; want 600 sent, %d accepted, the rest rejected", r.Counts, tt.wantAccepts)
+			}
+			if r.Accuracy.Bound != 100 || r.Accuracy.OverAdmitted != tt.wantOver || r.Accuracy.MaxAdmittedInWindow != 100+tt.wantOver/3 {
+				t.Errorf("most in a window %d, bound %d, over %d in all; want %d, 100, %d",
+					r.Accuracy.MaxAdmittedInWindow, r.Accuracy.Bound, r.Accuracy.OverAdmitted, 100+tt.wantOver/3, tt.wantOver)
+			}
+		})
+	}
+}
+
+// TestMainRunTargetNoPromise: without --algo the run counts what was
+// admitted and gives no verdict.
+func TestMainRunTargetNoPromise(t *testing.T) {
+	api := countingAPI(5)
+	defer api.Close()
+	io, out, errOut := newTestIO(nil, "-q", "--format", "csv", "run", "--target", api.URL, "--requests", "20", "--concurrency", "2")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	rows := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(rows) != 2 || !strings.HasPrefix(rows[1], "http,closed,") {
+		t.Fatalf("csv %q, want one run named http", out)
+	}
+	cols, cells := strings.Split(rows[0], ","), strings.Split(rows[1], ",")
+	got := map[string]string{}
+	for i, c := range cols {
+		got[c] = cells[i]
+	}
+	if got["accepted"] != "5" || got["rejected"] != "15" || got["bound"] != "-1" || got["over_admitted"] != "0" {
+		t.Errorf("accepted %s rejected %s bound %s over %s; want 5, 15, -1, 0", got["accepted"], got["rejected"], got["bound"], got["over_admitted"])
+	}
+}
+
+// TestMainRunTargetBadInput: HTTP flags are one line and exit 2, before
+// anything is sent.
+func TestMainRunTargetBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--target", "ftp://x"}, `invalid --target "ftp://x": want http:// or https://`},
+		{[]string{"run", "--method", "POST"}, "--method applies with --target URL, which this run has not"},
+		{[]string{"run", "--target", "http://127.0.0.1:1/", "--client-clock"}, "--client-clock does not apply with --target"},
+		{[]string{"run", "--target", "http://127.0.0.1:1/", "--header", "nocolon"}, "invalid --header"},
+		{[]string{"run", "--target", "http://127.0.0.1:1/", "--body", "a", "--body-file", "b"}, "--body and --body-file go one at a time"},
+		{[]string{"run", "--target", "http://127.0.0.1:1/", "--burst", "5"}, "--burst with --target needs --algo"},
+	} {
+		io, out, errOut := newTestIO(nil, tt.args...)
+		code := Main(io)
+		msg := errOut.String()
+		if code != exitUsage || !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") != 1 || out.Len() > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", tt.args, code, msg, tt.want)
+		}
+	}
+}
