@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
@@ -62,7 +63,7 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 			d, err := o.decide(r.Context(), id)
 			if err != nil {
 				if o.OnRedisError == FailClosed {
-					writeProblem(w, http.StatusServiceUnavailable, "the rate limiter cannot decide: "+undecided(err, o.Timeout), 0)
+					writeProblem(w, http.StatusServiceUnavailable, "the rate limiter cannot decide: "+err.Error(), 0)
 					return
 				}
 				next.ServeHTTP(w, r)
@@ -80,23 +81,25 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 	}
 }
 
-// decide asks the limiter for one unit of id's limit within Timeout.
+// decide asks the limiter for one unit of id's limit within Timeout. Its
+// error says why without what the limiter's error says, which names the
+// Redis server's address: clients need not know it.
 func (o Options) decide(ctx context.Context, id Identity) (algorithms.Decision, error) {
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
-	return o.Limiter.AllowN(ctx, id.Key, id.Limit, 1)
-}
-
-// undecided says why a decision failed without what the error says,
-// which names the server's address: clients need not know it.
-func undecided(err error, timeout time.Duration) string {
-	if errors.Is(err, context.DeadlineExceeded) && timeout > 0 {
-		return fmt.Sprintf("its redis did not answer within %v", timeout)
+	d, err := o.Limiter.AllowN(ctx, id.Key, id.Limit, 1)
+	switch {
+	case err == nil:
+		return d, nil
+	case o.Timeout > 0 && (ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded)):
+		// go-redis sets the context's deadline on the connection, whose
+		// i/o timeout may come before the context says it is done.
+		return d, fmt.Errorf("its redis did not answer within %v", o.Timeout)
 	}
-	return "its redis failed"
+	return d, errors.New("its redis failed")
 }
 
 // refuse answers a request that Identify refused.
