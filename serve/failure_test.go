@@ -97,7 +97,8 @@ var redisFailures = []redisDown{
 			}
 		}()
 		// Not open: its PING would never be answered.
-		c := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), MaxRetries: -1, DialerRetries: 1, ContextTimeoutEnabled: true})
+		c := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), MaxRetries: -1, DialerRetries: 1, ContextTimeoutEnabled: true,
+			ReadTimeout: -1}) // no bound but the context: a missing Timeout hangs the request
 		t.Cleanup(func() { c.Close() })
 		return c, nil
 	}, "the rate limiter cannot decide: its redis did not answer within 250ms"},
