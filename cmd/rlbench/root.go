@@ -85,6 +85,7 @@ works with nothing installed; point it at a real Redis to measure.`,
 		NewCmdBench(io, global, nil),
 		NewCmdReport(io, global),
 		NewCmdCompare(io),
+		NewCmdServe(io, global, nil),
 		NewCmdVersion(io),
 	)
 	return root
