@@ -22,9 +22,11 @@ type Target interface {
 }
 
 // Request is one request for Cost units of Key's allowance, which the
-// run says is Limit (a target that enforces its own limit may ignore it).
+// run says is Limit (a target that enforces its own limit may ignore it);
+// Tier names the key's tier, "" without tiers.
 type Request struct {
 	Key   string
+	Tier  string
 	Limit algorithms.Limit
 	Cost  int64
 }

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/target/httptarget"
 )
 
@@ -25,10 +30,14 @@ type HTTPOptions struct {
 	KeyHeader    string
 	KeyQuery     string
 	Insecure     bool
+	// JWTSecretFile, when set, holds the HS256 secret a bearer token is
+	// minted with for each simulated user: claims user_id (the key) and
+	// role (its tier).
+	JWTSecretFile string
 }
 
 // httpFlags are the flags that apply only with --target.
-var httpFlags = []string{"method", "header", "body", "body-file", "reject-status", "key-header", "key-query", "insecure"}
+var httpFlags = []string{"method", "header", "body", "body-file", "reject-status", "key-header", "key-query", "insecure", "jwt-secret-file"}
 
 // addTargetFlags registers --target and the flags of its requests.
 func addTargetFlags(f *pflag.FlagSet, o *HTTPOptions) {
@@ -41,6 +50,7 @@ func addTargetFlags(f *pflag.FlagSet, o *HTTPOptions) {
 	f.StringVar(&o.KeyHeader, "key-header", "", "with --target, send each simulated user's key in this header, such as X-User")
 	f.StringVar(&o.KeyQuery, "key-query", "", "with --target, send each simulated user's key in this query parameter, such as user")
 	f.BoolVar(&o.Insecure, "insecure", false, "with --target, accept a server certificate that does not verify (self-signed)")
+	f.StringVar(&o.JWTSecretFile, "jwt-secret-file", "", "with --target, send each simulated user an HS256 bearer token signed with the secret in `FILE`: claims user_id (its key) and role (its --tier)")
 }
 
 // checkTarget refuses flags that do not apply with (or without) --target.
@@ -97,10 +107,43 @@ func (h *HTTPOptions) config(maxConns int) (httptarget.Config, error) {
 		}
 		c.Body = body
 	}
+	if h.JWTSecretFile != "" {
+		secret, err := os.ReadFile(h.JWTSecretFile)
+		if err != nil {
+			return c, usageErrorf("cannot read --jwt-secret-file: %v", err)
+		}
+		if secret = bytes.TrimSpace(secret); len(secret) == 0 {
+			return c, usageErrorf("invalid --jwt-secret-file %s: it is empty, want the HS256 secret", h.JWTSecretFile)
+		}
+		c.Bearer = mintTokens(secret)
+	}
 	if _, err := httptarget.New(c); err != nil {
 		return c, err
 	}
 	return c, nil
+}
+
+// mintTokens gives each simulated user an HS256 token, as the seed's
+// clients carried: claims user_id (the key) and role (its tier, none
+// without tiers), valid for a day. A user's token is minted once.
+func mintTokens(secret []byte) func(target.Request) string {
+	var tokens sync.Map
+	return func(req target.Request) string {
+		id := req.Key + "\x00" + req.Tier
+		if tok, ok := tokens.Load(id); ok {
+			return tok.(string)
+		}
+		claims := jwt.MapClaims{"user_id": req.Key, "exp": time.Now().Add(24 * time.Hour).Unix()}
+		if req.Tier != "" {
+			claims["role"] = req.Tier
+		}
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
+		if err != nil {
+			return "" // HS256 signing fails only without a key, which was checked
+		}
+		tokens.Store(id, tok)
+		return tok
+	}
 }
 
 // openTarget is the session of a run against the HTTP API: the API itself

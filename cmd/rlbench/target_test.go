@@ -3,12 +3,19 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/serve"
 )
 
 // countingAPI admits the first admit requests of each X-User and answers
@@ -115,5 +122,56 @@ func TestMainRunTargetBadInput(t *testing.T) {
 		if code != exitUsage || !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") != 1 || out.Len() > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", tt.args, code, msg, tt.want)
 		}
+	}
+}
+
+// TestMainRunTargetJWTTiers: run --target with --jwt-secret-file mints each
+// simulated user a token with its tier as the role, and a real rlbench
+// serve middleware in JWT mode gives each exactly its role's limit: two
+// free users 5 each, two premium users 12 each, with no over-admission
+// against each tier's own promise.
+func TestMainRunTargetJWTTiers(t *testing.T) {
+	secret := []byte("s3cret-for-tests")
+	jwtAuth, err := serve.NewJWT(secret, map[string]algorithms.Limit{
+		"free":    {Requests: 5, Window: 10 * time.Minute},
+		"premium": {Requests: 12, Window: 10 * time.Minute},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	defer rdb.Close()
+	limiter, err := algorithms.New("sliding", rdb, algorithms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(serve.Middleware(serve.Options{Limiter: limiter, Identify: jwtAuth.Identify})(serve.Handler()))
+	defer api.Close()
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, append(secret, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, _, errOut := newTestIO(nil, "-q", "--seed", "1", "run", "--target", api.URL, "--jwt-secret-file", secretFile,
+		"--algo", "sliding", "--keys", "4", "--tier", "free=5/10m:0.5", "--tier", "premium=12/10m:0.5",
+		"--requests", "200", "--concurrency", "4", "-o", path)
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	f, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Runs[0]
+	if r.Counts.Accepted != 2*5+2*12 || r.Counts.Errors != 0 || r.Accuracy.OverAdmitted != 0 {
+		t.Errorf("accepted %d, errors %d, over %d; want 34, 0, 0", r.Counts.Accepted, r.Counts.Errors, r.Accuracy.OverAdmitted)
+	}
+	admitted := map[string]int64{}
+	for _, k := range r.Admissions.Keys {
+		admitted[k.Tier] += k.Figures.Admitted
+	}
+	if admitted["free"] != 10 || admitted["premium"] != 24 {
+		t.Errorf("admitted by tier %v, want free 10, premium 24", admitted)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/rlbench/rlbench/target"
 )
 
 // DefaultMaxConns is the pool size of a Config whose MaxConns is 0.
@@ -41,10 +43,10 @@ type Config struct {
 	// request in flight has a connection and none is closed for lack of an
 	// idle slot. 0 means DefaultMaxConns.
 	MaxConns int
-	// Bearer, when set, gives the token of a key: a non-empty token is sent
-	// as "Authorization: Bearer <token>". It is called once per request,
-	// from many goroutines at once.
-	Bearer func(key string) string
+	// Bearer, when set, gives the token of a request's key (and tier): a
+	// non-empty token is sent as "Authorization: Bearer <token>". It is
+	// called once per request, from many goroutines at once.
+	Bearer func(req target.Request) string
 }
 
 // ErrInvalidConfig is wrapped by every error New returns.
@@ -111,7 +113,7 @@ type checked struct {
 	queryRest string // the URL's query without KeyQuery, to which the key is appended
 	insecure  bool
 	maxConns  int
-	bearer    func(string) string
+	bearer    func(target.Request) string
 }
 
 // check validates c field by field, in the order of Config, and returns

@@ -100,7 +100,7 @@ func (t *Target) Decide(ctx context.Context, req target.Request) target.Outcome 
 		// a server that read its headers may have decided it.
 		GotConn: func(httptrace.GotConnInfo) { conn.Store(true) },
 	})
-	r, err := t.request(ctx, req.Key)
+	r, err := t.request(ctx, req)
 	if err != nil {
 		return target.Outcome{Kind: target.Failed, Class: target.ClassOther, Err: err}
 	}
@@ -126,7 +126,8 @@ func (t *Target) Decide(ctx context.Context, req target.Request) target.Outcome 
 	return o
 }
 
-func (t *Target) request(ctx context.Context, key string) (*http.Request, error) {
+func (t *Target) request(ctx context.Context, req target.Request) (*http.Request, error) {
+	key := req.Key
 	u := t.rawURL
 	if t.c.keyQuery != "" {
 		q := url.QueryEscape(t.c.keyQuery) + "=" + url.QueryEscape(key)
@@ -158,7 +159,7 @@ func (t *Target) request(ctx context.Context, key string) (*http.Request, error)
 		r.Header.Set(t.c.keyHeader, key)
 	}
 	if t.c.bearer != nil {
-		if tok := t.c.bearer(key); tok != "" {
+		if tok := t.c.bearer(req); tok != "" {
 			if !httpguts.ValidHeaderFieldValue(tok) {
 				return nil, fmt.Errorf("bearer token of key %q: not a valid header value", key)
 			}

@@ -140,7 +140,7 @@ func TestDecideSends(t *testing.T) {
 		Body:      []byte(`{"n":1}`),
 		KeyHeader: "x-user",
 		KeyQuery:  "user",
-		Bearer:    func(key string) string { return "tok-" + key },
+		Bearer:    func(req target.Request) string { return "tok-" + req.Key },
 	})
 	for _, key := range []string{"alice", "bob & co"} {
 		if o := decide(t, tg, key); o.Kind != target.Accepted {
@@ -168,7 +168,7 @@ func TestDecideSends(t *testing.T) {
 // the configured one, a GET.
 func TestDecideNoKey(t *testing.T) {
 	s, last := recordingServer(t, (*httptest.Server).Start)
-	tg := newTarget(t, Config{URL: s.URL + "/x?a=1", Bearer: func(string) string { return "" }})
+	tg := newTarget(t, Config{URL: s.URL + "/x?a=1", Bearer: func(target.Request) string { return "" }})
 	if o := decide(t, tg, "alice"); o.Kind != target.Accepted {
 		t.Fatalf("%v %q %v", o.Kind, o.Class, o.Err)
 	}
@@ -319,7 +319,7 @@ func TestDecideNotSent(t *testing.T) {
 	}
 	for name, c := range map[string]Config{
 		"key":    {URL: s.URL + "/200", KeyHeader: "X-User"},
-		"bearer": {URL: s.URL + "/200", Bearer: func(k string) string { return k }},
+		"bearer": {URL: s.URL + "/200", Bearer: func(req target.Request) string { return req.Key }},
 	} {
 		o := decide(t, newTarget(t, c), "a\r\nX-Injected: 1")
 		if o.Kind != target.Failed || o.Class != target.ClassOther || o.Err == nil {
