@@ -282,80 +282,85 @@ func seconds(s string) (float64, bool) {
 	return f, true
 }
 
-// parsePolicies reads RateLimit-Policy: a List of Items, each a String (a
-// Token is taken too) with q required and w, qu, pk optional. One bad
-// member makes the whole field unreadable, as RFC 9651 does for syntax.
-func parsePolicies(values []string) ([]Policy, bool) {
+// namedItems reads a List field whose members are Items named by a String
+// (a Token is taken too), calling each with its name and parameters. One
+// bad member makes the whole field unreadable, as RFC 9651 does for
+// syntax.
+func namedItems(values []string, each func(name string, params *httpsfv.Params) bool) bool {
 	list, err := httpsfv.UnmarshalList(values)
 	if err != nil || len(list) == 0 {
-		return nil, false
+		return false
 	}
-	out := make([]Policy, 0, len(list))
 	for _, m := range list {
 		item, ok := m.(httpsfv.Item)
 		if !ok {
-			return nil, false
+			return false
 		}
 		name, ok := itemName(item)
-		if !ok {
-			return nil, false
+		if !ok || !each(name, item.Params) {
+			return false
 		}
+	}
+	return true
+}
+
+// parsePolicies reads RateLimit-Policy: q required, w, qu and pk optional.
+func parsePolicies(values []string) ([]Policy, bool) {
+	var out []Policy
+	ok := namedItems(values, func(name string, params *httpsfv.Params) bool {
 		pol := Policy{Name: name}
-		if pol.Quota, ok = intParam(item.Params, "q"); !ok {
-			return nil, false
+		var ok bool
+		if pol.Quota, ok = intParam(params, "q"); !ok {
+			return false
 		}
-		if _, said := param(item.Params, "w"); said {
-			w, ok := intParam(item.Params, "w")
+		if _, said := param(params, "w"); said {
+			w, ok := intParam(params, "w")
 			if !ok || w > maxDelaySeconds {
-				return nil, false
+				return false
 			}
 			pol.Window = time.Duration(w) * time.Second
 		}
-		if v, said := param(item.Params, "qu"); said {
+		if v, said := param(params, "qu"); said {
 			if pol.QuotaUnit, ok = text(v); !ok {
-				return nil, false
+				return false
 			}
 		}
-		if pol.PartitionKey, ok = partitionKey(item.Params); !ok {
-			return nil, false
+		if pol.PartitionKey, ok = partitionKey(params); !ok {
+			return false
 		}
 		out = append(out, pol)
+		return true
+	})
+	if !ok {
+		return nil, false
 	}
 	return out, true
 }
 
-// parseLimits reads RateLimit: a List of Items, each a String naming a
-// policy with r required and t, pk optional.
+// parseLimits reads RateLimit: a policy's r required, t and pk optional.
 func parseLimits(values []string) ([]ServiceLimit, bool) {
-	list, err := httpsfv.UnmarshalList(values)
-	if err != nil || len(list) == 0 {
-		return nil, false
-	}
-	out := make([]ServiceLimit, 0, len(list))
-	for _, m := range list {
-		item, ok := m.(httpsfv.Item)
-		if !ok {
-			return nil, false
-		}
-		name, ok := itemName(item)
-		if !ok {
-			return nil, false
-		}
+	var out []ServiceLimit
+	ok := namedItems(values, func(name string, params *httpsfv.Params) bool {
 		l := ServiceLimit{Policy: name}
-		if l.Remaining, ok = intParam(item.Params, "r"); !ok {
-			return nil, false
+		var ok bool
+		if l.Remaining, ok = intParam(params, "r"); !ok {
+			return false
 		}
-		if _, said := param(item.Params, "t"); said {
-			t, ok := intParam(item.Params, "t")
+		if _, said := param(params, "t"); said {
+			t, ok := intParam(params, "t")
 			if !ok || t > maxDelaySeconds {
-				return nil, false
+				return false
 			}
 			l.Reset, l.HasReset = time.Duration(t)*time.Second, true
 		}
-		if l.PartitionKey, ok = partitionKey(item.Params); !ok {
-			return nil, false
+		if l.PartitionKey, ok = partitionKey(params); !ok {
+			return false
 		}
 		out = append(out, l)
+		return true
+	})
+	if !ok {
+		return nil, false
 	}
 	return out, true
 }
