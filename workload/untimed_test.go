@@ -45,11 +45,11 @@ func TestUntimedAdmissionsBlameNoJitter(t *testing.T) {
 		most, atMost    int64
 		over, overAtMay int64
 	}{
-		// Answers of the first half of every 100 ms held 50 ms: 100
-		// answers arrive within 50 ms, and an answer-time count would see
-		// up to 150 in a window.
+		// Answers of the first 50 ms of every 200 ms held 50 ms: with the
+		// answers of the 100 ms after them, 150 arrive within 100 ms, and
+		// an answer-time count would call 50 of them over the promise.
 		{"jitter", 1000, func(i int64) time.Duration {
-			if i%100 < 50 {
+			if i%200 < 50 {
 				return 50 * time.Millisecond
 			}
 			return 0
