@@ -29,6 +29,8 @@ type Session struct {
 	// preload readies the target before the first timed request.
 	preload func(ctx context.Context)
 	close   func() error
+	// tally, when set, checks what the target said in its answers.
+	tally bool
 }
 
 // Open connects to the Redis at url (the embedded one when empty) with a
@@ -68,6 +70,7 @@ func OpenTarget(t target.Target, info report.Target, load *Load, closeFn func() 
 		closeFn = func() error { return nil }
 	}
 	s := newSession(load, info, closeFn)
+	s.tally = true
 	s.build = func(r Run) (target.Target, algorithms.Promise, string, error) {
 		if r.Algorithm == NoPromise {
 			return t, nil, info.Kind, nil
@@ -129,13 +132,21 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		if watch != nil {
 			done = watch(r, &cfg)
 		}
+		var said *saidTally
+		if s.tally {
+			said = watchSaid(&cfg)
+		}
 		res, err := workload.Run(ctx, cfg)
 		done()
 		if err != nil {
 			return results, err
 		}
 		results = append(results, res)
-		file.Runs = append(file.Runs, ReportRun(res, r, cfg, s.load.MissAfter))
+		run := ReportRun(res, r, cfg, s.load.MissAfter)
+		if said != nil {
+			run.Said = said.summary()
+		}
+		file.Runs = append(file.Runs, run)
 		if ctx.Err() != nil {
 			break
 		}

@@ -254,6 +254,7 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		Generator: Generator{MissAfterUS: first.Generator.MissAfterUS},
 		Accuracy:  Accuracy{Bound: first.Accuracy.Bound},
 	}
+	out.Schedule = first.Schedule
 	name := runID{key: RunKey(*first), repeat: first.Repeat}.String()
 	var response, service []*hdrhistogram.Histogram
 	var sumMax, mostOver int64
@@ -261,6 +262,7 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		if r.Timeseries.IntervalUS != first.Timeseries.IntervalUS {
 			return Run{}, mismatch(name+": timeseries.interval_us", first.Timeseries.IntervalUS, r.Timeseries.IntervalUS, i+1)
 		}
+		out.Said = mergeSaid(out.Said, r.Said)
 		c := r.Counts
 		out.Counts.Sent += c.Sent
 		out.Counts.Accepted += c.Accepted
@@ -662,4 +664,26 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// mergeSaid adds what one generator's target said to the others': counts
+// add; the first declared quota stands, and another counts as a change.
+func mergeSaid(into, s *Said) *Said {
+	if s == nil {
+		return into
+	}
+	if into == nil {
+		c := *s
+		return &c
+	}
+	into.Rejected += s.Rejected
+	into.RejectedWithoutRetry += s.RejectedWithoutRetry
+	into.QuotaChanges += s.QuotaChanges
+	switch {
+	case into.DeclaredQuota == 0:
+		into.DeclaredQuota, into.DeclaredWindowUS = s.DeclaredQuota, s.DeclaredWindowUS
+	case s.DeclaredQuota != 0 && (s.DeclaredQuota != into.DeclaredQuota || s.DeclaredWindowUS != into.DeclaredWindowUS):
+		into.QuotaChanges++
+	}
+	return into
 }

@@ -135,6 +135,9 @@ type Run struct {
 	// EndedBy says what ended the run: requests, duration, schedule (the
 	// workload's schedule ran out) or interrupted.
 	EndedBy string `json:"ended_by,omitempty"`
+	// Said is what an HTTP target said in its answers, checked; absent
+	// for rlbench's own limiters, whose answers are their decisions.
+	Said *Said `json:"said,omitempty"`
 	// Schedule is how the run sent its requests, as its pacer says it:
 	// "steady 2000/s", "bursty 100 every 50ms", or "closed, 10 workers".
 	Schedule string `json:"schedule,omitempty"`
@@ -308,4 +311,20 @@ type Point struct {
 	// Unknown counts the outcomes whose answer never came (absent in
 	// files written before it was recorded).
 	Unknown int64 `json:"unknown,omitempty"`
+}
+
+// Said is what a target said about its limit in its answers, tallied over
+// a run: how many rejections told the client when to retry, and the quota
+// it declared (RateLimit-Policy, RateLimit-Limit or X-RateLimit-Limit).
+type Said struct {
+	// Rejected counts the rejections; RejectedWithoutRetry those that gave
+	// no Retry-After and no reset: a client cannot tell when to come back.
+	Rejected             int64 `json:"rejected"`
+	RejectedWithoutRetry int64 `json:"rejected_without_retry"`
+	// DeclaredQuota and DeclaredWindowUS are the first quota the target
+	// declared (0: none; the window 0 when it gave none); QuotaChanges
+	// counts the answers that declared another.
+	DeclaredQuota    int64 `json:"declared_quota,omitempty"`
+	DeclaredWindowUS int64 `json:"declared_window_us,omitempty"`
+	QuotaChanges     int64 `json:"quota_changes,omitempty"`
 }

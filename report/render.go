@@ -360,6 +360,11 @@ func notes(f *File) []string {
 			out = append(out, fmt.Sprintf("errors: %s/%s: %s", r.Algorithm, r.Workload, errorClasses(r.Counts)))
 		}
 	}
+	for _, r := range f.Runs {
+		if parts := saidNotes(&r); len(parts) > 0 {
+			out = append(out, fmt.Sprintf("said: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))
+		}
+	}
 	return out
 }
 
@@ -393,4 +398,33 @@ func errorClasses(c Counts) string {
 		parts[i] = fmt.Sprintf("%d %s", c.ErrorsByClass[class], class)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// saidNotes checks what an HTTP target said against what it did: the
+// rejections that gave a client no time to come back, and a declared quota
+// that is not what it enforced.
+func saidNotes(r *Run) []string {
+	s := r.Said
+	if s == nil {
+		return nil
+	}
+	var parts []string
+	if s.RejectedWithoutRetry > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d %s gave no Retry-After or reset",
+			s.RejectedWithoutRetry, s.Rejected, Plural(s.Rejected, "rejection")))
+	}
+	if s.DeclaredQuota > 0 {
+		declared := fmt.Sprintf("declared a quota of %d", s.DeclaredQuota)
+		if s.DeclaredWindowUS > 0 {
+			declared += " per " + window(s.DeclaredWindowUS)
+		}
+		if s.DeclaredWindowUS == r.Limit.WindowUS && r.Accuracy.MaxAdmittedInWindow > s.DeclaredQuota {
+			declared += fmt.Sprintf(" but admitted %d in one", r.Accuracy.MaxAdmittedInWindow)
+		}
+		if s.QuotaChanges > 0 {
+			declared += fmt.Sprintf(", and another in %d %s", s.QuotaChanges, Plural(s.QuotaChanges, "answer"))
+		}
+		parts = append(parts, declared)
+	}
+	return parts
 }

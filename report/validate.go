@@ -257,6 +257,22 @@ func (c *checker) run(path string, r *Run) {
 	if r.Admissions != nil {
 		c.admissions(path+".admissions", r.Admissions, &r.Accuracy)
 	}
+	if r.Said != nil {
+		c.said(path+".said", r.Said, r.Counts.Rejected)
+	}
+}
+
+// said checks what a target said: counts of what the run saw.
+func (c *checker) said(path string, s *Said, rejected int64) {
+	for _, v := range []struct {
+		name string
+		v    int64
+	}{{"rejected", s.Rejected}, {"rejected_without_retry", s.RejectedWithoutRetry}, {"declared_quota", s.DeclaredQuota},
+		{"declared_window_us", s.DeclaredWindowUS}, {"quota_changes", s.QuotaChanges}} {
+		c.count(path+"."+v.name, v.v)
+	}
+	c.atMost(path+".rejected", s.Rejected, "counts.rejected", rejected)
+	c.atMost(path+".rejected_without_retry", s.RejectedWithoutRetry, "rejected", s.Rejected)
 }
 
 func (c *checker) counts(path string, n *Counts) {

@@ -45,6 +45,12 @@ var damaged = []struct {
 		c := &f.Runs[0].Counts
 		c.Sent, c.Accepted, c.Rejected = math.MaxInt64, math.MaxInt64, 1
 	}, want: "%s: runs[0].counts.sent: 9223372036854775807, want accepted + rejected + unknown + errors (9223372036854775807 + 1 + 0 + 0)"},
+	{name: "said: more rejections than the run's", edit: func(f *File) { f.Runs[0].Said = &Said{Rejected: 131} },
+		want: "%s: runs[0].said.rejected: 131, want at most counts.rejected (130)"},
+	{name: "said: more without retry than rejections", edit: func(f *File) { f.Runs[0].Said = &Said{Rejected: 3, RejectedWithoutRetry: 4} },
+		want: "%s: runs[0].said.rejected_without_retry: 4, want at most rejected (3)"},
+	{name: "said: negative quota", edit: func(f *File) { f.Runs[0].Said = &Said{DeclaredQuota: -1} },
+		want: "%s: runs[0].said.declared_quota: -1, want 0 or more"},
 	{name: "missed over sent", edit: func(f *File) { f.Runs[0].Counts.Missed = 151 },
 		want: "%s: runs[0].counts.missed: 151, want at most sent (150)"},
 	{name: "negative error class", edit: func(f *File) { f.Runs[0].Counts.ErrorsByClass["timeout"] = -1 },

@@ -102,7 +102,11 @@ type Said struct {
 	// when the allowance is whole again.
 	Remaining              int64
 	RetryAfter, ResetAfter time.Duration
-	Has                    Fields
+	// Quota is the limit the target declares it enforces, per
+	// QuotaWindow when it says one (0: not said).
+	Quota       int64
+	QuotaWindow time.Duration
+	Has         Fields
 }
 
 // Fields is a set of Said's optional fields.
@@ -113,6 +117,7 @@ const (
 	HasRemaining Fields = 1 << iota
 	HasRetryAfter
 	HasResetAfter
+	HasQuota
 )
 
 // NeverRetry is the RetryAfter of a request that can never pass.

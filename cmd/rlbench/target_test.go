@@ -175,3 +175,43 @@ func TestMainRunTargetJWTTiers(t *testing.T) {
 		t.Errorf("admitted by tier %v, want free 10, premium 24", admitted)
 	}
 }
+
+// TestMainRunTargetChecksWhatItSays: an API that declares 50 a minute in
+// RateLimit-Policy but admits 80 per user, and answers its 429s with no
+// Retry-After or reset, is told so: both in the results file and as one
+// line under the table.
+func TestMainRunTargetChecksWhatItSays(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("X-User")]++
+		n := seen[r.Header.Get("X-User")]
+		mu.Unlock()
+		w.Header().Set("RateLimit-Policy", `"default";q=50;w=60`)
+		if n > 80 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer api.Close()
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, out, errOut := newTestIO(nil, "-q", "run", "--target", api.URL, "--algo", "sliding", "--limit", "100",
+		"--window", "1m", "--key-header", "X-User", "--requests", "100", "--concurrency", "4", "-o", path)
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	f, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := report.Said{Rejected: 20, RejectedWithoutRetry: 20, DeclaredQuota: 50, DeclaredWindowUS: 60_000_000}
+	if s := f.Runs[0].Said; s == nil || *s != want {
+		t.Errorf("said %+v, want %+v", s, want)
+	}
+	line := "said: http:sliding/closed: 20 of 20 rejections gave no Retry-After or reset; declared a quota of 50 per 1m but admitted 80 in one"
+	if !strings.Contains(out.String(), line+"\n") {
+		t.Errorf("stdout lacks %q:\n%s", line, out)
+	}
+}

@@ -405,6 +405,21 @@ func partitionKey(p *httpsfv.Params) ([]byte, bool) {
 	return b, ok
 }
 
+// bindingPolicy names the policy of the RateLimit item with the fewest
+// remaining (the longer reset on a tie), "" without items.
+func (h *Headers) bindingPolicy() string {
+	if len(h.Limits) == 0 {
+		return ""
+	}
+	bind := h.Limits[0]
+	for _, l := range h.Limits[1:] {
+		if l.Remaining < bind.Remaining || l.Remaining == bind.Remaining && l.Reset > bind.Reset {
+			bind = l
+		}
+	}
+	return bind.Policy
+}
+
 func (h *Headers) merge() target.Said {
 	var s target.Said
 	if h.HasRetryAfter {
@@ -422,7 +437,17 @@ func (h *Headers) merge() target.Said {
 			s.ResetAfter, s.Has = bind.Reset, s.Has|target.HasResetAfter
 		}
 	}
+	// The quota binds as remaining does: the policy of the binding item,
+	// else the first policy, else the earlier drafts', else X-RateLimit's.
+	for _, p := range h.Policies {
+		if s.Has&target.HasQuota == 0 || len(h.Limits) > 0 && p.Name == h.bindingPolicy() {
+			s.Quota, s.QuotaWindow, s.Has = p.Quota, p.Window, s.Has|target.HasQuota
+		}
+	}
 	for _, c := range []Counters{h.Early, h.X} {
+		if c.HasLimit && s.Has&target.HasQuota == 0 {
+			s.Quota, s.Has = c.Limit, s.Has|target.HasQuota
+		}
 		if c.HasRemaining && s.Has&target.HasRemaining == 0 {
 			s.Remaining, s.Has = c.Remaining, s.Has|target.HasRemaining
 		}

@@ -51,7 +51,7 @@ func TestParseHeaders(t *testing.T) {
 				Present: DialectX,
 				X: Counters{Limit: 60, Remaining: 56, Reset: 1247 * time.Second, ResetAt: time.Unix(1372700873, 0),
 					HasLimit: true, HasRemaining: true, HasReset: true},
-				Said: target.Said{Remaining: 56, ResetAfter: 1247 * time.Second, Has: hasCount},
+				Said: target.Said{Remaining: 56, ResetAfter: 1247 * time.Second, Quota: 60, Has: hasCount | target.HasQuota},
 			},
 		},
 		{
@@ -61,7 +61,7 @@ func TestParseHeaders(t *testing.T) {
 				Present: DialectX,
 				X: Counters{Limit: 5000, Remaining: 0, Reset: 90 * time.Second, ResetAt: time.Unix(1796205690, 0),
 					HasLimit: true, HasRemaining: true, HasReset: true},
-				Said: target.Said{Remaining: 0, ResetAfter: 90 * time.Second, Has: hasCount},
+				Said: target.Said{Remaining: 0, ResetAfter: 90 * time.Second, Quota: 5000, Has: hasCount | target.HasQuota},
 			},
 		},
 		{
@@ -98,7 +98,7 @@ func TestParseHeaders(t *testing.T) {
 			Headers{
 				Present: DialectX,
 				X:       Counters{Limit: 10, Remaining: 9, Reset: 37 * time.Second, HasLimit: true, HasRemaining: true, HasReset: true},
-				Said:    target.Said{Remaining: 9, ResetAfter: 37 * time.Second, Has: hasCount},
+				Said:    target.Said{Remaining: 9, ResetAfter: 37 * time.Second, Quota: 10, Has: hasCount | target.HasQuota},
 			},
 		},
 		{
@@ -108,7 +108,7 @@ func TestParseHeaders(t *testing.T) {
 				Present:  DialectIETF,
 				Policies: []Policy{{Name: "default", Quota: 100, Window: time.Minute}},
 				Limits:   []ServiceLimit{{Policy: "default", Remaining: 50, Reset: 30 * time.Second, HasReset: true}},
-				Said:     target.Said{Remaining: 50, ResetAfter: 30 * time.Second, Has: hasCount},
+				Said:     target.Said{Remaining: 50, ResetAfter: 30 * time.Second, Quota: 100, QuotaWindow: time.Minute, Has: hasCount | target.HasQuota},
 			},
 		},
 		{
@@ -125,7 +125,7 @@ func TestParseHeaders(t *testing.T) {
 					{Policy: "burst", Remaining: 50, Reset: 30 * time.Second, HasReset: true},
 					{Policy: "daily", Remaining: 10, Reset: time.Hour, HasReset: true},
 				},
-				Said: target.Said{Remaining: 10, ResetAfter: time.Hour, Has: hasCount},
+				Said: target.Said{Remaining: 10, ResetAfter: time.Hour, Quota: 1000, QuotaWindow: 24 * time.Hour, Has: hasCount | target.HasQuota},
 			},
 		},
 		{
@@ -148,7 +148,7 @@ func TestParseHeaders(t *testing.T) {
 				Present:  DialectIETF,
 				Policies: []Policy{{Name: "peruser", Quota: 100, Window: time.Minute, PartitionKey: []byte("user1")}},
 				Limits:   []ServiceLimit{{Policy: "peruser", Remaining: 99, PartitionKey: []byte("user1")}},
-				Said:     target.Said{Remaining: 99, Has: target.HasRemaining},
+				Said:     target.Said{Remaining: 99, Quota: 100, QuotaWindow: time.Minute, Has: target.HasRemaining | target.HasQuota},
 			},
 		},
 		{
@@ -159,7 +159,7 @@ func TestParseHeaders(t *testing.T) {
 				RetryAfter:    7 * time.Second,
 				HasRetryAfter: true,
 				Early:         Counters{Limit: 10, Remaining: 0, Reset: 7 * time.Second, HasLimit: true, HasRemaining: true, HasReset: true},
-				Said:          target.Said{Remaining: 0, RetryAfter: 7 * time.Second, ResetAfter: 7 * time.Second, Has: hasAll},
+				Said:          target.Said{Remaining: 0, RetryAfter: 7 * time.Second, ResetAfter: 7 * time.Second, Quota: 10, Has: hasAll | target.HasQuota},
 			},
 		},
 		{

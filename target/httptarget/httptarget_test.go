@@ -218,7 +218,8 @@ func TestDecideSaid(t *testing.T) {
 	defer s.Close()
 	o := decide(t, newTarget(t, Config{URL: s.URL}), "k")
 	want := target.Outcome{Kind: target.Rejected, Said: target.Said{
-		Remaining: 0, RetryAfter: 30 * time.Second, ResetAfter: 30 * time.Second, Has: hasAll}}
+		Remaining: 0, RetryAfter: 30 * time.Second, ResetAfter: 30 * time.Second,
+		Quota: 100, QuotaWindow: time.Minute, Has: hasAll | target.HasQuota}}
 	if o != want {
 		t.Errorf("Decide = %+v, want %+v", o, want)
 	}
