@@ -118,6 +118,8 @@ type Load struct {
 	RunID string
 	// Seed seeds key choice and Poisson arrivals; 0 means a random one.
 	Seed uint64
+	// HonorRetryAfter makes every simulated user wait out a Retry-After.
+	HonorRetryAfter bool
 }
 
 // Pacer builds the schedule of the named workload under limit for a run

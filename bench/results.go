@@ -36,6 +36,7 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 		Clock:                clock,
 		ClockSkewAllowanceUS: skew,
 		Seed:                 seed,
+		HonorRetryAfter:      opts.HonorRetryAfter,
 	}
 	if opts.KeyDist == "zipf" {
 		cfg.ZipfS = opts.ZipfS
@@ -90,6 +91,7 @@ func ReportRun(res workload.Result, r Run, cfg workload.Config, missAfter time.D
 		Counts: report.Counts{
 			Sent: res.Sent, Accepted: res.Accepted, Rejected: res.Rejected, Errors: res.Errors,
 			Missed: res.Missed, ErrorsByClass: res.ErrorsByClass,
+			Waited: res.Waited, WaitedUS: res.WaitedFor.Microseconds(),
 			Unknown: res.Unknown, UnknownByClass: res.UnknownByClass,
 		},
 		Rates: report.Rates{

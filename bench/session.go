@@ -188,6 +188,8 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 		Interval:    l.Interval,
 		MissAfter:   l.MissAfter,
 		Start:       start,
+
+		HonorRetryAfter: l.HonorRetryAfter,
 	}
 	if len(l.Tiers) > 0 {
 		cfg.Tiers = l.Tiers

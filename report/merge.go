@@ -270,6 +270,8 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		out.Counts.Errors += c.Errors
 		out.Counts.Unknown += c.Unknown
 		out.Counts.Missed += c.Missed
+		out.Counts.Waited += c.Waited
+		out.Counts.WaitedUS += c.WaitedUS
 		for class, n := range c.ErrorsByClass {
 			out.Counts.ErrorsByClass[class] += n
 		}

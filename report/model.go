@@ -97,6 +97,9 @@ type Config struct {
 	// RunID names the keys of the run; generators that loaded the same
 	// keys share it, and only their results can be merged.
 	RunID string `json:"run_id,omitempty"`
+	// HonorRetryAfter is set when the simulated users waited out every
+	// Retry-After (polite clients).
+	HonorRetryAfter bool `json:"honor_retry_after,omitempty"`
 }
 
 // Tier is a share of the key population with its own limit.
@@ -168,6 +171,10 @@ type Counts struct {
 	Errors        int64            `json:"errors"`
 	Missed        int64            `json:"missed"`
 	ErrorsByClass map[string]int64 `json:"errors_by_class"`
+	// Waited counts the requests polite clients held back for a
+	// Retry-After (--honor-retry-after); WaitedUS is their waits in all.
+	Waited   int64 `json:"waited,omitempty"`
+	WaitedUS int64 `json:"waited_us,omitempty"`
 	// UnknownByClass splits Unknown by error class (timeout, connection).
 	UnknownByClass map[string]int64 `json:"unknown_by_class,omitempty"`
 }

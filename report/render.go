@@ -361,6 +361,12 @@ func notes(f *File) []string {
 		}
 	}
 	for _, r := range f.Runs {
+		if c := r.Counts; c.Waited > 0 {
+			out = append(out, fmt.Sprintf("polite: %s/%s: %d %s waited for Retry-After, %s in all; %d of %d sent admitted",
+				r.Algorithm, r.Workload, c.Waited, Plural(c.Waited, "request"), time.Duration(c.WaitedUS)*time.Microsecond, c.Accepted, c.Sent))
+		}
+	}
+	for _, r := range f.Runs {
 		if parts := saidNotes(&r); len(parts) > 0 {
 			out = append(out, fmt.Sprintf("said: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))
 		}

@@ -282,6 +282,7 @@ func (c *checker) counts(path string, n *Counts) {
 	}{
 		{"sent", n.Sent}, {"accepted", n.Accepted}, {"rejected", n.Rejected},
 		{"unknown", n.Unknown}, {"errors", n.Errors}, {"missed", n.Missed},
+		{"waited", n.Waited}, {"waited_us", n.WaitedUS},
 	} {
 		c.count(path+"."+v.name, v.v)
 	}
@@ -290,7 +291,7 @@ func (c *checker) counts(path string, n *Counts) {
 		v    int64
 	}{
 		{"accepted", n.Accepted}, {"rejected", n.Rejected}, {"unknown", n.Unknown},
-		{"errors", n.Errors}, {"missed", n.Missed},
+		{"errors", n.Errors}, {"missed", n.Missed}, {"waited", n.Waited},
 	} {
 		c.atMost(path+"."+v.name, v.v, "sent", n.Sent)
 	}

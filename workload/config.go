@@ -70,6 +70,10 @@ type Config struct {
 	// MissAfter is how late after its slot a request of the open model may
 	// be sent before it counts as missed; 0 means DefaultMissAfter.
 	MissAfter time.Duration
+	// HonorRetryAfter makes every simulated user polite: after a rejection
+	// that says when to retry, its next request waits until then (as real
+	// SDKs do). The wait is not schedule lag; response times include it.
+	HonorRetryAfter bool
 	// Observe, when set, sees every request once answered, from the
 	// workers, concurrently: it must be safe for that, and quick, since
 	// its time is the run's.

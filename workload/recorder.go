@@ -34,7 +34,10 @@ type Sample struct {
 	// has none: it equals Sent); Sent and Done are when it was sent and
 	// when its answer came, or when it was given up.
 	Intended, Sent, Done time.Time
-	Outcome              target.Outcome
+	// Waited is how long a polite client waited for a Retry-After before
+	// sending (Config.HonorRetryAfter); it is not schedule lag.
+	Waited  time.Duration
+	Outcome target.Outcome
 }
 
 // recorder holds what the workers of one lane saw; Run merges the lanes
@@ -49,6 +52,8 @@ type recorder struct {
 	response, service, lag   *hdrhistogram.Histogram
 	sent, accepted, rejected int64
 	missed                   int64
+	waited                   int64
+	waitedFor                time.Duration
 	errors, unknown          map[string]int64
 	overRange                int64
 	firstErr                 error
@@ -69,7 +74,11 @@ func (r *recorder) observe(s Sample) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent++
-	lag := s.Sent.Sub(s.Intended)
+	lag := s.Sent.Sub(s.Intended) - s.Waited
+	if s.Waited > 0 {
+		r.waited++
+		r.waitedFor += s.Waited
+	}
 	r.record(r.lag, lag)
 	if lag > r.missAfter {
 		r.missed++
@@ -135,6 +144,8 @@ func merge(recs []*recorder) Result {
 		res.Accepted += r.accepted
 		res.Rejected += r.rejected
 		res.Missed += r.missed
+		res.Waited += r.waited
+		res.WaitedFor += r.waitedFor
 		res.OverRange += r.overRange
 		for class, n := range r.unknown {
 			res.UnknownByClass[class] += n

@@ -54,6 +54,10 @@ type Result struct {
 	// those later than MissAfter. Both are zero in the closed model.
 	Lag    *hdrhistogram.Histogram
 	Missed int64
+	// Waited counts the requests a polite client held back for a
+	// Retry-After (Config.HonorRetryAfter), WaitedFor their waits in all.
+	Waited    int64
+	WaitedFor time.Duration
 	// OverRange counts decisions slower than the histogram's 60 s range:
 	// counted here rather than clamped into the histogram, so that the
 	// percentiles stay honest about what they cover.

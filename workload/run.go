@@ -48,6 +48,10 @@ type runner struct {
 	// interrupted is set when a cancellation, not the end of the run,
 	// stopped the sending.
 	interrupted atomic.Bool
+	// stop is closed when the run is cancelled; notBefore holds, per key,
+	// when a polite client may send again (HonorRetryAfter), in Unix ns.
+	stop      <-chan struct{}
+	notBefore sync.Map
 }
 
 func newRunner(cfg Config) *runner {
@@ -75,6 +79,7 @@ func (r *runner) begin(ctx context.Context, workers int) {
 	}
 	r.inFlight = context.WithoutCancel(ctx)
 	done := ctx.Done() // read once: the channel itself is polled lock-free
+	r.stop = done
 	r.cancelled = func() bool {
 		select {
 		case <-done:
@@ -196,13 +201,17 @@ send:
 func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	k := r.cfg.Keys.Key(hit)
 	r.admissions.key(k) // asked for, even if never admitted
+	var waited time.Duration
+	if r.cfg.HonorRetryAfter {
+		waited = r.waitRetry(k)
+	}
 	ctx := r.inFlight
 	if r.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
 		defer cancel()
 	}
-	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Intended: intended, Sent: time.Now()}
+	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Intended: intended, Sent: time.Now(), Waited: waited}
 	if intended.IsZero() {
 		s.Intended = s.Sent
 	}
@@ -233,10 +242,46 @@ func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	case target.Unknown:
 		r.admissions.unknownOutcome(k, s.Sent, s.Done, r.cfg.Cost)
 	}
+	if r.cfg.HonorRetryAfter && s.Outcome.Kind == target.Rejected &&
+		s.Outcome.Said.Has&target.HasRetryAfter != 0 && s.Outcome.Said.RetryAfter > 0 {
+		r.retryAt(k, s.Done.Add(s.Outcome.Said.RetryAfter))
+	}
 	if r.cfg.Observe != nil {
 		r.cfg.Observe(s)
 	}
 	return s
+}
+
+// waitRetry waits, as a polite client does, until key k may be asked
+// again after a rejection that said when; a cancelled run stops the wait.
+// It returns how long it waited.
+func (r *runner) waitRetry(k int) time.Duration {
+	v, ok := r.notBefore.Load(k)
+	if !ok {
+		return 0
+	}
+	start := time.Now()
+	wait := time.Unix(0, v.(int64)).Sub(start)
+	if wait <= 0 {
+		return 0
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stop:
+	}
+	return time.Since(start)
+}
+
+// retryAt records that key k may be asked again at t, keeping the latest.
+func (r *runner) retryAt(k int, t time.Time) {
+	for {
+		old, loaded := r.notBefore.LoadOrStore(k, t.UnixNano())
+		if !loaded || old.(int64) >= t.UnixNano() || r.notBefore.CompareAndSwap(k, old, t.UnixNano()) {
+			return
+		}
+	}
 }
 
 func (r *runner) result() Result {

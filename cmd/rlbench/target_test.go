@@ -215,3 +215,27 @@ func TestMainRunTargetChecksWhatItSays(t *testing.T) {
 		t.Errorf("stdout lacks %q:\n%s", line, out)
 	}
 }
+
+// TestMainHonorRetryAfter: polite clients wait out each Retry-After; the
+// results file and a line under the table say how often and how long.
+// (The exact figures are TestHonorRetryAfter's, on the bubble's clock.)
+func TestMainHonorRetryAfter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, out, errOut := newTestIO(nil, "-q", "run", "--algo", "token", "--limit", "5", "--window", "200ms",
+		"--requests", "12", "--concurrency", "1", "--honor-retry-after", "-o", path)
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	f, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Runs[0].Counts
+	if !f.Config.HonorRetryAfter || c.Waited == 0 || c.WaitedUS == 0 || c.Accepted <= 5 {
+		t.Errorf("config honor %v, waited %d for %dµs, accepted %d; want set, waits, more than the burst of 5",
+			f.Config.HonorRetryAfter, c.Waited, c.WaitedUS, c.Accepted)
+	}
+	if !strings.Contains(out.String(), "polite: token/closed: ") {
+		t.Errorf("no polite line under the table:\n%s", out)
+	}
+}
