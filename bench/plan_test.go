@@ -63,9 +63,11 @@ func TestSaidTally(t *testing.T) {
 		{Kind: target.Accepted, Said: quota(50)},
 		{Kind: target.Accepted},
 	} {
-		tally.observe(o)
+		tally.observe(o, false)
 	}
-	want := report.Said{Rejected: 3, RejectedWithoutRetry: 2, DeclaredQuota: 100, DeclaredWindowUS: 60e6, QuotaChanges: 1}
+	tally.observe(target.Outcome{Kind: target.Rejected, Said: target.Said{RetryAfter: time.Second, Has: target.HasRetryAfter}}, true)
+	tally.observe(target.Outcome{Kind: target.Accepted}, true)
+	want := report.Said{Rejected: 4, RejectedWithoutRetry: 2, RetriedRejected: 1, DeclaredQuota: 100, DeclaredWindowUS: 60e6, QuotaChanges: 1}
 	if got := *tally.summary(); got != want {
 		t.Errorf("tally %+v, want %+v", got, want)
 	}

@@ -20,7 +20,7 @@ func watchSaid(cfg *workload.Config) *saidTally {
 	t := &saidTally{}
 	next := cfg.Observe
 	cfg.Observe = func(s workload.Sample) {
-		t.observe(s.Outcome)
+		t.observe(s.Outcome, s.Waited > 0)
 		if next != nil {
 			next(s)
 		}
@@ -28,7 +28,9 @@ func watchSaid(cfg *workload.Config) *saidTally {
 	return t
 }
 
-func (t *saidTally) observe(o target.Outcome) {
+// observe tallies one answer; waited says the request was sent when a
+// Retry-After said it would pass.
+func (t *saidTally) observe(o target.Outcome, waited bool) {
 	said := o.Said
 	rejected := o.Kind == target.Rejected
 	noRetry := rejected && said.Has&(target.HasRetryAfter|target.HasResetAfter) == 0
@@ -43,6 +45,9 @@ func (t *saidTally) observe(o target.Outcome) {
 	}
 	if noRetry {
 		t.said.RejectedWithoutRetry++
+	}
+	if rejected && waited {
+		t.said.RetriedRejected++
 	}
 	if !quota {
 		return

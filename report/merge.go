@@ -680,6 +680,7 @@ func mergeSaid(into, s *Said) *Said {
 	}
 	into.Rejected += s.Rejected
 	into.RejectedWithoutRetry += s.RejectedWithoutRetry
+	into.RetriedRejected += s.RetriedRejected
 	into.QuotaChanges += s.QuotaChanges
 	switch {
 	case into.DeclaredQuota == 0:

@@ -328,6 +328,9 @@ type Said struct {
 	// no Retry-After and no reset: a client cannot tell when to come back.
 	Rejected             int64 `json:"rejected"`
 	RejectedWithoutRetry int64 `json:"rejected_without_retry"`
+	// RetriedRejected counts the requests sent when a Retry-After said
+	// they would pass (--honor-retry-after) and rejected again.
+	RetriedRejected int64 `json:"retried_rejected,omitempty"`
 	// DeclaredQuota and DeclaredWindowUS are the first quota the target
 	// declared (0: none; the window 0 when it gave none); QuotaChanges
 	// counts the answers that declared another.

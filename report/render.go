@@ -419,6 +419,10 @@ func saidNotes(r *Run) []string {
 		parts = append(parts, fmt.Sprintf("%d of %d %s gave no Retry-After or reset",
 			s.RejectedWithoutRetry, s.Rejected, Plural(s.Rejected, "rejection")))
 	}
+	if s.RetriedRejected > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s rejected again at the time a Retry-After gave",
+			s.RetriedRejected, Plural(s.RetriedRejected, "request")))
+	}
 	if s.DeclaredQuota > 0 {
 		declared := fmt.Sprintf("declared a quota of %d", s.DeclaredQuota)
 		if s.DeclaredWindowUS > 0 {

@@ -267,12 +267,14 @@ func (c *checker) said(path string, s *Said, rejected int64) {
 	for _, v := range []struct {
 		name string
 		v    int64
-	}{{"rejected", s.Rejected}, {"rejected_without_retry", s.RejectedWithoutRetry}, {"declared_quota", s.DeclaredQuota},
+	}{{"rejected", s.Rejected}, {"rejected_without_retry", s.RejectedWithoutRetry}, {"retried_rejected", s.RetriedRejected},
+		{"declared_quota", s.DeclaredQuota},
 		{"declared_window_us", s.DeclaredWindowUS}, {"quota_changes", s.QuotaChanges}} {
 		c.count(path+"."+v.name, v.v)
 	}
 	c.atMost(path+".rejected", s.Rejected, "counts.rejected", rejected)
 	c.atMost(path+".rejected_without_retry", s.RejectedWithoutRetry, "rejected", s.Rejected)
+	c.atMost(path+".retried_rejected", s.RetriedRejected, "rejected", s.Rejected)
 }
 
 func (c *checker) counts(path string, n *Counts) {

@@ -239,3 +239,29 @@ func TestMainHonorRetryAfter(t *testing.T) {
 		t.Errorf("no polite line under the table:\n%s", out)
 	}
 }
+
+// TestMainRunTargetRetryRejectedAgain: an API whose Retry-After is a lie
+// (it rejects the polite retry too) is caught with --honor-retry-after.
+func TestMainRunTargetRetryRejectedAgain(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer api.Close()
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, out, errOut := newTestIO(nil, "-q", "run", "--target", api.URL, "--honor-retry-after",
+		"--requests", "2", "--concurrency", "1", "-o", path)
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	f, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Runs[0].Said; s == nil || s.Rejected != 2 || s.RetriedRejected != 1 || s.RejectedWithoutRetry != 0 {
+		t.Errorf("said %+v, want 2 rejected, 1 of them a polite retry, none without retry information", s)
+	}
+	if line := "said: http/closed: 1 request rejected again at the time a Retry-After gave\n"; !strings.Contains(out.String(), line) {
+		t.Errorf("stdout lacks %q:\n%s", line, out)
+	}
+}
