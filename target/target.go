@@ -23,12 +23,13 @@ type Target interface {
 
 // Request is one request for Cost units of Key's allowance, which the
 // run says is Limit (a target that enforces its own limit may ignore it);
-// Tier names the key's tier, "" without tiers.
+// KeyIndex numbers the key from 0, Tier names its tier ("" without tiers).
 type Request struct {
-	Key   string
-	Tier  string
-	Limit algorithms.Limit
-	Cost  int64
+	Key      string
+	KeyIndex int
+	Tier     string
+	Limit    algorithms.Limit
+	Cost     int64
 }
 
 // Kind is what became of a request.

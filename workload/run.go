@@ -215,7 +215,7 @@ func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	if intended.IsZero() {
 		s.Intended = s.Sent
 	}
-	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
+	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
 	s.Done = time.Now()
 	// Admissions count on the target's clock when it says when it decided.
 	// A target that does not (an HTTP API) decided at some instant between

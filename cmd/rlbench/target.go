@@ -30,6 +30,8 @@ type HTTPOptions struct {
 	KeyHeader    string
 	KeyQuery     string
 	Insecure     bool
+	// SourceIPs sends each simulated user from its own loopback address.
+	SourceIPs bool
 	// JWTSecretFile, when set, holds the HS256 secret a bearer token is
 	// minted with for each simulated user: claims user_id (the key) and
 	// role (its tier).
@@ -37,7 +39,7 @@ type HTTPOptions struct {
 }
 
 // httpFlags are the flags that apply only with --target.
-var httpFlags = []string{"method", "header", "body", "body-file", "reject-status", "key-header", "key-query", "insecure", "jwt-secret-file"}
+var httpFlags = []string{"method", "header", "body", "body-file", "reject-status", "key-header", "key-query", "insecure", "jwt-secret-file", "source-ips"}
 
 // addTargetFlags registers --target and the flags of its requests.
 func addTargetFlags(f *pflag.FlagSet, o *HTTPOptions) {
@@ -50,6 +52,7 @@ func addTargetFlags(f *pflag.FlagSet, o *HTTPOptions) {
 	f.StringVar(&o.KeyHeader, "key-header", "", "with --target, send each simulated user's key in this header, such as X-User")
 	f.StringVar(&o.KeyQuery, "key-query", "", "with --target, send each simulated user's key in this query parameter, such as user")
 	f.BoolVar(&o.Insecure, "insecure", false, "with --target, accept a server certificate that does not verify (self-signed)")
+	f.BoolVar(&o.SourceIPs, "source-ips", false, "with --target on loopback, send each simulated user from its own address, 127.0.0.1, 127.0.0.2, ..., for APIs that key on the client's IP")
 	f.StringVar(&o.JWTSecretFile, "jwt-secret-file", "", "with --target, send each simulated user an HS256 bearer token signed with the secret in `FILE`: claims user_id (its key) and role (its --tier)")
 }
 
@@ -74,6 +77,9 @@ func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
 	if cmd.Flags().Lookup("redis") != nil && changed("redis") {
 		return usageErrorf("--redis does not apply with --target: the API keeps its own state")
 	}
+	if o.HTTP.SourceIPs && o.Keys > httptarget.MaxSourceIPs {
+		return usageErrorf("invalid --keys %d with --source-ips: at most %d users have loopback addresses of their own", o.Keys, httptarget.MaxSourceIPs)
+	}
 	if o.HTTP.Body != "" && o.HTTP.BodyFile != "" {
 		return usageErrorf("--body and --body-file go one at a time")
 	}
@@ -88,7 +94,7 @@ func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
 func (h *HTTPOptions) config(maxConns int) (httptarget.Config, error) {
 	c := httptarget.Config{
 		URL: h.URL, Method: h.Method, Header: http.Header{}, RejectStatus: h.RejectStatus,
-		KeyHeader: h.KeyHeader, KeyQuery: h.KeyQuery, Insecure: h.Insecure, MaxConns: maxConns,
+		KeyHeader: h.KeyHeader, KeyQuery: h.KeyQuery, Insecure: h.Insecure, MaxConns: maxConns, SourceIPs: h.SourceIPs,
 	}
 	for _, line := range h.Headers {
 		name, value, err := httptarget.ParseHeader(line)

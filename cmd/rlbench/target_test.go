@@ -265,3 +265,45 @@ func TestMainRunTargetRetryRejectedAgain(t *testing.T) {
 		t.Errorf("stdout lacks %q:\n%s", line, out)
 	}
 }
+
+// TestMainRunTargetSourceIPs: with --source-ips each simulated user
+// reaches an API that keys on the client's address from its own loopback
+// address, so an API admitting 5 per address admits 5 per user.
+func TestMainRunTargetSourceIPs(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip, _, _ := strings.Cut(r.RemoteAddr, ":")
+		mu.Lock()
+		seen[ip]++
+		n := seen[ip]
+		mu.Unlock()
+		if n > 5 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer api.Close()
+	io, out, errOut := newTestIO(nil, "-q", "--seed", "1", "--format", "json", "run", "--target", api.URL, "--source-ips",
+		"--keys", "3", "--requests", "60", "--concurrency", "3")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	f, err := readPrinted(t, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.Runs[0].Counts; c.Accepted != 15 || c.Rejected != 45 {
+		t.Errorf("accepted %d, rejected %d; want 5 for each of 3 users, 45 rejected", c.Accepted, c.Rejected)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 3 || seen["127.0.0.1"] == 0 || seen["127.0.0.2"] == 0 || seen["127.0.0.3"] == 0 {
+		t.Errorf("requests by address %v, want from 127.0.0.1, .2 and .3", seen)
+	}
+	io, _, errOut = newTestIO(nil, "run", "--target", "http://example.com/", "--source-ips")
+	if code := Main(io); code != exitUsage || !strings.Contains(errOut.String(), "want a loopback host") {
+		t.Errorf("--source-ips to a remote host: exit %d, stderr %q; want 2 and why", code, errOut)
+	}
+}

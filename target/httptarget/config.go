@@ -3,6 +3,7 @@ package httptarget
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,6 +39,10 @@ type Config struct {
 	KeyQuery  string
 	// Insecure skips verifying the server's certificate (self-signed).
 	Insecure bool
+	// SourceIPs sends each key's requests from its own loopback address,
+	// 127.0.0.1 for key 0 and on through 127.0.0.0/8 (SourceIP), for APIs
+	// that key on the client's IP; the target must be on loopback.
+	SourceIPs bool
 	// MaxConns caps the connections to the host, idle ones included: size
 	// it to the run's concurrency or maximum in flight, so that every
 	// request in flight has a connection and none is closed for lack of an
@@ -112,6 +117,7 @@ type checked struct {
 	keyQuery  string
 	queryRest string // the URL's query without KeyQuery, to which the key is appended
 	insecure  bool
+	sourceIPs bool
 	maxConns  int
 	bearer    func(target.Request) string
 }
@@ -130,6 +136,8 @@ func (c Config) check() (checked, error) {
 		return k, invalid("url", c.URL, "want a host, as in http://localhost:8080/path")
 	case u.User != nil:
 		return k, invalid("url", u.Redacted(), "want no user:password in the URL: pass --header 'Authorization: ...'")
+	case c.SourceIPs && !onLoopback(u.Hostname()):
+		return k, invalid("url", c.URL, "want a loopback host (127.x.x.x or localhost) with source-ips: only there can each user have its own address")
 	}
 	u.Fragment, u.RawFragment = "", ""
 	k.url = u
@@ -187,6 +195,7 @@ func (c Config) check() (checked, error) {
 	}
 
 	k.insecure = c.Insecure
+	k.sourceIPs = c.SourceIPs
 	switch {
 	case c.MaxConns < 0:
 		return k, invalid("max-conns", c.MaxConns, "want 0 (the default, 100) or more")
@@ -221,4 +230,25 @@ func redactUserinfo(raw string) string {
 		out += "/" + path
 	}
 	return out
+}
+
+// onLoopback reports whether host is an IPv4 loopback address or localhost.
+func onLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.To4() != nil && ip.IsLoopback()
+}
+
+// MaxSourceIPs is how many keys SourceIPs can give addresses of their own.
+const MaxSourceIPs = 254 << 16
+
+// SourceIP is key k's loopback address under SourceIPs: 127.0.0.1 for key
+// 0, 127.0.0.254 for key 253, 127.0.1.1 for key 254, and so on, never an
+// address ending in .0 or .255. Keys past MaxSourceIPs share addresses.
+func SourceIP(k int) net.IP {
+	k %= MaxSourceIPs
+	hi, lo := k/254, k%254+1
+	return net.IPv4(127, byte(hi>>8), byte(hi), byte(lo))
 }

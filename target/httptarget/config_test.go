@@ -115,3 +115,14 @@ func FuzzParseHeader(f *testing.F) {
 		}
 	})
 }
+
+func TestSourceIP(t *testing.T) {
+	for k, want := range map[int]string{
+		0: "127.0.0.1", 1: "127.0.0.2", 253: "127.0.0.254", 254: "127.0.1.1",
+		254 * 256: "127.1.0.1", MaxSourceIPs - 1: "127.255.255.254", MaxSourceIPs: "127.0.0.1",
+	} {
+		if got := SourceIP(k).String(); got != want {
+			t.Errorf("SourceIP(%d) = %s, want %s", k, got, want)
+		}
+	}
+}

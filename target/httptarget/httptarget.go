@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,7 +52,11 @@ type Target struct {
 	c         checked
 	client    *http.Client
 	transport *http.Transport
-	rawURL    string // c.url without KeyQuery's value
+	// sources holds a client per source address under SourceIPs: a pooled
+	// connection keeps the address it was dialled from, so keys must not
+	// share a pool.
+	sources sync.Map
+	rawURL  string // c.url without KeyQuery's value
 }
 
 // New checks c and returns its target. Every error is a *FieldError
@@ -89,7 +94,29 @@ func New(c Config) (*Target, error) {
 }
 
 // Close closes the idle connections; requests in flight finish.
-func (t *Target) Close() { t.transport.CloseIdleConnections() }
+func (t *Target) Close() {
+	t.transport.CloseIdleConnections()
+	t.sources.Range(func(_, c any) bool {
+		c.(*http.Client).CloseIdleConnections()
+		return true
+	})
+}
+
+// clientFor is the client that sends req: the shared one, or under
+// SourceIPs the one of its key's address, made on first use.
+func (t *Target) clientFor(req target.Request) *http.Client {
+	if !t.c.sourceIPs {
+		return t.client
+	}
+	ip := SourceIP(req.KeyIndex)
+	if c, ok := t.sources.Load(ip.String()); ok {
+		return c.(*http.Client)
+	}
+	tr := t.transport.Clone()
+	tr.DialContext = (&net.Dialer{KeepAlive: 30 * time.Second, LocalAddr: &net.TCPAddr{IP: ip}}).DialContext
+	c, _ := t.sources.LoadOrStore(ip.String(), &http.Client{Transport: tr, CheckRedirect: t.client.CheckRedirect})
+	return c.(*http.Client)
+}
 
 // Decide sends one request for req.Key; req.Limit and req.Cost are the
 // API's business, not sent.
@@ -104,7 +131,7 @@ func (t *Target) Decide(ctx context.Context, req target.Request) target.Outcome 
 	if err != nil {
 		return target.Outcome{Kind: target.Failed, Class: target.ClassOther, Err: err}
 	}
-	resp, err := t.client.Do(r)
+	resp, err := t.clientFor(req).Do(r)
 	if err != nil {
 		return failure(err, conn.Load())
 	}
