@@ -51,6 +51,7 @@ func TestPrometheusScrapesARun(t *testing.T) {
 		} else if vec, ok := v.(model.Vector); ok && len(vec) == 1 {
 			last = vec[0].Value.String()
 			if float64(vec[0].Value) == float64(accepted) {
+				checkDashboard(t, query, deadline)
 				return
 			}
 		} else {
@@ -59,6 +60,36 @@ func TestPrometheusScrapesARun(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s never reached %d, the results file's accepted; last answer: %s", q, accepted, last)
+}
+
+// checkDashboard has Prometheus evaluate every panel query of the Grafana
+// dashboard, its variables set to match everything: each must be PromQL it
+// accepts, and give at least one series once a scrape or two after the run
+// have made rates of them (until deadline). The variables' label_values
+// queries are Grafana's, not PromQL.
+func checkDashboard(t *testing.T, query promv1.API, deadline time.Time) {
+	t.Helper()
+	vars := strings.NewReplacer(`"$target"`, `".*"`, `"$algorithm"`, `".*"`, "$__rate_interval", "1m")
+	for _, q := range dashboardQueries(t) {
+		if strings.HasPrefix(q, "label_values(") {
+			continue
+		}
+		for {
+			v, _, _, err := query.Query(t.Context(), vars.Replace(q), time.Now())
+			if err != nil {
+				t.Errorf("Prometheus refuses %s: %v", q, err)
+				break
+			}
+			if vec, ok := v.(model.Vector); ok && len(vec) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s gives no series after a run: %v", q, v)
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
 
 // startPrometheus starts the prometheus binary scraping scrapeAddr every
