@@ -106,15 +106,15 @@ type Series struct {
 
 // Series resolves the collectors of targetName (what decides: redis,
 // miniredis, http) and algorithm; every outcome and the shared error
-// classes show at zero from then on.
+// classes show at zero from then on. Over-admission shows only once a run
+// has ended (Done): serve, which counts none, never claims 0.
 func (m *Metrics) Series(targetName, algorithm string) *Series {
 	s := &Series{
 		m: m, targetName: targetName, algo: algorithm,
-		latency:      m.latency.WithLabelValues(targetName, algorithm),
-		lag:          m.lag.WithLabelValues(targetName, algorithm),
-		inFlight:     m.inFlight.WithLabelValues(targetName, algorithm),
-		overAdmitted: m.overAdmitted.WithLabelValues(targetName, algorithm),
-		classes:      target.ErrorClasses(),
+		latency:  m.latency.WithLabelValues(targetName, algorithm),
+		lag:      m.lag.WithLabelValues(targetName, algorithm),
+		inFlight: m.inFlight.WithLabelValues(targetName, algorithm),
+		classes:  target.ErrorClasses(),
 	}
 	for k := target.Accepted; k <= target.Failed; k++ {
 		s.outcomes[k] = m.decisions.WithLabelValues(targetName, algorithm, k.String())

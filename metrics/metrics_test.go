@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,6 +139,9 @@ func TestLimiterCountsServeDecisions(t *testing.T) {
 	if got := histogramCount(t, m, metrics.Latency, "miniredis", "fixed"); got != 5 {
 		t.Errorf("latency count = %d, want 5 decisions", got)
 	}
+	if families, _ := m.Registry().Gather(); slices.ContainsFunc(families, func(f *dto.MetricFamily) bool { return f.GetName() == metrics.OverAdmitted }) {
+		t.Errorf("serve's limiter exports %s, which it never counts", metrics.OverAdmitted)
+	}
 	if counted.Name() != "fixed" {
 		t.Errorf("Name() = %q, want the wrapped limiter's", counted.Name())
 	}
@@ -183,7 +187,7 @@ func TestObserveAllocatesNothing(t *testing.T) {
 // Names is what the registry holds: every name, once each series exists.
 func TestNamesAreRegistered(t *testing.T) {
 	m := metrics.New()
-	m.Series("redis", "fixed")
+	m.Series("redis", "fixed").Done(workload.Result{})
 	families, err := m.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func (t countedTarget) Decide(ctx context.Context, req target.Request) target.Ou
 // Done records what only the end of a run knows: how many admissions
 // passed the bound, summed over keys.
 func (s *Series) Done(res workload.Result) {
-	s.overAdmitted.Set(float64(res.Accuracy.OverAdmitted))
+	s.m.overAdmitted.WithLabelValues(s.targetName, s.algo).Set(float64(res.Accuracy.OverAdmitted))
 }
 
 // Watch counts every run of a plan on targetName (the results file's
