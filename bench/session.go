@@ -107,9 +107,10 @@ func (s *Session) Close() error { return s.close() }
 func (s *Session) Seed() uint64 { return s.seed }
 
 // Watch is called before each run with the run and its engine Config,
-// whose Observe it may set; the function it returns is called when the
-// run is over. The progress bar is one.
-type Watch func(Run, *workload.Config) (done func())
+// whose Observe it may set and whose Target it may wrap; the function it
+// returns is called with the run's Result (zero if the run could not
+// start) when the run is over. The progress bar and live metrics are two.
+type Watch func(Run, *workload.Config) (done func(workload.Result))
 
 // Execute runs runs in order, appending each to file, and stops early when
 // ctx is cancelled: the results of what ran are returned, and file says it
@@ -128,7 +129,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		if err != nil {
 			return results, err
 		}
-		done := func() {}
+		done := func(workload.Result) {}
 		if watch != nil {
 			done = watch(r, &cfg)
 		}
@@ -137,7 +138,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 			said = watchSaid(&cfg)
 		}
 		res, err := workload.Run(ctx, cfg)
-		done()
+		done(res)
 		if err != nil {
 			return results, err
 		}

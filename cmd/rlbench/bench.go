@@ -140,6 +140,11 @@ func runBench(opts *BenchOptions) error {
 			return err
 		}
 	}
+	ms, err := startMetrics(load)
+	if err != nil {
+		return err
+	}
+	defer ms.stop()
 	s, err := connect(ctx, load, opts.Workloads)
 	if err != nil {
 		return err
@@ -151,7 +156,7 @@ func runBench(opts *BenchOptions) error {
 	file.Config.Count = opts.Count
 	file.Config.Sweep = opts.Sweep
 	plan := opts.plan().Runs()
-	results, err := s.Execute(ctx, plan, file, progressWatch(load))
+	results, err := s.Execute(ctx, plan, file, ms.watch(s, progressWatch(load)))
 	if err != nil {
 		return err
 	}

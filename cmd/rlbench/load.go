@@ -39,6 +39,9 @@ type RunOptions struct {
 	Workload string
 	// Output, when set, is where the results file is written.
 	Output string
+	// MetricsAddr, when set, is where /metrics is served while the runs
+	// last: --metrics-addr.
+	MetricsAddr string
 	// HTTP, when its URL is set, is the API every run drives instead of
 	// rlbench's own limiters.
 	HTTP HTTPOptions
@@ -102,6 +105,7 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
 	f.BoolVar(&o.HonorRetryAfter, "honor-retry-after", false, "polite clients: after a rejection that says when to retry, a user's next request waits until then")
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
+	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100")
 }
 
 // check validates the flags and resolves lists and defaults, so that bad
@@ -120,6 +124,8 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		o.Duration = 0
 	}
 	switch {
+	case o.MetricsAddr != "" && !validListenAddr(o.MetricsAddr):
+		return usageErrorf("invalid --metrics-addr %q: want host:port, such as 127.0.0.1:9100 (port 0 picks a free one)", o.MetricsAddr)
 	case o.Limit.Requests < 1:
 		return usageErrorf("invalid --limit %d: must be at least 1", o.Limit.Requests)
 	case o.Limit.Window < time.Millisecond:

@@ -19,8 +19,9 @@ type progress struct {
 
 // progressWatch shows each run of a plan as it goes, as a bench.Watch.
 func progressWatch(opts *RunOptions) bench.Watch {
-	return func(r bench.Run, cfg *workload.Config) func() {
-		return startProgress(opts, r.Algorithm+" "+r.Workload, cfg).finish
+	return func(r bench.Run, cfg *workload.Config) func(workload.Result) {
+		p := startProgress(opts, r.Algorithm+" "+r.Workload, cfg)
+		return func(workload.Result) { p.finish() }
 	}
 }
 

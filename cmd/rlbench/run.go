@@ -111,6 +111,11 @@ func runRun(opts *RunOptions) error {
 			return usageErrorf("cannot write -o %v", err)
 		}
 	}
+	ms, err := startMetrics(opts)
+	if err != nil {
+		return err
+	}
+	defer ms.stop()
 	s, err := connect(ctx, opts, []string{opts.Workload})
 	if err != nil {
 		return err
@@ -124,7 +129,7 @@ func runRun(opts *RunOptions) error {
 		// clock, between each send and its answer.
 		file.Config.Clock, file.Config.ClockSkewAllowanceUS = "client", 0
 	}
-	results, err := s.Execute(ctx, plan, file, progressWatch(opts))
+	results, err := s.Execute(ctx, plan, file, ms.watch(s, progressWatch(opts)))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/metrics"
 	"github.com/rlbench/rlbench/serve"
 )
 
@@ -71,7 +73,11 @@ which --tier overrides or adds to; unknown roles get free's.
 
 When Redis fails or does not answer within --redis-timeout, --on-redis-error
 open passes the request and closed answers 503. SIGINT or SIGTERM stops
-listening and lets the requests in flight finish.`,
+listening and lets the requests in flight finish.
+
+GET /metrics, never rate-limited, serves the decisions in the Prometheus
+format: rlbench_decisions_total by outcome, rlbench_decision_seconds,
+rlbench_errors_total by class and rlbench_requests_in_flight.`,
 		Example: `  rlbench serve --algo sliding --limit 100 --window 10m
   rlbench serve --algo seed-sliding --key header:X-API-Key
   rlbench serve --algo token --jwt-secret-file secret.txt --tier premium=1000/10m
@@ -259,12 +265,17 @@ func runServe(o *ServeOptions) error {
 		name := strings.TrimPrefix(o.Key, "header:")
 		identify, keyedBy = serve.ByHeader(name, o.Limit), name+" header"
 	}
-	handler := serve.Middleware(serve.Options{
-		Limiter:      limiter,
+	// Every decision is counted; /metrics itself is not rate-limited.
+	m := metrics.New()
+	limited := serve.Middleware(serve.Options{
+		Limiter:      m.Series(target.Kind, o.Algorithm).Limiter(limiter),
 		Identify:     identify,
 		OnRedisError: o.OnRedisError,
 		Timeout:      o.RedisTimeout,
 	})(serve.Handler())
+	handler := http.NewServeMux()
+	handler.Handle("GET /metrics", m.Handler())
+	handler.Handle("/", limited)
 	limit := fmt.Sprintf("%d/%s", o.Limit.Requests, shortDuration(o.Limit.Window))
 	if o.Key == "jwt" {
 		limit = "by role"
