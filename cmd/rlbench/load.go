@@ -13,6 +13,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/metrics"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
@@ -105,7 +106,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
 	f.BoolVar(&o.HonorRetryAfter, "honor-retry-after", false, "polite clients: after a rejection that says when to retry, a user's next request waits until then")
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
-	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100")
+	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
+		strings.Join(metrics.Names(), ", "))
 }
 
 // check validates the flags and resolves lists and defaults, so that bad
