@@ -32,6 +32,9 @@ type HTTPOptions struct {
 	Insecure     bool
 	// SourceIPs sends each simulated user from its own loopback address.
 	SourceIPs bool
+	// resolved is the target's configuration, headers parsed and files
+	// read once, by checkTarget.
+	resolved httptarget.Config
 	// JWTSecretFile, when set, holds the HS256 secret a bearer token is
 	// minted with for each simulated user: claims user_id (the key) and
 	// role (its tier).
@@ -86,15 +89,24 @@ func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
 	if !changed("algo") && changed("burst") {
 		return usageErrorf("--burst with --target needs --algo: the burst is part of the promise the API is held to")
 	}
-	_, err := o.HTTP.config(0)
-	return err
+	c, err := o.HTTP.config()
+	if err != nil {
+		return err
+	}
+	// Built once here to refuse a bad value before anything runs.
+	if _, err := httptarget.New(c); err != nil {
+		return err
+	}
+	o.HTTP.resolved = c
+	return nil
 }
 
-// config is the HTTP target's configuration, with maxConns connections.
-func (h *HTTPOptions) config(maxConns int) (httptarget.Config, error) {
+// config is the HTTP target's configuration from the flags: headers
+// parsed, the body and the JWT secret read.
+func (h *HTTPOptions) config() (httptarget.Config, error) {
 	c := httptarget.Config{
 		URL: h.URL, Method: h.Method, Header: http.Header{}, RejectStatus: h.RejectStatus,
-		KeyHeader: h.KeyHeader, KeyQuery: h.KeyQuery, Insecure: h.Insecure, MaxConns: maxConns, SourceIPs: h.SourceIPs,
+		KeyHeader: h.KeyHeader, KeyQuery: h.KeyQuery, Insecure: h.Insecure, SourceIPs: h.SourceIPs,
 	}
 	for _, line := range h.Headers {
 		name, value, err := httptarget.ParseHeader(line)
@@ -122,9 +134,6 @@ func (h *HTTPOptions) config(maxConns int) (httptarget.Config, error) {
 			return c, usageErrorf("invalid --jwt-secret-file %s: it is empty, want the HS256 secret", h.JWTSecretFile)
 		}
 		c.Bearer = mintTokens(secret)
-	}
-	if _, err := httptarget.New(c); err != nil {
-		return c, err
 	}
 	return c, nil
 }
@@ -156,11 +165,8 @@ func mintTokens(secret []byte) func(target.Request) string {
 // is every run's target, held to the promise each run's algorithm names.
 func openTarget(opts *RunOptions, workloads []string) (*bench.Session, error) {
 	opts.Load.Seed = opts.Global.Seed
-	pool, _ := opts.Pool(workloads)
-	c, err := opts.HTTP.config(pool)
-	if err != nil {
-		return nil, err
-	}
+	c := opts.HTTP.resolved
+	c.MaxConns, _ = opts.Pool(workloads)
 	t, err := httptarget.New(c)
 	if err != nil {
 		return nil, err
