@@ -44,8 +44,10 @@ func newCmdRoot(io IO, runF func(*RunOptions) error) *cobra.Command {
 throughput) and, as it grows, for accuracy (what each algorithm really admits).
 
 With no --redis and no REDIS_URL it runs on an embedded miniredis, so it
-works with nothing installed; point it at a real Redis to measure.`,
+works with nothing installed; point it at a real Redis to measure, or
+use --redis local to have it start (and stop) a redis-server itself.`,
 		Example: `  rlbench run --algo sliding
+  rlbench bench --redis local
   rlbench run --algo all --requests 640 --concurrency 64 --limit 100 --window 600s
   REDIS_URL=redis://localhost:6379/0 rlbench run --algo fixed,seed-fixed`,
 		SilenceUsage:  true,
@@ -75,7 +77,7 @@ works with nothing installed; point it at a real Redis to measure.`,
 	root.SuggestionsMinimumDistance = 2
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (default $REDIS_URL, else an embedded miniredis)")
+	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss://, or \"local\" to start a redis-server from PATH for the run (default $REDIS_URL, else an embedded miniredis)")
 	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")
 	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(formats.Names(), ", "))
 	pf.Uint64Var(&global.Seed, "seed", 0, "seed for every random choice (poisson arrivals, keys); 0 picks one and records it")

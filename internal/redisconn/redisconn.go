@@ -16,7 +16,12 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rlbench/rlbench/internal/redisserver"
 )
+
+// Local is the --redis value that starts a redis-server for the run.
+const Local = "local"
 
 // Kinds of Target, as the results file names them.
 const (
@@ -63,6 +68,10 @@ type Target struct {
 	// server would not say.
 	ServerVersion string
 
+	// Local is the redis-server Open started for rawURL "local", stopped
+	// by Close; nil otherwise.
+	Local *redisserver.Server
+
 	embedded  *miniredis.Miniredis
 	closeOnce sync.Once
 	closeErr  error
@@ -81,7 +90,9 @@ type Options struct {
 
 // Open connects to rawURL, a redis:// or rediss:// URL (user and password
 // allowed, options as go-redis ParseURL reads them), or to an embedded
-// miniredis started in-process when rawURL is "". It PINGs before returning,
+// miniredis started in-process when rawURL is "", or to a redis-server it
+// starts on a free loopback port, with persistence off, when rawURL is
+// Local ("local"). It PINGs before returning,
 // so a Target it returns has answered at least once.
 //
 // Failed commands are not retried (unless the URL sets max_retries): a load
@@ -89,8 +100,11 @@ type Options struct {
 // admitted twice. A context deadline bounds each command, which is what makes
 // a per-decision timeout work.
 func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
-	if rawURL == "" {
+	switch rawURL {
+	case "":
 		return openEmbedded(ctx, opts)
+	case Local:
+		return openLocal(ctx, opts)
 	}
 	ro, err := parseURL(rawURL)
 	if err != nil {
@@ -140,13 +154,31 @@ func openEmbedded(ctx context.Context, opts Options) (*Target, error) {
 	return t, nil
 }
 
-// Close closes the client and stops the embedded server, if any. It is safe
-// to call more than once.
+// openLocal starts a redis-server for this target alone.
+func openLocal(ctx context.Context, opts Options) (*Target, error) {
+	s, err := redisserver.Start(ctx, redisserver.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("--redis local: %w", err)
+	}
+	t, err := Open(ctx, s.URL, opts)
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	t.Local = s
+	return t, nil
+}
+
+// Close closes the client and stops the embedded or local server, if
+// any. It is safe to call more than once.
 func (t *Target) Close() error {
 	t.closeOnce.Do(func() {
 		t.closeErr = t.Client.Close()
 		if t.embedded != nil {
 			t.embedded.Close()
+		}
+		if t.Local != nil {
+			t.Local.Stop()
 		}
 	})
 	return t.closeErr
