@@ -120,6 +120,9 @@ type Load struct {
 	Seed uint64
 	// HonorRetryAfter makes every simulated user wait out a Retry-After.
 	HonorRetryAfter bool
+	// Faults are injected into every run, each at its time from the
+	// run's start, on a deployment rlbench started itself.
+	Faults []Fault
 }
 
 // Pacer builds the schedule of the named workload under limit for a run

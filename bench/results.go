@@ -59,6 +59,9 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 			cfg.BurstSize, cfg.EdgeOffsetUS = opts.BurstSize, opts.EdgeOffset.Microseconds()
 		}
 	}
+	for _, f := range opts.Faults {
+		cfg.Faults = append(cfg.Faults, f.String())
+	}
 	for _, t := range opts.Tiers {
 		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: ReportLimit(t.Limit), Share: t.Share})
 	}

@@ -31,6 +31,8 @@ type Session struct {
 	close   func() error
 	// tally, when set, checks what the target said in its answers.
 	tally bool
+	// deployment takes the load's faults; nil when it has none.
+	deployment Deployment
 }
 
 // Open connects to the Redis at url (the embedded one when empty) with a
@@ -39,6 +41,12 @@ func Open(ctx context.Context, url string, load *Load, pool int) (*Session, erro
 	t, err := redisconn.Open(ctx, url, redisconn.Options{PoolSize: pool})
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range load.Faults {
+		if err := t.CheckFault(f.Kind); err != nil {
+			_ = t.Close()
+			return nil, err
+		}
 	}
 	var algOpts algorithms.Options
 	if load.ClientClock {
@@ -58,6 +66,9 @@ func Open(ctx context.Context, url string, load *Load, pool int) (*Session, erro
 	// limiter loads its own on first use, and the run's requests count
 	// what went wrong.
 	s.preload = func(ctx context.Context) { _ = algorithms.Preload(ctx, t.Client) }
+	if len(load.Faults) > 0 {
+		s.deployment = t
+	}
 	return s, nil
 }
 
@@ -137,8 +148,20 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		if s.tally {
 			said = watchSaid(&cfg)
 		}
+		var faults *faultRun
+		if s.deployment != nil {
+			faults = injectFaults(ctx, s.deployment, s.load.Faults, &cfg)
+		}
 		res, err := workload.Run(ctx, cfg)
 		done(res)
+		var events []report.Event
+		var healErr error
+		if faults != nil {
+			events = faults.finish()
+			healErr = s.deployment.Heal(ctx)
+			// The next run starts with its scripts in place.
+			s.preload(ctx)
+		}
 		if err != nil {
 			return results, err
 		}
@@ -147,7 +170,11 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		if said != nil {
 			run.Said = said.summary()
 		}
+		run.Events = events
 		file.Runs = append(file.Runs, run)
+		if healErr != nil {
+			return results, healErr
+		}
 		if ctx.Err() != nil {
 			break
 		}

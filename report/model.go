@@ -100,6 +100,9 @@ type Config struct {
 	// HonorRetryAfter is set when the simulated users waited out every
 	// Retry-After (polite clients).
 	HonorRetryAfter bool `json:"honor_retry_after,omitempty"`
+	// Faults are the --fault specs injected into every run, such as
+	// "restart@2s"; each run's Events say what became of them.
+	Faults []string `json:"faults,omitempty"`
 }
 
 // Tier is a share of the key population with its own limit.
@@ -154,6 +157,40 @@ type Run struct {
 	// several generators merge to exact accuracy; absent in files written
 	// before it existed.
 	Admissions *Admissions `json:"admissions,omitempty"`
+	// Events are the faults injected during the run (--fault), in time
+	// order, each with what the run saw from it on.
+	Events []Event `json:"events,omitempty"`
+}
+
+// Event is one fault injected during a run and what followed it: the
+// requests that ended from its injection up to the next event (or the
+// end of the run) are its.
+type Event struct {
+	// AtUS is when the fault was injected, from the run's start;
+	// TookUS how long injecting it took (a restart waits for the server
+	// to answer again).
+	AtUS   int64  `json:"at_us"`
+	TookUS int64  `json:"took_us"`
+	Kind   string `json:"kind"`
+	// Detail says what was done, to which server.
+	Detail string `json:"detail,omitempty"`
+	// Error says why the fault could not be injected, or that the run
+	// ended before its time.
+	Error string `json:"error,omitempty"`
+	// Accepted, Rejected, Errors and Unknown count the decisions of the
+	// requests that ended from the injection up to the next event;
+	// ByClass splits Errors and Unknown by error class.
+	Accepted int64            `json:"accepted"`
+	Rejected int64            `json:"rejected"`
+	Errors   int64            `json:"errors"`
+	Unknown  int64            `json:"unknown"`
+	ByClass  map[string]int64 `json:"by_class,omitempty"`
+	// OutageUS runs from the injection to the end of the last request
+	// that failed (an error or unknown outcome): 0 when none did.
+	// Recovered says a decision came after that last failure; false
+	// means the run ended still failing.
+	OutageUS  int64 `json:"outage_us"`
+	Recovered bool  `json:"recovered"`
 }
 
 // Counts are outcomes. Sent = Accepted + Rejected + Unknown + Errors.

@@ -371,7 +371,37 @@ func notes(f *File) []string {
 			out = append(out, fmt.Sprintf("said: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))
 		}
 	}
+	for _, r := range f.Runs {
+		for _, e := range r.Events {
+			out = append(out, fmt.Sprintf("fault: %s/%s: %s", r.Algorithm, r.Workload, eventNote(e)))
+		}
+	}
 	return out
+}
+
+// eventNote is one fault and what followed it: "restart at 2s (restarted
+// 127.0.0.1:4242 empty (pid 1, now 2), took 3ms): 40 accepted, 12
+// rejected, 3 errors (3 connection), 0 unknown; failing for 2.1ms".
+func eventNote(e Event) string {
+	at := time.Duration(e.AtUS) * time.Microsecond
+	if e.Error != "" {
+		return fmt.Sprintf("%s at %s not injected: %s", e.Kind, at, e.Error)
+	}
+	failed := errorClasses(Counts{Errors: e.Errors + e.Unknown, ErrorsByClass: e.ByClass})
+	if e.Errors+e.Unknown == 0 {
+		failed = "none"
+	}
+	after := "no failures"
+	switch {
+	case e.Errors+e.Unknown == 0:
+	case e.Recovered:
+		after = "failing for " + (time.Duration(e.OutageUS) * time.Microsecond).String()
+	default:
+		after = "still failing when the run ended"
+	}
+	return fmt.Sprintf("%s at %s (%s, took %s): %d accepted, %d rejected, %d %s and %d unknown (%s); %s",
+		e.Kind, at, e.Detail, time.Duration(e.TookUS)*time.Microsecond, e.Accepted, e.Rejected,
+		e.Errors, Plural(e.Errors, "error"), e.Unknown, failed, after)
 }
 
 // errorClassOrder is the order of ARCHITECTURE.md; other classes follow by name.

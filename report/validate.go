@@ -260,6 +260,26 @@ func (c *checker) run(path string, r *Run) {
 	if r.Said != nil {
 		c.said(path+".said", r.Said, r.Counts.Rejected)
 	}
+	for i, e := range r.Events {
+		c.event(fmt.Sprintf("%s.events[%d]", path, i), &e)
+	}
+}
+
+// event checks one fault's figures: counts, and times within reason.
+func (c *checker) event(path string, e *Event) {
+	for _, v := range []struct {
+		name string
+		v    int64
+	}{{"at_us", e.AtUS}, {"took_us", e.TookUS}, {"accepted", e.Accepted}, {"rejected", e.Rejected},
+		{"errors", e.Errors}, {"unknown", e.Unknown}, {"outage_us", e.OutageUS}} {
+		c.count(path+"."+v.name, v.v)
+	}
+	if e.Kind == "" {
+		c.fail(path+".kind", "empty, want the fault's kind")
+	}
+	for class, n := range e.ByClass {
+		c.count(path+".by_class."+class, n)
+	}
 }
 
 // said checks what a target said: counts of what the run saw.

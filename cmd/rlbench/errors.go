@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/target/httptarget"
 	"github.com/rlbench/rlbench/workload"
@@ -53,6 +53,7 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.As(err, &usage),
 		errors.Is(err, redisconn.ErrBadURL),
+		errors.Is(err, redisconn.ErrFault),
 		errors.Is(err, algorithms.ErrUnknownAlgorithm),
 		errors.Is(err, algorithms.ErrInvalidLimit),
 		errors.Is(err, workload.ErrInvalidConfig):
@@ -105,7 +106,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
 		switch invalid.GetFlag().Value.(type) {
-		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag, *roleFlag:
+		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag, *roleFlag, *faultFlag:
 			// rlbench's own flag values say what they accept.
 			return usageErrorf("invalid --%s %q: %v", invalid.GetFlag().Name, invalid.GetValue(), invalid.Unwrap())
 		}
@@ -113,7 +114,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		if num := (*strconv.NumError)(nil); errors.As(err, &num) && num.Err == strconv.ErrRange {
 			return usageErrorf("invalid --%s %q: out of range, want %s", invalid.GetFlag().Name, invalid.GetValue(), inRange(flagType))
 		}
-		if flagType == "duration" && durationSyntax.MatchString(invalid.GetValue()) {
+		if flagType == "duration" && bench.DurationSyntax.MatchString(invalid.GetValue()) {
 			// Well formed, yet time.ParseDuration refused it: past int64 nanoseconds.
 			return usageErrorf("invalid --%s %q: out of range, want at most 8784h (366 days)", invalid.GetFlag().Name, invalid.GetValue())
 		}
@@ -121,10 +122,6 @@ func flagError(cmd *cobra.Command, err error) error {
 	}
 	return usageErrorf("%v (%s)", err, help)
 }
-
-// durationSyntax is what time.ParseDuration reads, such as 1h30m or
-// 1.5s: a value of that form that it refuses is too large.
-var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
 
 // accepted says in words what a flag of a pflag type takes.
 func accepted(flagType string) string {

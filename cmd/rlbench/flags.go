@@ -126,6 +126,28 @@ func (f *tierFlag) String() string {
 
 func (f *tierFlag) Type() string { return "tier" }
 
+// faultFlag is --fault, repeated: faults to inject into every run.
+type faultFlag []bench.Fault
+
+func (f *faultFlag) Set(s string) error {
+	fault, err := bench.ParseFault(s)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, fault)
+	return nil
+}
+
+func (f *faultFlag) String() string {
+	parts := make([]string, len(*f))
+	for i, fault := range *f {
+		parts[i] = fault.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *faultFlag) Type() string { return "fault" }
+
 // sweepFlag is --sweep limit=N,N,...: the limits a bench repeats its
 // matrix for, each at least 1, at most maxLimit, and given once.
 type sweepFlag struct {

@@ -69,9 +69,10 @@ type Target struct {
 	ServerVersion string
 
 	// Local is the redis-server Open started for rawURL "local", stopped
-	// by Close; nil otherwise.
+	// by Close; nil otherwise. A restart (Inject, Heal) replaces it.
 	Local *redisserver.Server
 
+	faultMu   sync.Mutex // held while a fault changes the deployment
 	embedded  *miniredis.Miniredis
 	closeOnce sync.Once
 	closeErr  error
@@ -177,6 +178,8 @@ func (t *Target) Close() error {
 		if t.embedded != nil {
 			t.embedded.Close()
 		}
+		t.faultMu.Lock()
+		defer t.faultMu.Unlock()
 		if t.Local != nil {
 			t.Local.Stop()
 		}

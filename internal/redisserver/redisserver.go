@@ -64,7 +64,12 @@ type Server struct {
 	Dir     string // where its log is
 
 	exited chan struct{}
-	stop   func()
+	kill   func() // kills the process and waits for it
+	bin    string
+	opts   Options
+	// owned says Stop removes Dir: Start made it. A restarted server
+	// hands it on to its successor.
+	owned bool
 }
 
 // Binary finds redis-server: $RLBENCH_REDIS_SERVER, else PATH.
@@ -94,17 +99,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 		owned = true
 	}
+	opts.Dir = dir
 	var errs []error
 	for attempt := 1; attempt <= startAttempts; attempt++ {
-		s, err := start(ctx, bin, dir, opts)
+		s, err := start(ctx, bin, opts, 0)
 		if err == nil {
-			if owned {
-				stop := s.stop
-				s.stop = sync.OnceFunc(func() {
-					stop()
-					_ = os.RemoveAll(dir)
-				})
-			}
+			s.owned = owned
 			return s, nil
 		}
 		if ctx.Err() != nil {
@@ -121,7 +121,28 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 // Stop kills the server and waits until it has exited (and removes its
 // directory when Start made it). It is safe to call more than once.
-func (s *Server) Stop() { s.stop() }
+func (s *Server) Stop() {
+	s.kill()
+	if s.owned {
+		_ = os.RemoveAll(s.Dir)
+	}
+}
+
+// Restart kills the server, as a crash would, and starts a new one on the
+// same port with the same options, as a supervisor would: with persistence
+// off, it comes back empty. The old Server is spent; use the new one.
+func (s *Server) Restart(ctx context.Context) (*Server, error) {
+	s.kill()
+	next, err := start(ctx, s.bin, s.opts, s.Port)
+	if err != nil {
+		return nil, err
+	}
+	next.owned, s.owned = s.owned, false
+	return next, nil
+}
+
+// Password is the server's requirepass, "" for none.
+func (s *Server) Password() string { return s.opts.Password }
 
 // Kill sends SIGKILL and returns at once, as a crash would.
 func (s *Server) Kill() { _ = syscall.Kill(s.Pid, syscall.SIGKILL) }
@@ -157,23 +178,28 @@ func FreePort(maxPort int) (int, error) {
 	return 0, fmt.Errorf("find free port: none at or below %d after 100 tries", maxPort)
 }
 
-// start runs one attempt.
-func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) {
-	port, err := FreePort(opts.MaxPort)
-	if err != nil {
-		return nil, err
+// start runs one attempt, on port or, when it is 0, a free one.
+func start(ctx context.Context, bin string, opts Options, port int) (*Server, error) {
+	var err error
+	if port == 0 {
+		if port, err = FreePort(opts.MaxPort); err != nil {
+			return nil, err
+		}
 	}
+	dir := opts.Dir
 	s := &Server{
 		Addr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		Port:   port,
 		Dir:    dir,
 		exited: make(chan struct{}),
+		bin:    bin,
+		opts:   opts,
 	}
 	s.URL = "redis://" + s.Addr + "/0"
 	// A file rather than a buffer: exec then needs no copying goroutine,
 	// and the output survives for the error message after the process
 	// has died.
-	logFile, err := os.Create(s.logPath())
+	logFile, err := os.OpenFile(s.logPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
@@ -206,13 +232,13 @@ func start(ctx context.Context, bin, dir string, opts Options) (*Server, error) 
 		waitErr = cmd.Wait()
 		close(s.exited)
 	}()
-	s.stop = sync.OnceFunc(func() {
+	s.kill = sync.OnceFunc(func() {
 		_ = cmd.Process.Kill()
 		<-s.exited
 	})
 
 	if s.Version, err = s.waitReady(ctx, opts.Password); err != nil {
-		s.stop()
+		s.kill()
 		exit := waitErr
 		out := strings.TrimSpace(s.Log())
 		if out == "" {

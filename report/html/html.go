@@ -394,6 +394,7 @@ var (
 	acceptedColor = rgb(0x59a14f)
 	rejectedColor = rgb(0xe15759)
 	errorsColor   = rgb(0x333333)
+	faultColor    = rgb(0xb07aa1)
 	admittedColor = rgb(0x4e79a7)
 	overColor     = rgb(0xe15759)
 	boundColor    = rgb(0xbab0ac)
@@ -655,6 +656,16 @@ func timeseriesChart(r *report.Run) (template.HTML, bool, error) {
 		l.Add(layers[i].name, lines[i])
 		names[i] = layers[i].name
 	}
+	if marks, err := eventMarks(r.Events, slices.Max(below)); err != nil {
+		return "", false, err
+	} else if marks != nil {
+		for _, line := range marks.lines {
+			p.Add(line)
+		}
+		p.Add(marks.labels)
+		l.Add("fault", marks.lines[0])
+		names = append(names, "fault")
+	}
 	p.X.Min, p.Y.Min = 0, 0
 	// A tick at each interval's start while they fit.
 	if len(dense) <= 12 {
@@ -667,6 +678,50 @@ func timeseriesChart(r *report.Run) (template.HTML, bool, error) {
 	}
 	svg, err := drawChart(p, l, smallWidth, smallHeight, names)
 	return svg, true, err
+}
+
+// faultMarks are the dashed vertical lines of a run's faults, each
+// labelled with its kind at the top.
+type faultMarks struct {
+	lines  []*plotter.Line
+	labels *plotter.Labels
+}
+
+// eventMarks marks each injected event at its time, as high as top; nil
+// when no fault was injected.
+func eventMarks(events []report.Event, top int64) (*faultMarks, error) {
+	var m faultMarks
+	var at plotter.XYs
+	var kinds []string
+	height := float64(max(top, 1))
+	for _, e := range events {
+		if e.Error != "" && e.TookUS == 0 {
+			continue // never injected
+		}
+		x := float64(e.AtUS) / 1e6
+		line, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: height}})
+		if err != nil {
+			return nil, err
+		}
+		line.Color, line.Width = faultColor, lineWidth
+		line.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+		m.lines = append(m.lines, line)
+		at = append(at, plotter.XY{X: x, Y: height})
+		kinds = append(kinds, " "+e.Kind)
+	}
+	if len(m.lines) == 0 {
+		return nil, nil
+	}
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: at, Labels: kinds})
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].Font = font.From(chartFont, 8)
+		labels.TextStyle[i].Color = faultColor
+	}
+	m.labels = labels
+	return &m, nil
 }
 
 // lighter is c mixed with three parts of white, for filled areas.

@@ -1,0 +1,124 @@
+package redisconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Faults rlbench can inject into a deployment it started itself.
+const (
+	// FaultPause is CLIENT PAUSE ALL on every master for a while: every
+	// command waits, as in a long fork or a stalled network.
+	FaultPause = "pause"
+	// FaultScriptFlush is SCRIPT FLUSH on every master: every script is
+	// forgotten, and the next EVALSHA gets NOSCRIPT.
+	FaultScriptFlush = "script-flush"
+	// FaultRestart kills a master and starts it again on its port; with
+	// persistence off it comes back empty, every counter lost.
+	FaultRestart = "restart"
+	// FaultKillMaster kills a master, as a crash would, and leaves it
+	// dead: a single server is gone for the rest of the run.
+	FaultKillMaster = "kill-master"
+	// FaultFailover promotes a replica in place of its master (Cluster
+	// and Sentinel only).
+	FaultFailover = "failover"
+)
+
+// ErrFault means a fault was asked of a deployment that cannot take it:
+// one rlbench did not start (it never flushes, pauses or kills a server it
+// was only pointed at), or one without replicas to fail over to.
+var ErrFault = errors.New("bad fault")
+
+// FaultKinds are the faults t can take, in the order the help lists them;
+// nil when rlbench did not start t's servers.
+func (t *Target) FaultKinds() []string {
+	if t.Local != nil {
+		return []string{FaultPause, FaultScriptFlush, FaultRestart, FaultKillMaster}
+	}
+	return nil
+}
+
+// CheckFault says whether t can take a fault of kind: nil, or one line
+// that names what can.
+func (t *Target) CheckFault(kind string) error {
+	kinds := t.FaultKinds()
+	if kinds == nil {
+		return fmt.Errorf("%w: --fault %s needs a deployment rlbench starts itself (--redis local); it never pauses, flushes or kills a %s it is pointed at", ErrFault, kind, t.Kind)
+	}
+	if !slices.Contains(kinds, kind) {
+		return fmt.Errorf("%w: --fault %s is not possible on the %s rlbench started: want one of %s", ErrFault, kind, t.Kind, strings.Join(kinds, ", "))
+	}
+	return nil
+}
+
+// Inject causes a fault of kind (pause lasts for d) and says what it did,
+// such as "restarted 127.0.0.1:4242 (pid 100, now 101)". It returns once
+// the fault is in place (a restarted server answers again), so callers
+// time it.
+func (t *Target) Inject(ctx context.Context, kind string, d time.Duration) (string, error) {
+	if err := t.CheckFault(kind); err != nil {
+		return "", err
+	}
+	t.faultMu.Lock()
+	defer t.faultMu.Unlock()
+	s := t.Local
+	switch kind {
+	case FaultPause:
+		// A client of its own: a paused pool connection would hold a
+		// worker's place.
+		c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password(), MaxRetries: -1})
+		defer c.Close()
+		ms := max(d.Milliseconds(), 1)
+		if err := c.Do(ctx, "CLIENT", "PAUSE", ms, "ALL").Err(); err != nil {
+			return "", fmt.Errorf("CLIENT PAUSE on %s: %w", s.Addr, err)
+		}
+		return fmt.Sprintf("paused %s for %v", s.Addr, time.Duration(ms)*time.Millisecond), nil
+	case FaultScriptFlush:
+		c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password(), MaxRetries: -1})
+		defer c.Close()
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			return "", fmt.Errorf("SCRIPT FLUSH on %s: %w", s.Addr, err)
+		}
+		return "flushed the scripts of " + s.Addr, nil
+	case FaultRestart:
+		next, err := s.Restart(ctx)
+		if err != nil {
+			return "", fmt.Errorf("restart %s: %w", s.Addr, err)
+		}
+		t.Local = next
+		return fmt.Sprintf("restarted %s empty (pid %d, now %d)", s.Addr, s.Pid, next.Pid), nil
+	case FaultKillMaster:
+		s.Kill()
+		<-s.Exited()
+		return fmt.Sprintf("killed %s (pid %d)", s.Addr, s.Pid), nil
+	}
+	return "", fmt.Errorf("fault %q: not implemented", kind)
+}
+
+// Heal brings a deployment rlbench started back to health after a run
+// with faults, so that the next run starts from the same place: a killed
+// server is started again (empty).
+func (t *Target) Heal(ctx context.Context) error {
+	if t.Local == nil {
+		return nil
+	}
+	t.faultMu.Lock()
+	defer t.faultMu.Unlock()
+	select {
+	case <-t.Local.Exited():
+	default:
+		return nil
+	}
+	next, err := t.Local.Restart(ctx)
+	if err != nil {
+		return fmt.Errorf("start %s again after the run: %w", t.Local.Addr, err)
+	}
+	t.Local = next
+	return nil
+}
