@@ -48,6 +48,8 @@ var (
 	// ErrNotRedis means the server's first reply was not RESP: an HTTP
 	// server, say, on the port given.
 	ErrNotRedis = errors.New("not a Redis server")
+	// ErrNoPassword means the server wants a password and none was given.
+	ErrNoPassword = errors.New("password needed")
 	// ErrTLSMismatch means a rediss:// URL reached a server that does not
 	// speak TLS, or a redis:// URL one that only speaks TLS.
 	ErrTLSMismatch = errors.New("TLS mismatch")
@@ -276,7 +278,10 @@ func openError(ctx context.Context, ro *redis.Options, shown, passwordFrom strin
 	if ro.Password != "" {
 		cause = strings.ReplaceAll(cause, ro.Password, "xxxxx")
 	}
-	return &diagnosis{fmt.Sprintf("%v at %q: %s%s", ErrUnreachable, shown, cause, hint(err, ro.Password != "", passwordFrom)), err}
+	if redis.IsAuthError(err) && ro.Password == "" {
+		err = fmt.Errorf("%w: %w", ErrNoPassword, err)
+	}
+	return &diagnosis{fmt.Sprintf("%v at %q: %s%s", ErrUnreachable, shown, cause, hint(err, passwordFrom)), err}
 }
 
 // tlsProbeTimeout bounds the TLS handshake that asks whether a server
@@ -286,10 +291,10 @@ const tlsProbeTimeout = time.Second
 
 // hint suggests the likely fix for a failed PING; passwordFrom says
 // where the password came from, if one was given.
-func hint(err error, password bool, passwordFrom string) string {
+func hint(err error, passwordFrom string) string {
 	var opErr *net.OpError
 	switch {
-	case redis.IsAuthError(err) && !password:
+	case errors.Is(err, ErrNoPassword):
 		return " (the server wants a password, and none was given)"
 	case redis.IsAuthError(err) && passwordFrom == urlPassword:
 		return " (check the user and password in the URL)"
