@@ -13,8 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
-	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/metrics"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/target"
