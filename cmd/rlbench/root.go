@@ -91,6 +91,7 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 		NewCmdReport(io, global),
 		NewCmdCompare(io),
 		NewCmdServe(io, global, nil),
+		NewCmdLocalRedis(io, global, nil),
 		NewCmdVersion(io),
 	)
 	return root
