@@ -35,10 +35,11 @@ type Session struct {
 	deployment Deployment
 }
 
-// Open connects to the Redis at url (the embedded one when empty) with a
-// pool of pool connections: each run drives its algorithm's limiter.
-func Open(ctx context.Context, url string, load *Load, pool int) (*Session, error) {
-	t, err := redisconn.Open(ctx, url, redisconn.Options{PoolSize: pool})
+// Open connects to the Redis at url (the embedded one when empty) as conn
+// says, its pool sized for the load: each run drives its algorithm's
+// limiter.
+func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (*Session, error) {
+	t, err := redisconn.Open(ctx, url, conn)
 	if err != nil {
 		return nil, err
 	}

@@ -10,14 +10,21 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 baseline=results/ci-baseline
-# shellcheck source=scripts/redis-local.sh
-. scripts/redis-local.sh
-
 tmp="$(mktemp -d)"
-trap 'stop_redis "$tmp"; rm -rf "$tmp"' EXIT
+redis_pid=''
+trap '[[ -n "$redis_pid" ]] && { kill "$redis_pid" 2>/dev/null; wait "$redis_pid" || true; }; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/rlbench" ./cmd/rlbench
-start_redis "$tmp" ci-bench
+# One throwaway redis-server from rlbench's own launcher (the one behind
+# --redis local and the tests): its URL lands in a file once it answers,
+# and the trap stops it (SIGTERM) and waits until it is gone.
+"$tmp/rlbench" local-redis --url-file "$tmp/redis.url" >/dev/null &
+redis_pid=$!
+until [[ -s "$tmp/redis.url" ]]; do
+	kill -0 "$redis_pid" 2>/dev/null || { echo "ci-bench: rlbench local-redis did not start" >&2; exit 1; }
+	sleep 0.1
+done
+url="$(cat "$tmp/redis.url")"
 
 # Every atomic algorithm under the window-edge and steady workloads, a
 # second or two each: limit 20 per second, bursts of 20 either side of each

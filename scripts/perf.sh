@@ -2,7 +2,7 @@
 # perf.sh: measure rlbench against redis-benchmark on one local redis-server.
 #
 # In one run it builds rlbench, starts one redis-server on a free loopback
-# port, loads the fixed-window script exactly as rlbench sends it, and runs
+# port (rlbench local-redis), loads the fixed-window script exactly as rlbench sends it, and runs
 # redis-benchmark and rlbench on that EVALSHA with one hot key at concurrency
 # 1 and 50. It prints both tools' requests/s and p50, the ratios against the
 # goals of issue 3, and rlbench's peak memory (max RSS) for 1e5 and 1e6
@@ -28,16 +28,25 @@ for tool in redis-server redis-cli redis-benchmark; do
 	fi
 done
 
-# shellcheck source=scripts/redis-local.sh
-. scripts/redis-local.sh
-
 tmp="$(mktemp -d)"
-trap 'stop_redis "$tmp"; rm -rf "$tmp"' EXIT
+redis_pid=''
+trap '[[ -n "$redis_pid" ]] && { kill "$redis_pid" 2>/dev/null; wait "$redis_pid" || true; }; rm -rf "$tmp"' EXIT
 
 echo "perf: building rlbench" >&2
 go build -o "$tmp/rlbench" ./cmd/rlbench
 
-start_redis "$tmp" perf
+# One throwaway redis-server from rlbench's own launcher (the one behind
+# --redis local and the tests): its URL lands in a file once it answers,
+# and the trap stops it (SIGTERM) and waits until it is gone.
+"$tmp/rlbench" local-redis --url-file "$tmp/redis.url" >/dev/null &
+redis_pid=$!
+until [[ -s "$tmp/redis.url" ]]; do
+	kill -0 "$redis_pid" 2>/dev/null || { echo "perf: rlbench local-redis did not start" >&2; exit 1; }
+	sleep 0.1
+done
+url="$(cat "$tmp/redis.url")"
+port="${url##*:}" # redis://127.0.0.1:PORT/0
+port="${port%%/*}"
 redis=(redis-cli -p "$port")
 
 # The script exactly as rlbench runs it: clock.lua's text then fixed.lua's

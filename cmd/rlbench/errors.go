@@ -54,6 +54,7 @@ func exitCode(err error) int {
 	case errors.As(err, &usage),
 		errors.Is(err, redisconn.ErrBadURL),
 		errors.Is(err, redisconn.ErrFault),
+		errors.Is(err, redisconn.ErrBadTLS),
 		errors.Is(err, algorithms.ErrUnknownAlgorithm),
 		errors.Is(err, algorithms.ErrInvalidLimit),
 		errors.Is(err, workload.ErrInvalidConfig):
@@ -63,11 +64,18 @@ func exitCode(err error) int {
 }
 
 // connectError adds to a failed connection what to do about it from the
-// command line: the flag that sized the pool, for a server at its client
-// limit.
+// command line: the flag that sized the pool (if any), for a server at its
+// client limit; the TLS or password flags, for a server that refused.
 func connectError(err error, poolFlag string) error {
-	if errors.Is(err, redisconn.ErrMaxClients) {
+	switch {
+	case errors.Is(err, redisconn.ErrMaxClients) && poolFlag != "":
 		return fmt.Errorf("%w; lower %s or raise maxclients on the server", err, poolFlag)
+	case errors.Is(err, redisconn.ErrUntrusted):
+		return fmt.Errorf("%w; give the CA that signed it with --tls-ca FILE, or skip the check with --tls-insecure", err)
+	case errors.Is(err, redisconn.ErrClientCertificate):
+		return fmt.Errorf("%w; give one with --tls-cert FILE --tls-key FILE", err)
+	case errors.Is(err, redisconn.ErrNoPassword):
+		return fmt.Errorf("%w; give it in the URL, with --redis-password-file FILE or in $%s", err, passwordEnv)
 	}
 	return err
 }

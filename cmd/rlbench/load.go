@@ -311,8 +311,13 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.
 		return openTarget(opts, workloads)
 	}
 	opts.Load.Seed = opts.Global.Seed
+	conn, err := opts.Global.Connection.redisOptions(opts.Global.RedisURL, opts.IO.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	pool, field := opts.Pool(workloads)
-	s, err := bench.Open(ctx, opts.Global.RedisURL, &opts.Load, pool)
+	conn.PoolSize = pool
+	s, err := bench.Open(ctx, opts.Global.RedisURL, conn, &opts.Load)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruptedError{"while connecting"}

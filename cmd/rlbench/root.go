@@ -14,6 +14,8 @@ import (
 type GlobalOptions struct {
 	// RedisURL is --redis, else $REDIS_URL; "" means an embedded miniredis.
 	RedisURL string
+	// Connection is how to reach it: TLS and the password.
+	Connection ConnectionOptions
 	// Quiet leaves only results on stdout and no progress on stderr.
 	Quiet bool
 	// Format is how results are printed: one of formats.Names.
@@ -78,6 +80,7 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss://, or \"local\" to start a redis-server from PATH for the run (default $REDIS_URL, else an embedded miniredis)")
+	addConnectionFlags(pf, &global.Connection)
 	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")
 	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(formats.Names(), ", "))
 	pf.Uint64Var(&global.Seed, "seed", 0, "seed for every random choice (poisson arrivals, keys); 0 picks one and records it")
@@ -88,6 +91,7 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 		NewCmdReport(io, global),
 		NewCmdCompare(io),
 		NewCmdServe(io, global, nil),
+		NewCmdLocalRedis(io, global, nil),
 		NewCmdVersion(io),
 	)
 	return root
@@ -106,8 +110,12 @@ func warnUnusedGlobals(cmd *cobra.Command, io IO) {
 	if !checked {
 		return
 	}
-	for _, name := range []string{"redis", "seed", "format"} {
-		if cmd.Flags().Changed(name) && !slices.Contains(strings.Fields(uses), name) {
+	for _, name := range append([]string{"redis", "seed", "format"}, connectionFlags...) {
+		group := name
+		if slices.Contains(connectionFlags, name) {
+			group = "redis" // how to reach --redis
+		}
+		if cmd.Flags().Changed(name) && !slices.Contains(strings.Fields(uses), group) {
 			fmt.Fprintf(io.Err, "rlbench: warning: %s ignores --%s\n", cmd.CommandPath(), name)
 		}
 	}

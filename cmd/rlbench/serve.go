@@ -228,6 +228,10 @@ func (f *roleFlag) Type() string { return "role" }
 // runServe connects to Redis, listens, and serves until SIGINT or SIGTERM,
 // then lets the requests in flight finish.
 func runServe(o *ServeOptions) error {
+	conn, err := o.Global.Connection.redisOptions(o.Global.RedisURL, o.IO.Getenv)
+	if err != nil {
+		return err
+	}
 	ctx, stop := o.IO.Interrupt(context.Background())
 	defer stop()
 	context.AfterFunc(ctx, stop) // a second signal kills at once
@@ -238,12 +242,12 @@ func runServe(o *ServeOptions) error {
 		return fmt.Errorf("cannot listen on --addr %s: %w", o.Addr, err)
 	}
 	defer srv.Shutdown(context.Background()) // closes the listener on an early return
-	target, err := redisconn.Open(ctx, o.Global.RedisURL, redisconn.Options{})
+	target, err := redisconn.Open(ctx, o.Global.RedisURL, conn)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return err
+		return connectError(err, "")
 	}
 	defer target.Close()
 	if err := algorithms.Preload(ctx, target.Client); err != nil {

@@ -77,8 +77,10 @@ func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
 			return usageErrorf("--%s does not apply with --target: the API keeps its own clock", name)
 		}
 	}
-	if cmd.Flags().Lookup("redis") != nil && changed("redis") {
-		return usageErrorf("--redis does not apply with --target: the API keeps its own state")
+	for _, name := range append([]string{"redis"}, connectionFlags...) {
+		if cmd.Flags().Lookup(name) != nil && changed(name) {
+			return usageErrorf("--%s does not apply with --target: the API keeps its own state", name)
+		}
 	}
 	if o.HTTP.SourceIPs && o.Keys > httptarget.MaxSourceIPs {
 		return usageErrorf("invalid --keys %d with --source-ips: at most %d users have loopback addresses of their own", o.Keys, httptarget.MaxSourceIPs)

@@ -48,6 +48,8 @@ var (
 	// ErrNotRedis means the server's first reply was not RESP: an HTTP
 	// server, say, on the port given.
 	ErrNotRedis = errors.New("not a Redis server")
+	// ErrNoPassword means the server wants a password and none was given.
+	ErrNoPassword = errors.New("password needed")
 	// ErrTLSMismatch means a rediss:// URL reached a server that does not
 	// speak TLS, or a redis:// URL one that only speaks TLS.
 	ErrTLSMismatch = errors.New("TLS mismatch")
@@ -87,6 +89,12 @@ type Options struct {
 	// DialTimeout bounds each connection attempt; 0 means go-redis's 5 s.
 	// Connect errors surface after one attempt, not after retries.
 	DialTimeout time.Duration
+	// TLS is how the connections of a rediss:// URL check the server and
+	// show who the client is (tls.go).
+	TLS TLS
+	// Password is for a URL that holds none; PasswordFrom says where it
+	// came from ("REDISCLI_AUTH"), for the message when it is refused.
+	Password, PasswordFrom string
 }
 
 // Open connects to rawURL, a redis:// or rediss:// URL (user and password
@@ -111,6 +119,13 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := applyTLS(ro, opts.TLS); err != nil {
+		return nil, err
+	}
+	passwordFrom := urlPassword
+	if ro.Password == "" && opts.Password != "" {
+		ro.Password, passwordFrom = opts.Password, opts.PasswordFrom
+	}
 	tune(ro, opts)
 	ro.Dialer = dialer(ro) // not for miniredis, which is always what it seems
 	t := &Target{
@@ -121,7 +136,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 	if opened, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
 		// Diagnose before Close: the connections that did open still hold
 		// their places under the server's maxclients.
-		err = openError(ctx, ro, Redact(rawURL), opened+1, max(opts.PoolSize, 1), err)
+		err = openError(ctx, ro, Redact(rawURL), passwordFrom, opened+1, max(opts.PoolSize, 1), err)
 		_ = t.Close()
 		return nil, err
 	}
@@ -240,10 +255,13 @@ func (d *diagnosis) Error() string   { return d.msg }
 func (d *diagnosis) Unwrap() []error { return []error{ErrUnreachable, d.cause} }
 
 // openError explains why connection nth of pool, to the server of ro at
-// the URL shown, did not answer PING.
-func openError(ctx context.Context, ro *redis.Options, shown string, nth, pool int, err error) error {
+// the URL shown, with a password from passwordFrom, did not answer PING.
+func openError(ctx context.Context, ro *redis.Options, shown, passwordFrom string, nth, pool int, err error) error {
 	var notTLS *notTLSError
 	var notRedis *notRedisError
+	if d := tlsError(shown, err); d != nil {
+		return d
+	}
 	switch {
 	case errors.Is(err, ErrMaxClients):
 		return &diagnosis{fmt.Sprintf("redis at %q refused connection %d of %d: max number of clients reached (its maxclients limit)", shown, nth, pool), err}
@@ -260,7 +278,10 @@ func openError(ctx context.Context, ro *redis.Options, shown string, nth, pool i
 	if ro.Password != "" {
 		cause = strings.ReplaceAll(cause, ro.Password, "xxxxx")
 	}
-	return &diagnosis{fmt.Sprintf("%v at %q: %s%s", ErrUnreachable, shown, cause, hint(err)), err}
+	if redis.IsAuthError(err) && ro.Password == "" {
+		err = fmt.Errorf("%w: %w", ErrNoPassword, err)
+	}
+	return &diagnosis{fmt.Sprintf("%v at %q: %s%s", ErrUnreachable, shown, cause, hint(err, passwordFrom)), err}
 }
 
 // tlsProbeTimeout bounds the TLS handshake that asks whether a server
@@ -268,17 +289,25 @@ func openError(ctx context.Context, ro *redis.Options, shown string, nth, pool i
 // a round trip, a plain one may never answer.
 const tlsProbeTimeout = time.Second
 
-// hint suggests the likely fix for a failed PING.
-func hint(err error) string {
+// hint suggests the likely fix for a failed PING; passwordFrom says
+// where the password came from, if one was given.
+func hint(err error, passwordFrom string) string {
 	var opErr *net.OpError
 	switch {
-	case redis.IsAuthError(err):
+	case errors.Is(err, ErrNoPassword):
+		return " (the server wants a password, and none was given)"
+	case redis.IsAuthError(err) && passwordFrom == urlPassword:
 		return " (check the user and password in the URL)"
+	case redis.IsAuthError(err):
+		return " (check the user in the URL and the password from " + passwordFrom + ")"
 	case errors.As(err, &opErr):
 		return " (is a Redis server running there?)"
 	}
 	return ""
 }
+
+// urlPassword is where a password came from when the URL held it.
+const urlPassword = "the URL"
 
 // defaultDialTimeout is go-redis's own default.
 const defaultDialTimeout = 5 * time.Second

@@ -5,6 +5,8 @@ package redisserver
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -51,6 +53,62 @@ type Options struct {
 	// Password, when set, is the server's requirepass (and what the
 	// readiness probe authenticates with).
 	Password string
+	// TLS, when set, makes the server speak TLS only: it listens with
+	// --tls-port on Port and on no plain port, the readiness probe
+	// connects over TLS, and URL is rediss://.
+	TLS *TLS
+}
+
+// TLS is the certificate files of a server that speaks TLS.
+type TLS struct {
+	// CertFile and KeyFile are the server's certificate, which must be
+	// valid for 127.0.0.1, and its key (PEM).
+	CertFile, KeyFile string
+	// CAFile holds the CA that signed the server's certificate and any
+	// client's (PEM).
+	CAFile string
+	// ClientCertFile and ClientKeyFile, when set, make the server require a
+	// client certificate signed by CAFile (tls-auth-clients yes); the probe
+	// presents this one. Unset, the server asks for none.
+	ClientCertFile, ClientKeyFile string
+}
+
+// args are the redis-server arguments that serve TLS on port.
+func (t *TLS) args(port int) []string {
+	authClients := "no"
+	if t.ClientCertFile != "" {
+		authClients = "yes"
+	}
+	return []string{
+		"--port", "0",
+		"--tls-port", strconv.Itoa(port),
+		"--tls-cert-file", t.CertFile,
+		"--tls-key-file", t.KeyFile,
+		"--tls-ca-cert-file", t.CAFile,
+		"--tls-auth-clients", authClients,
+	}
+}
+
+// clientConfig is what the probe connects with: the server verified
+// against CAFile, the client certificate presented when one is required.
+func (t *TLS) clientConfig() (*tls.Config, error) {
+	pem, err := os.ReadFile(t.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", t.CAFile)
+	}
+	cfg := &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	if t.ClientCertFile != "" {
+		pair, err := tls.LoadX509KeyPair(t.ClientCertFile, t.ClientKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
 }
 
 // Server is a running redis-server bound to 127.0.0.1. Its fields are
@@ -58,7 +116,7 @@ type Options struct {
 type Server struct {
 	Addr    string // 127.0.0.1:port
 	Port    int
-	URL     string // redis://127.0.0.1:port/0
+	URL     string // redis://127.0.0.1:port/0, or rediss:// for TLS
 	Version string // redis_version from INFO server, e.g. "7.0.15"
 	Pid     int
 	Dir     string // where its log is
@@ -196,6 +254,13 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 		opts:   opts,
 	}
 	s.URL = "redis://" + s.Addr + "/0"
+	var tlsConfig *tls.Config
+	if opts.TLS != nil {
+		s.URL = "rediss://" + s.Addr + "/0"
+		if tlsConfig, err = opts.TLS.clientConfig(); err != nil {
+			return nil, fmt.Errorf("TLS files: %w", err)
+		}
+	}
 	// A file rather than a buffer: exec then needs no copying goroutine,
 	// and the output survives for the error message after the process
 	// has died.
@@ -214,6 +279,9 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 		"--protected-mode", "yes",
 		"--dir", dir,
 	}, opts.Args...)
+	if opts.TLS != nil {
+		args = append(args, opts.TLS.args(port)...)
+	}
 	if opts.Password != "" {
 		args = append(args, "--requirepass", opts.Password)
 	}
@@ -237,7 +305,7 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 		<-s.exited
 	})
 
-	if s.Version, err = s.waitReady(ctx, opts.Password); err != nil {
+	if s.Version, err = s.waitReady(ctx, opts.Password, tlsConfig); err != nil {
 		s.kill()
 		exit := waitErr
 		out := strings.TrimSpace(s.Log())
@@ -253,10 +321,10 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 // pid and returns its version. Checking the pid guards against a port
 // race in which another Redis already listens there and ours is about to
 // exit.
-func (s *Server) waitReady(ctx context.Context, password string) (string, error) {
+func (s *Server) waitReady(ctx context.Context, password string, tlsConfig *tls.Config) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: password, MaxRetries: -1, PoolSize: 1})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: password, TLSConfig: tlsConfig, MaxRetries: -1, PoolSize: 1})
 	defer c.Close()
 
 	var last error
