@@ -51,6 +51,9 @@ type Options struct {
 	// Password, when set, is the server's requirepass (and what the
 	// readiness probe authenticates with).
 	Password string
+
+	// clusterBus asks for a port whose cluster bus port is free too.
+	clusterBus bool
 }
 
 // Server is a running redis-server bound to 127.0.0.1. Its fields are
@@ -182,7 +185,7 @@ func FreePort(maxPort int) (int, error) {
 func start(ctx context.Context, bin string, opts Options, port int) (*Server, error) {
 	var err error
 	if port == 0 {
-		if port, err = FreePort(opts.MaxPort); err != nil {
+		if port, err = freePort(opts); err != nil {
 			return nil, err
 		}
 	}
