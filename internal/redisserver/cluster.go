@@ -87,8 +87,9 @@ func (c *Cluster) Stop() { c.stop() }
 // StartCluster starts six cluster-enabled servers on free loopback ports
 // (each with its bus port free too), joins them with `redis-cli --cluster
 // create --cluster-replicas 1`, and returns once every node reports
-// cluster_state:ok, knows every other, agrees on which master serves which
-// slots, and every replica's link to its master is up. On failure nothing
+// cluster_state:ok, knows every other, all agree on which master serves
+// which slots and which node replicates which, and every replica's link to
+// its master is up. On failure nothing
 // is left running.
 func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	cli, err := cliBinary()
@@ -163,6 +164,9 @@ func startNodes(ctx context.Context, dir string, opts ClusterOptions) ([]*Server
 		args := append([]string{
 			"--cluster-enabled", "yes",
 			"--cluster-config-file", filepath.Join(nodeDir, "nodes.conf"),
+			// Replicas sync at once rather than after the default 5 s
+			// wait for more replicas to share the transfer.
+			"--repl-diskless-sync-delay", "0",
 		}, opts.Args...)
 		if opts.Password != "" {
 			args = append(args, "--masterauth", opts.Password)
@@ -233,14 +237,14 @@ func settled(ctx context.Context, servers []*Server, clients []*redis.Client) (*
 		if f["cluster_state"] != "ok" || f["cluster_known_nodes"] != strconv.Itoa(len(servers)) || f["cluster_slots_assigned"] != "16384" {
 			return nil, fmt.Errorf("%s: cluster_state %s, %s nodes known, %s slots assigned", servers[i].Addr, f["cluster_state"], f["cluster_known_nodes"], f["cluster_slots_assigned"])
 		}
-		v, err := slotOwners(ctx, c)
+		v, err := nodesView(ctx, c)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", servers[i].Addr, err)
 		}
 		if i == 0 {
 			view = v
 		} else if v != view {
-			return nil, fmt.Errorf("%s sees slots %s, %s sees %s", servers[0].Addr, view, servers[i].Addr, v)
+			return nil, fmt.Errorf("%s sees nodes %s; %s sees %s", servers[0].Addr, view, servers[i].Addr, v)
 		}
 	}
 	cluster, err := roles(ctx, clients[0], servers)
@@ -259,21 +263,25 @@ func settled(ctx context.Context, servers []*Server, clients []*redis.Client) (*
 	return cluster, nil
 }
 
-// slotOwners is which master address serves which slots, as c sees it.
-func slotOwners(ctx context.Context, c *redis.Client) (string, error) {
-	slots, err := c.ClusterSlots(ctx).Result()
+// nodesView is the cluster as c sees it: every node's ID, the master it
+// replicates and the slots it serves, from CLUSTER NODES. Nodes agree when
+// their views are equal.
+func nodesView(ctx context.Context, c *redis.Client) (string, error) {
+	text, err := c.ClusterNodes(ctx).Result()
 	if err != nil {
-		return "", fmt.Errorf("CLUSTER SLOTS: %w", err)
+		return "", fmt.Errorf("CLUSTER NODES: %w", err)
 	}
-	var ranges []string
-	for _, s := range slots {
-		if len(s.Nodes) == 0 {
-			return "", fmt.Errorf("slots %d-%d have no node", s.Start, s.End)
+	var nodes []string
+	for line := range strings.Lines(text) {
+		// <id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slot>...
+		f := strings.Fields(line)
+		if len(f) < 8 {
+			continue
 		}
-		ranges = append(ranges, fmt.Sprintf("%d-%d@%s", s.Start, s.End, s.Nodes[0].Addr))
+		nodes = append(nodes, f[0]+" "+f[3]+" "+strings.Join(f[8:], " "))
 	}
-	slices.Sort(ranges)
-	return strings.Join(ranges, ","), nil
+	slices.Sort(nodes)
+	return strings.Join(nodes, "; "), nil
 }
 
 // roles reads CLUSTER NODES and pairs each server with its ID and master,
