@@ -14,6 +14,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/metrics"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/target"
@@ -38,7 +39,7 @@ func runPlan(t *testing.T, m *metrics.Metrics, algos ...string) (*report.File, [
 		Timeout:     10 * time.Second,
 		Seed:        1,
 	}
-	s, err := bench.Open(t.Context(), "", load, 64)
+	s, err := bench.Open(t.Context(), "", load, redisconn.Options{PoolSize: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

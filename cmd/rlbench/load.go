@@ -13,6 +13,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/metrics"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
@@ -312,7 +313,7 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.
 	}
 	opts.Load.Seed = opts.Global.Seed
 	pool, field := opts.Pool(workloads)
-	s, err := bench.Open(ctx, opts.Global.RedisURL, &opts.Load, pool)
+	s, err := bench.Open(ctx, opts.Global.RedisURL, &opts.Load, redisconn.Options{PoolSize: pool, Cluster: opts.Global.Cluster})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruptedError{"while connecting"}

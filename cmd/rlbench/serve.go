@@ -238,7 +238,7 @@ func runServe(o *ServeOptions) error {
 		return fmt.Errorf("cannot listen on --addr %s: %w", o.Addr, err)
 	}
 	defer srv.Shutdown(context.Background()) // closes the listener on an early return
-	target, err := redisconn.Open(ctx, o.Global.RedisURL, redisconn.Options{})
+	target, err := redisconn.Open(ctx, o.Global.RedisURL, redisconn.Options{Cluster: o.Global.Cluster})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil

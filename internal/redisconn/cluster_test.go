@@ -94,7 +94,7 @@ func TestOpenClusterSeeds(t *testing.T) {
 		t.Errorf("Address %q, want the three seeds", tgt.Address)
 	}
 	// The pool of every master was warmed: no measured decision dials.
-	err = tgt.ForEachMaster(t.Context(), func(_ context.Context, m *redis.Client) error {
+	err = tgt.Client.(*redis.ClusterClient).ForEachMaster(t.Context(), func(_ context.Context, m *redis.Client) error {
 		if n := m.PoolStats().TotalConns; n < 4 {
 			t.Errorf("master %s pool holds %d connections, want 4", m.Options().Addr, n)
 		}
