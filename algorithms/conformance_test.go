@@ -242,7 +242,7 @@ func checkBadInput(t *testing.T, e env, name string) {
 			t.Errorf("AllowN(%+v, %d) error = %v, want %v", b.limit, b.n, err, b.want)
 		}
 	}
-	if keys := e.rdb.Keys(ctx, "*{bad}*").Val(); len(keys) != 0 {
+	if keys := keysOf(t, e.rdb, "*{bad}*"); len(keys) != 0 {
 		t.Errorf("bad input wrote keys %v", keys)
 	}
 }

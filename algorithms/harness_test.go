@@ -39,7 +39,7 @@ func (c *fakeClock) Set(t time.Time) {
 // env is one Redis and one way of telling it the time: what the
 // conformance table runs on.
 type env struct {
-	rdb  *redis.Client
+	rdb  redis.UniversalClient
 	opts algorithms.Options
 	// setNow moves the time the limiters see.
 	setNow func(time.Time)
@@ -98,14 +98,10 @@ func admitted(ds []algorithms.Decision) int {
 
 // snapshot renders every key of the database with its value, for checking
 // that a decision changed nothing.
-func snapshot(t *testing.T, rdb *redis.Client) string {
+func snapshot(t *testing.T, rdb redis.UniversalClient) string {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := rdb.Keys(ctx, "*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(keys)
+	keys := keysOf(t, rdb, "*")
 	var b strings.Builder
 	for _, k := range keys {
 		typ := rdb.Type(ctx, k).Val()
@@ -129,16 +125,43 @@ func snapshot(t *testing.T, rdb *redis.Client) string {
 
 // pttls returns the remaining TTL of every key whose name holds the user
 // key's hash tag.
-func pttls(t *testing.T, rdb *redis.Client, userKey string) map[string]time.Duration {
+func pttls(t *testing.T, rdb redis.UniversalClient, userKey string) map[string]time.Duration {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := rdb.Keys(ctx, "*{"+userKey+"}*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := keysOf(t, rdb, "*{"+userKey+"}*")
 	out := map[string]time.Duration{}
 	for _, k := range keys {
 		out[k] = rdb.PTTL(ctx, k).Val()
 	}
 	return out
+}
+
+// keysOf lists the keys matching pattern, sorted: from every master of a
+// cluster, since KEYS on a cluster client reaches one node only.
+func keysOf(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var mu sync.Mutex
+	var keys []string
+	add := func(ctx context.Context, c *redis.Client) error {
+		ks, err := c.Keys(ctx, pattern).Result()
+		mu.Lock()
+		defer mu.Unlock()
+		keys = append(keys, ks...)
+		return err
+	}
+	var err error
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, add)
+	case *redis.Client:
+		err = add(ctx, c)
+	default:
+		t.Fatalf("keysOf: %T", rdb)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(keys)
+	return keys
 }

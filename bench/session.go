@@ -33,6 +33,9 @@ type Session struct {
 	tally bool
 	// deployment takes the load's faults; nil when it has none.
 	deployment Deployment
+	// cluster, when set, is the Redis Cluster whose masters' shares of
+	// each run's decisions the results record.
+	cluster *redisconn.Target
 }
 
 // Open connects to the Redis at url (the embedded one when empty) as conn
@@ -54,7 +57,10 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 		algOpts.Clock = algorithms.ClockFunc(time.Now)
 		algOpts.ClockSkewAllowance = load.ClockSkewAllowance
 	}
-	s := newSession(load, report.Target{Kind: t.Kind, Address: t.Address, ServerVersion: t.ServerVersion}, t.Close)
+	s := newSession(load, report.Target{Kind: t.Kind, Address: t.Address, ServerVersion: t.ServerVersion, Cluster: topology(t)}, t.Close)
+	if t.Kind == redisconn.KindCluster {
+		s.cluster = t
+	}
 	s.build = func(r Run) (target.Target, algorithms.Promise, string, error) {
 		limiter, err := algorithms.New(r.Algorithm, t.Client, algOpts)
 		if err != nil {
@@ -153,6 +159,10 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		if s.deployment != nil {
 			faults = injectFaults(ctx, s.deployment, s.load.Faults, &cfg)
 		}
+		var masters *masterTally
+		if s.cluster != nil {
+			masters = watchMasters(&cfg, promise)
+		}
 		res, err := workload.Run(ctx, cfg)
 		done(res)
 		var events []report.Event
@@ -172,6 +182,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 			run.Said = said.summary()
 		}
 		run.Events = events
+		run.Masters = masters.shares(context.WithoutCancel(ctx), s.cluster)
 		file.Runs = append(file.Runs, run)
 		if healErr != nil {
 			return results, healErr

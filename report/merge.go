@@ -263,6 +263,7 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 			return Run{}, mismatch(name+": timeseries.interval_us", first.Timeseries.IntervalUS, r.Timeseries.IntervalUS, i+1)
 		}
 		out.Said = mergeSaid(out.Said, r.Said)
+		out.Masters = mergeMasters(out.Masters, r.Masters, i)
 		c := r.Counts
 		out.Counts.Sent += c.Sent
 		out.Counts.Accepted += c.Accepted

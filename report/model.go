@@ -58,6 +58,9 @@ type Target struct {
 	Kind          string `json:"kind"`
 	Address       string `json:"address"`
 	ServerVersion string `json:"server_version"`
+	// Cluster is a Redis Cluster's topology when the runs started; absent
+	// for any other target.
+	Cluster *Topology `json:"cluster,omitempty"`
 }
 
 // Config is the resolved configuration of a run, flags and defaults alike.
@@ -153,6 +156,9 @@ type Run struct {
 	// Generators counts the load generators whose runs were merged into
 	// this one; 0 means 1.
 	Generators int `json:"generators,omitempty"`
+	// Masters counts the decisions each master of a Redis Cluster served
+	// (see MasterShare); absent for other targets.
+	Masters []MasterShare `json:"masters,omitempty"`
 	// Admissions keeps every admission of every key, so that the runs of
 	// several generators merge to exact accuracy; absent in files written
 	// before it existed.

@@ -376,7 +376,7 @@ func notes(f *File) []string {
 			out = append(out, fmt.Sprintf("fault: %s/%s: %s", r.Algorithm, r.Workload, eventNote(e)))
 		}
 	}
-	return out
+	return append(out, clusterNotes(f)...)
 }
 
 // eventNote is one fault and what followed it: "restart at 2s (restarted

@@ -162,6 +162,9 @@ func mulSat(a, b int64) int64 {
 
 func (c *checker) file(f *File) {
 	c.count("host.cpus", int64(f.Host.CPUs))
+	if f.Target.Cluster != nil {
+		c.topology("target.cluster", f.Target.Cluster)
+	}
 	c.config(&f.Config)
 	if f.StartedAt.IsZero() {
 		c.fail("started_at", "missing, want the RFC 3339 time the run started")
@@ -262,6 +265,9 @@ func (c *checker) run(path string, r *Run) {
 	}
 	for i, e := range r.Events {
 		c.event(fmt.Sprintf("%s.events[%d]", path, i), &e)
+	}
+	if r.Masters != nil {
+		c.masters(path+".masters", r.Masters, &r.Counts)
 	}
 }
 

@@ -317,6 +317,7 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.
 	}
 	pool, field := opts.Pool(workloads)
 	conn.PoolSize = pool
+	conn.Cluster = opts.Global.Cluster
 	s, err := bench.Open(ctx, opts.Global.RedisURL, conn, &opts.Load)
 	if err != nil {
 		if ctx.Err() != nil {

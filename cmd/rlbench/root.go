@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/report/formats"
 )
 
@@ -16,6 +17,9 @@ type GlobalOptions struct {
 	RedisURL string
 	// Connection is how to reach it: TLS and the password.
 	Connection ConnectionOptions
+	// Cluster is --cluster: open RedisURL as a Redis Cluster even when
+	// the server does not say it is one.
+	Cluster bool
 	// Quiet leaves only results on stdout and no progress on stderr.
 	Quiet bool
 	// Format is how results are printed: one of formats.Names.
@@ -64,6 +68,9 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 			if !cmd.Flags().Changed("redis") {
 				global.RedisURL = io.Getenv("REDIS_URL")
 			}
+			if global.Cluster && (global.RedisURL == "" || global.RedisURL == redisconn.Local) {
+				return usageErrorf("--cluster needs a redis:// or rediss:// URL in --redis (or REDIS_URL); for a cluster rlbench starts itself, use --redis %s", redisconn.LocalCluster)
+			}
 			if !slices.Contains(formats.Names(), global.Format) {
 				return usageErrorf("invalid --format %q: want one of %s", global.Format, strings.Join(formats.Names(), ", "))
 			}
@@ -79,8 +86,9 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 	root.SuggestionsMinimumDistance = 2
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss://, or \"local\" to start a redis-server from PATH for the run (default $REDIS_URL, else an embedded miniredis)")
+	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (a Redis Cluster is detected; more seed nodes as addr=host:port parameters), \"local\" to start a redis-server from PATH for the run, or \"local-cluster\" to start a cluster of 3 masters and 3 replicas (default $REDIS_URL, else an embedded miniredis)")
 	addConnectionFlags(pf, &global.Connection)
+	pf.BoolVar(&global.Cluster, "cluster", false, "open --redis as a Redis Cluster even when the server does not say it is one (INFO cluster)")
 	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")
 	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(formats.Names(), ", "))
 	pf.Uint64Var(&global.Seed, "seed", 0, "seed for every random choice (poisson arrivals, keys); 0 picks one and records it")
@@ -110,9 +118,9 @@ func warnUnusedGlobals(cmd *cobra.Command, io IO) {
 	if !checked {
 		return
 	}
-	for _, name := range append([]string{"redis", "seed", "format"}, connectionFlags...) {
+	for _, name := range append([]string{"redis", "cluster", "seed", "format"}, connectionFlags...) {
 		group := name
-		if slices.Contains(connectionFlags, name) {
+		if name == "cluster" || slices.Contains(connectionFlags, name) {
 			group = "redis" // how to reach --redis
 		}
 		if cmd.Flags().Changed(name) && !slices.Contains(strings.Fields(uses), group) {

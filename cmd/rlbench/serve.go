@@ -232,6 +232,7 @@ func runServe(o *ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	conn.Cluster = o.Global.Cluster
 	ctx, stop := o.IO.Interrupt(context.Background())
 	defer stop()
 	context.AfterFunc(ctx, stop) // a second signal kills at once

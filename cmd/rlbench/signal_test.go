@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"github.com/rlbench/rlbench/internal/redistest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,12 +16,13 @@ import (
 )
 
 // TestMain lets a test run this test binary as rlbench itself, so that a
-// real process can be sent a real SIGINT.
+// real process can be sent a real SIGINT; otherwise it runs the tests and
+// stops the Redis Cluster they share.
 func TestMain(m *testing.M) {
 	if os.Getenv("RLBENCH_TEST_AS_MAIN") == "1" {
 		os.Exit(Main(SystemIO()))
 	}
-	os.Exit(m.Run())
+	redistest.Main(m)
 }
 
 // rlbenchProcess starts this binary as rlbench with args.

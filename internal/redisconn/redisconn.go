@@ -61,7 +61,7 @@ type Target struct {
 	// Client talks to the server; a UniversalClient so that Cluster and
 	// Sentinel targets can later share every code path.
 	Client redis.UniversalClient
-	// Kind is KindMiniredis or KindRedis.
+	// Kind is KindMiniredis, KindRedis or KindCluster.
 	Kind string
 	// Address is host:port; never a password.
 	Address string
@@ -73,6 +73,12 @@ type Target struct {
 	// Local is the redis-server Open started for rawURL "local", stopped
 	// by Close; nil otherwise. A restart (Inject, Heal) replaces it.
 	Local *redisserver.Server
+	// LocalCluster is the cluster Open started for rawURL
+	// "local-cluster", stopped by Close; nil otherwise.
+	LocalCluster *redisserver.Cluster
+	// Shards are a cluster's masters, their slots and replicas, when Open
+	// connected; nil for a single server.
+	Shards []Shard
 
 	faultMu   sync.Mutex // held while a fault changes the deployment
 	embedded  *miniredis.Miniredis
@@ -95,13 +101,19 @@ type Options struct {
 	// Password is for a URL that holds none; PasswordFrom says where it
 	// came from ("REDISCLI_AUTH"), for the message when it is refused.
 	Password, PasswordFrom string
+	// Cluster opens the URL as a Redis Cluster even when the server does
+	// not say it is one (INFO cluster).
+	Cluster bool
 }
 
 // Open connects to rawURL, a redis:// or rediss:// URL (user and password
-// allowed, options as go-redis ParseURL reads them), or to an embedded
+// allowed, options as go-redis ParseURL reads them; a Redis Cluster when
+// the server says it is one, the URL names more seeds as addr= parameters
+// or opts.Cluster is set), or to an embedded
 // miniredis started in-process when rawURL is "", or to a redis-server it
 // starts on a free loopback port, with persistence off, when rawURL is
-// Local ("local"). It PINGs before returning,
+// Local ("local"), or to a cluster it starts when rawURL is LocalCluster
+// ("local-cluster"). It PINGs before returning,
 // so a Target it returns has answered at least once.
 //
 // Failed commands are not retried (unless the URL sets max_retries): a load
@@ -114,6 +126,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 		return openEmbedded(ctx, opts)
 	case Local:
 		return openLocal(ctx, opts)
+	case LocalCluster:
+		return openLocalCluster(ctx, opts)
+	}
+	if opts.Cluster || isClusterURL(rawURL) {
+		return openCluster(ctx, rawURL, opts)
 	}
 	ro, err := parseURL(rawURL)
 	if err != nil {
@@ -139,6 +156,10 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 		err = openError(ctx, ro, Redact(rawURL), passwordFrom, opened+1, max(opts.PoolSize, 1), err)
 		_ = t.Close()
 		return nil, err
+	}
+	if clusterEnabled(ctx, t.Client) {
+		_ = t.Close()
+		return openCluster(ctx, rawURL, opts)
 	}
 	t.ServerVersion = serverVersion(ctx, t.Client)
 	return t, nil
@@ -197,6 +218,9 @@ func (t *Target) Close() error {
 		defer t.faultMu.Unlock()
 		if t.Local != nil {
 			t.Local.Stop()
+		}
+		if t.LocalCluster != nil {
+			t.LocalCluster.Stop()
 		}
 	})
 	return t.closeErr

@@ -57,6 +57,9 @@ type Options struct {
 	// --tls-port on Port and on no plain port, the readiness probe
 	// connects over TLS, and URL is rediss://.
 	TLS *TLS
+
+	// clusterBus asks for a port whose cluster bus port is free too.
+	clusterBus bool
 }
 
 // TLS is the certificate files of a server that speaks TLS.
@@ -240,7 +243,7 @@ func FreePort(maxPort int) (int, error) {
 func start(ctx context.Context, bin string, opts Options, port int) (*Server, error) {
 	var err error
 	if port == 0 {
-		if port, err = FreePort(opts.MaxPort); err != nil {
+		if port, err = freePort(opts); err != nil {
 			return nil, err
 		}
 	}
