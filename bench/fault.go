@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
@@ -96,8 +97,9 @@ func faultDuration(s string) (time.Duration, error) {
 type Deployment interface {
 	// CheckFault says whether the deployment can take a fault of kind.
 	CheckFault(kind string) error
-	// Inject causes the fault and says what it did, once it is in place.
-	Inject(ctx context.Context, kind string, d time.Duration) (string, error)
+	// Inject causes the fault and says what it did, once it is in place;
+	// a fault of one server hits the one that serves key.
+	Inject(ctx context.Context, kind string, d time.Duration, key string) (string, error)
 	// Heal brings the deployment back to health between runs.
 	Heal(ctx context.Context) error
 }
@@ -120,8 +122,9 @@ type faultRun struct {
 type eventEnds struct{ failed, decided time.Time }
 
 // injectFaults starts injecting faults, in the order of their times, into
-// d from cfg.Start on, and hooks the attribution to cfg.Observe.
-func injectFaults(ctx context.Context, d Deployment, faults []Fault, cfg *workload.Config) *faultRun {
+// d from cfg.Start on, and hooks the attribution to cfg.Observe. A fault of
+// one server hits the one that serves key.
+func injectFaults(ctx context.Context, d Deployment, faults []Fault, cfg *workload.Config, key string) *faultRun {
 	ctx, cancel := context.WithCancel(ctx)
 	fr := &faultRun{start: cfg.Start, stop: cancel, done: make(chan struct{})}
 	next := cfg.Observe
@@ -150,7 +153,7 @@ func injectFaults(ctx context.Context, d Deployment, faults []Fault, cfg *worklo
 			// while it is being injected is its.
 			began := time.Now()
 			i := fr.record(report.Event{AtUS: began.Sub(fr.start).Microseconds(), Kind: f.Kind}, began)
-			detail, err := d.Inject(ctx, f.Kind, f.For)
+			detail, err := d.Inject(ctx, f.Kind, f.For, key)
 			fr.mu.Lock()
 			e := &fr.events[i]
 			e.TookUS, e.Detail = time.Since(began).Microseconds(), detail
@@ -227,4 +230,17 @@ func (fr *faultRun) finish() []report.Event {
 		e.Recovered = ends.decided.After(ends.failed)
 	}
 	return fr.events
+}
+
+// faultKey names the Redis key of the run's first user key (the hottest
+// under zipf), whose server a fault of one server hits.
+func faultKey(cfg workload.Config, promise algorithms.Promise) string {
+	key := cfg.Key
+	if cfg.Keys != nil && cfg.Keys.N() > 1 {
+		key += ":0"
+	}
+	if keyer, ok := promise.(algorithms.StateKeyer); ok {
+		return keyer.StateKey(key)
+	}
+	return key
 }

@@ -157,7 +157,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		}
 		var faults *faultRun
 		if s.deployment != nil {
-			faults = injectFaults(ctx, s.deployment, s.load.Faults, &cfg)
+			faults = injectFaults(ctx, s.deployment, s.load.Faults, &cfg, faultKey(cfg, promise))
 		}
 		var masters *masterTally
 		if s.cluster != nil {

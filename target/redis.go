@@ -58,8 +58,26 @@ func Classify(err error) string {
 		return ClassConnection
 	case isScript(err):
 		return ClassScript
+	case isTopology(err):
+		return ClassTopology
 	}
 	return ClassOther
+}
+
+// isTopology reports the error replies of a server in the wrong place in
+// its deployment for the command (ClassTopology).
+func isTopology(err error) bool {
+	var redisErr redis.Error
+	if !errors.As(err, &redisErr) {
+		return false
+	}
+	msg := redisErr.Error()
+	for _, prefix := range []string{"CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "READONLY", "MASTERDOWN"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsUnknown reports whether a failed decision may still have been made:

@@ -43,6 +43,11 @@ func TestClassify(t *testing.T) {
 		{"wrongtype", redisError("WRONGTYPE Operation against a key holding the wrong kind of value"), ClassScript},
 		{"bad reply", fmt.Errorf("gcra: %w: want 4 integers", algorithms.ErrBadReply), ClassScript},
 		{"loading", redisError("LOADING Redis is loading"), ClassOther},
+		{"cluster down", redisError("CLUSTERDOWN The cluster is down"), ClassTopology},
+		{"moved", fmt.Errorf("fixed: %w", redisError("MOVED 3999 127.0.0.1:6381")), ClassTopology},
+		{"read only", redisError("READONLY You can't write against a read only replica."), ClassTopology},
+		{"master down", redisError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."), ClassTopology},
+		{"try again", redisError("TRYAGAIN Multiple keys request during rehashing of slot"), ClassTopology},
 		{"cancelled", context.Canceled, ClassOther},
 		{"anything", errors.New("boom"), ClassOther},
 	}

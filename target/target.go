@@ -73,8 +73,15 @@ const (
 	// WRONGTYPE), or a reply the algorithm could not read: a bug to fix,
 	// not load to tolerate.
 	ClassScript = "script"
-	// ClassOther is everything else, such as LOADING, READONLY or OOM.
+	// ClassOther is everything else, such as LOADING or OOM.
 	ClassOther = "other"
+	// ClassTopology is a server that cannot decide because of its place
+	// in a deployment: a cluster down or moving slots (CLUSTERDOWN,
+	// TRYAGAIN, MOVED and ASK past the client's redirects), a replica
+	// asked to write (READONLY), a replica cut off from its master
+	// (MASTERDOWN). Shown only when it happens, as the faults of
+	// Cluster and Sentinel deployments cause it.
+	ClassTopology = "topology"
 )
 
 // ErrorClasses lists the classes every report shows, in order, even at 0.

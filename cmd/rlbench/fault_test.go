@@ -22,6 +22,12 @@ func faultRun(t *testing.T, wantCode int, args ...string) (*report.File, string)
 	if code := Main(io); code != wantCode && (wantCode != -1 || code > 1) {
 		t.Fatalf("exit %d, want %d; stderr %q", code, wantCode, errOut)
 	}
+	return readResultsFile(t, path), errOut.String()
+}
+
+// readResultsFile reads the results file at path.
+func readResultsFile(t *testing.T, path string) *report.File {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +36,7 @@ func faultRun(t *testing.T, wantCode int, args ...string) (*report.File, string)
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatal(err)
 	}
-	return &f, errOut.String()
+	return &f
 }
 
 // A restart with persistence off loses every counter: a fixed window that
@@ -112,7 +118,7 @@ func TestFaultBadInput(t *testing.T) {
 		{[]string{"--fault", "restart@99999999999h"}, `out of range, want at most 8784h`},
 		{[]string{"--fault", "restart:1s@1s"}, `only a pause takes a duration`},
 		{[]string{"--fault", "pause:0s@1s"}, `pause "0s": want more than 0`},
-		{[]string{"--fault", "restart@1s"}, `--fault restart needs a deployment rlbench starts itself (--redis local)`},
+		{[]string{"--fault", "restart@1s"}, `rlbench: --fault restart needs a deployment rlbench starts itself (--redis local or local-cluster)`},
 	}
 	for _, tt := range tests {
 		io, _, errOut := newTestIO(nil, append([]string{"run", "--algo", "fixed", "--requests", "5"}, tt.args...)...)
@@ -133,5 +139,33 @@ func TestFaultFailoverNeedsReplicas(t *testing.T) {
 	}
 	if msg := errOut.String(); !strings.Contains(msg, "--fault failover is not possible on the redis rlbench started: want one of pause, script-flush, restart, kill-master") {
 		t.Errorf("stderr %q", msg)
+	}
+}
+
+// A graceful failover (CLUSTER FAILOVER: the replica catches up before it
+// takes over) loses nothing: exactly the limit is admitted, across the
+// failover and a flush of every node's scripts.
+func TestFaultClusterFailover(t *testing.T) {
+	redistest.RequireBinary(t)
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, _, errOut := newTestIO(nil, "run", "--redis", "local-cluster", "-q", "-o", path,
+		"--algo", "sliding,gcra", "--workload", "steady", "--rate", "400", "--requests", "400",
+		"--limit", "100", "--window", "1h", "--fault", "failover@300ms", "--fault", "script-flush@600ms")
+	if code := Main(io); code > 1 {
+		t.Fatalf("exit %d; stderr %q", code, errOut)
+	}
+	f := readResultsFile(t, path)
+	if f.Target.Kind != "cluster" {
+		t.Fatalf("target kind %q, want cluster", f.Target.Kind)
+	}
+	for _, r := range f.Runs {
+		if len(r.Events) != 2 || r.Events[0].Error != "" || r.Events[1].Error != "" ||
+			!strings.Contains(r.Events[0].Detail, "over to its replica") {
+			t.Fatalf("%s: events %+v, want a failover and a script flush", r.Algorithm, r.Events)
+		}
+		c := r.Counts
+		if c.Accepted > 100 || c.Accepted+c.Unknown < 100 || r.Accuracy.OverAdmitted != 0 {
+			t.Errorf("%s: counts %+v, over %d; want the limit of 100 admitted, nothing over", r.Algorithm, c, r.Accuracy.OverAdmitted)
+		}
 	}
 }

@@ -180,7 +180,9 @@ func shards(ctx context.Context, c *redis.ClusterClient) ([]Shard, error) {
 
 // openLocalCluster starts a cluster for this target alone.
 func openLocalCluster(ctx context.Context, opts Options) (*Target, error) {
-	c, err := redisserver.StartCluster(ctx, redisserver.ClusterOptions{})
+	// A node is taken for failed after 3 s rather than the default 15 s,
+	// so that --fault kill-master ends in a failover within a short run.
+	c, err := redisserver.StartCluster(ctx, redisserver.ClusterOptions{Args: []string{"--cluster-node-timeout", "3000"}})
 	if err != nil {
 		return nil, fmt.Errorf("--redis %s: %w", LocalCluster, err)
 	}

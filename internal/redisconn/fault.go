@@ -35,11 +35,22 @@ const (
 // was only pointed at), or one without replicas to fail over to.
 var ErrFault = errors.New("bad fault")
 
+// faultError is an ErrFault in its own words.
+type faultError string
+
+func (e faultError) Error() string        { return string(e) }
+func (e faultError) Is(target error) bool { return target == ErrFault }
+
+func faultErrorf(format string, args ...any) error { return faultError(fmt.Sprintf(format, args...)) }
+
 // FaultKinds are the faults t can take, in the order the help lists them;
 // nil when rlbench did not start t's servers.
 func (t *Target) FaultKinds() []string {
-	if t.Local != nil {
+	switch {
+	case t.Local != nil:
 		return []string{FaultPause, FaultScriptFlush, FaultRestart, FaultKillMaster}
+	case t.LocalCluster != nil:
+		return []string{FaultPause, FaultScriptFlush, FaultRestart, FaultKillMaster, FaultFailover}
 	}
 	return nil
 }
@@ -49,10 +60,10 @@ func (t *Target) FaultKinds() []string {
 func (t *Target) CheckFault(kind string) error {
 	kinds := t.FaultKinds()
 	if kinds == nil {
-		return fmt.Errorf("%w: --fault %s needs a deployment rlbench starts itself (--redis local); it never pauses, flushes or kills a %s it is pointed at", ErrFault, kind, t.Kind)
+		return faultErrorf("--fault %s needs a deployment rlbench starts itself (--redis local or %s); it never pauses, flushes or kills a %s it is pointed at", kind, LocalCluster, t.Kind)
 	}
 	if !slices.Contains(kinds, kind) {
-		return fmt.Errorf("%w: --fault %s is not possible on the %s rlbench started: want one of %s", ErrFault, kind, t.Kind, strings.Join(kinds, ", "))
+		return faultErrorf("--fault %s is not possible on the %s rlbench started: want one of %s", kind, t.Kind, strings.Join(kinds, ", "))
 	}
 	return nil
 }
@@ -60,13 +71,17 @@ func (t *Target) CheckFault(kind string) error {
 // Inject causes a fault of kind (pause lasts for d) and says what it did,
 // such as "restarted 127.0.0.1:4242 (pid 100, now 101)". It returns once
 // the fault is in place (a restarted server answers again), so callers
-// time it.
-func (t *Target) Inject(ctx context.Context, kind string, d time.Duration) (string, error) {
+// time it. On a cluster, a fault of one master hits the master that
+// serves key.
+func (t *Target) Inject(ctx context.Context, kind string, d time.Duration, key string) (string, error) {
 	if err := t.CheckFault(kind); err != nil {
 		return "", err
 	}
 	t.faultMu.Lock()
 	defer t.faultMu.Unlock()
+	if t.LocalCluster != nil {
+		return t.injectCluster(ctx, kind, d, key)
+	}
 	s := t.Local
 	switch kind {
 	case FaultPause:
@@ -103,13 +118,16 @@ func (t *Target) Inject(ctx context.Context, kind string, d time.Duration) (stri
 
 // Heal brings a deployment rlbench started back to health after a run
 // with faults, so that the next run starts from the same place: a killed
-// server is started again (empty).
+// server is started again (empty), and a cluster is whole again.
 func (t *Target) Heal(ctx context.Context) error {
+	t.faultMu.Lock()
+	defer t.faultMu.Unlock()
+	if t.LocalCluster != nil {
+		return t.healCluster(ctx)
+	}
 	if t.Local == nil {
 		return nil
 	}
-	t.faultMu.Lock()
-	defer t.faultMu.Unlock()
 	select {
 	case <-t.Local.Exited():
 	default:

@@ -58,7 +58,8 @@ type Cluster struct {
 	// never a password.
 	URL string
 
-	stop func()
+	servers []*Server // the processes Stop stops; Restart replaces one
+	stop    func()
 }
 
 // Node is one server of a Cluster.
@@ -125,8 +126,59 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		stopAll()
 		return nil, err
 	}
+	c.servers = servers
 	c.stop = sync.OnceFunc(stopAll)
 	return c, nil
+}
+
+// Restart kills n, as a crash would, and starts it again on its port with
+// its cluster config file, so that it rejoins the cluster; with
+// persistence off it comes back empty. Not safe to call concurrently
+// with Stop or another Restart.
+func (c *Cluster) Restart(ctx context.Context, n *Node) error {
+	i := slices.Index(c.servers, n.Server)
+	if i < 0 {
+		return fmt.Errorf("%s is not a node of this cluster", n.Addr)
+	}
+	next, err := n.Server.Restart(ctx)
+	if err != nil {
+		return err
+	}
+	c.servers[i], n.Server = next, next
+	return nil
+}
+
+// WaitHealthy waits until the cluster is whole again, as StartCluster
+// does, and updates each node's role (MasterID) to what the cluster now
+// says: a failover swaps a master and its replica.
+func (c *Cluster) WaitHealthy(ctx context.Context, password string) error {
+	ctx, cancel := context.WithTimeout(ctx, clusterTimeout)
+	defer cancel()
+	clients := make([]*redis.Client, len(c.servers))
+	for i, s := range c.servers {
+		clients[i] = redis.NewClient(&redis.Options{Addr: s.Addr, Password: password, MaxRetries: -1, PoolSize: 1})
+		defer clients[i].Close()
+	}
+	var last error
+	for {
+		now, err := settled(ctx, c.servers, clients)
+		if err == nil {
+			for _, n := range c.Nodes {
+				for _, m := range now.Nodes {
+					if m.Server == n.Server {
+						n.MasterID = m.MasterID
+					}
+				}
+			}
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("redis cluster not whole again: %w (last check: %w)", ctx.Err(), last)
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // cliBinary finds redis-cli beside redis-server, else on PATH.
