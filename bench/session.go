@@ -135,7 +135,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		}
 		var said *saidTally
 		if s.tally {
-			said = watchSaid(&cfg)
+			said = watchSaid(&cfg, s.load.RunID != "")
 		}
 		res, err := workload.Run(ctx, cfg)
 		done(res)
