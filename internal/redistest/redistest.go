@@ -39,6 +39,8 @@ type Server struct {
 	Addr    string // 127.0.0.1:port
 	URL     string // redis://127.0.0.1:port/0
 	Version string // redis_version from INFO server, e.g. "7.0.15"
+	// stop kills the process and waits for it; once (see Kill).
+	stop func() error
 }
 
 // Start starts redis-server on a free 127.0.0.1 port and stops it with t.Cleanup.
@@ -165,7 +167,7 @@ func start(bin, dir string) (*Server, func() error, error) {
 		return nil, nil, fmt.Errorf("%w (process: %v)\nredis-server output:\n%s",
 			err, exit, strings.TrimSpace(string(out)))
 	}
-	return &Server{Addr: addr, URL: "redis://" + addr + "/0", Version: version}, stop, nil
+	return &Server{Addr: addr, URL: "redis://" + addr + "/0", Version: version, stop: stop}, stop, nil
 }
 
 // waitReady polls until the redis-server with the given pid answers on addr
