@@ -18,10 +18,12 @@ const resetSlack = time.Second
 // saidTally checks what a target says in its answers, over one run.
 //
 // It also checks each answer's remaining allowance against the answer its
-// key got before, when nothing but time could have come between the two: the
-// earlier answer arrived with no other request of its key in flight, and the
-// later request was the next one of its key sent (see compare). For that it
-// keeps, per key, the last answer and how many requests are in flight.
+// key got before, when nothing but time could have come between the two:
+// each of the two was alone in flight (no other request of its key was in
+// flight when it was sent, and none was sent before its answer came), so
+// the target decided them in that order with nothing of the key between
+// (see compare). For that it keeps, per key, the last answer and how many
+// requests are in flight.
 type saidTally struct {
 	mu   sync.Mutex
 	said report.Said
