@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
-	"github.com/rlbench/rlbench/report"
-	"github.com/rlbench/rlbench/target"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -45,30 +43,5 @@ func TestFailuresNameEveryClass(t *testing.T) {
 	want := "requests failed: http 9 of 9 (timeout 2, connection 1, http-4xx 2, http-5xx 4); first error: 503 Service Unavailable"
 	if err := Failures([]workload.Result{r}); err == nil || err.Error() != want {
 		t.Errorf("Failures = %v\nwant %s", err, want)
-	}
-}
-
-// TestSaidTally counts rejections without retry information and quota
-// changes from the outcomes an HTTP target gives.
-func TestSaidTally(t *testing.T) {
-	tally := &saidTally{}
-	quota := func(q int64) target.Said {
-		return target.Said{Quota: q, QuotaWindow: time.Minute, Has: target.HasQuota}
-	}
-	for _, o := range []target.Outcome{
-		{Kind: target.Accepted, Said: quota(100)},
-		{Kind: target.Rejected, Said: target.Said{RetryAfter: time.Second, Has: target.HasRetryAfter}},
-		{Kind: target.Rejected},
-		{Kind: target.Rejected, Said: quota(100)},
-		{Kind: target.Accepted, Said: quota(50)},
-		{Kind: target.Accepted},
-	} {
-		tally.observe(o, false)
-	}
-	tally.observe(target.Outcome{Kind: target.Rejected, Said: target.Said{RetryAfter: time.Second, Has: target.HasRetryAfter}}, true)
-	tally.observe(target.Outcome{Kind: target.Accepted}, true)
-	want := report.Said{Rejected: 4, RejectedWithoutRetry: 2, RetriedRejected: 1, DeclaredQuota: 100, DeclaredWindowUS: 60e6, QuotaChanges: 1}
-	if got := *tally.summary(); got != want {
-		t.Errorf("tally %+v, want %+v", got, want)
 	}
 }

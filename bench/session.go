@@ -153,7 +153,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		}
 		var said *saidTally
 		if s.tally {
-			said = watchSaid(&cfg)
+			said = watchSaid(&cfg, s.load.RunID != "")
 		}
 		var faults *faultRun
 		if s.deployment != nil {

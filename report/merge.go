@@ -683,6 +683,9 @@ func mergeSaid(into, s *Said) *Said {
 	into.RejectedWithoutRetry += s.RejectedWithoutRetry
 	into.RetriedRejected += s.RetriedRejected
 	into.QuotaChanges += s.QuotaChanges
+	into.RemainingChecked += s.RemainingChecked
+	into.RemainingRose += s.RemainingRose
+	into.RemainingDisagreed += s.RemainingDisagreed
 	switch {
 	case into.DeclaredQuota == 0:
 		into.DeclaredQuota, into.DeclaredWindowUS = s.DeclaredQuota, s.DeclaredWindowUS

@@ -407,10 +407,11 @@ func TestMergeNoFiles(t *testing.T) {
 // TestMergeSaid: what two generators' target said adds up; the first
 // declared quota stands and another counts as a change.
 func TestMergeSaid(t *testing.T) {
-	a := &Said{Rejected: 10, RejectedWithoutRetry: 2, DeclaredQuota: 100, DeclaredWindowUS: 60e6}
-	b := &Said{Rejected: 5, RejectedWithoutRetry: 1, DeclaredQuota: 50, DeclaredWindowUS: 60e6, QuotaChanges: 3}
+	a := &Said{Rejected: 10, RejectedWithoutRetry: 2, DeclaredQuota: 100, DeclaredWindowUS: 60e6, RemainingChecked: 7, RemainingRose: 1}
+	b := &Said{Rejected: 5, RejectedWithoutRetry: 1, DeclaredQuota: 50, DeclaredWindowUS: 60e6, QuotaChanges: 3, RemainingChecked: 4, RemainingDisagreed: 2}
 	got := mergeSaid(mergeSaid(nil, a), b)
-	want := Said{Rejected: 15, RejectedWithoutRetry: 3, DeclaredQuota: 100, DeclaredWindowUS: 60e6, QuotaChanges: 4}
+	want := Said{Rejected: 15, RejectedWithoutRetry: 3, DeclaredQuota: 100, DeclaredWindowUS: 60e6, QuotaChanges: 4,
+		RemainingChecked: 11, RemainingRose: 1, RemainingDisagreed: 2}
 	if *got != want || a.Rejected != 10 {
 		t.Errorf("merged %+v (first file now %+v), want %+v and the first file untouched", *got, *a, want)
 	}

@@ -380,4 +380,16 @@ type Said struct {
 	DeclaredQuota    int64 `json:"declared_quota,omitempty"`
 	DeclaredWindowUS int64 `json:"declared_window_us,omitempty"`
 	QuotaChanges     int64 `json:"quota_changes,omitempty"`
+	// RemainingChecked counts the answers checked against the one before
+	// them of the same key, when no other request of the key came between
+	// the two. RemainingRose counts those whose remaining rose although
+	// the promise gives allowance back only at a reset that had not come;
+	// RemainingDisagreed those whose decision contradicts the remaining
+	// before: admitted when less than a request's cost remained and no
+	// reset or refill could have come, or rejected when enough remained
+	// (time never takes allowance away). README's "What the API says"
+	// gives the rules.
+	RemainingChecked   int64 `json:"remaining_checked,omitempty"`
+	RemainingRose      int64 `json:"remaining_rose,omitempty"`
+	RemainingDisagreed int64 `json:"remaining_disagreed,omitempty"`
 }

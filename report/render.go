@@ -437,8 +437,9 @@ func errorClasses(c Counts) string {
 }
 
 // saidNotes checks what an HTTP target said against what it did: the
-// rejections that gave a client no time to come back, and a declared quota
-// that is not what it enforced.
+// rejections that gave a client no time to come back, remaining that rose
+// or that its decisions contradicted, and a declared quota that is not
+// what it enforced.
 func saidNotes(r *Run) []string {
 	s := r.Said
 	if s == nil {
@@ -452,6 +453,14 @@ func saidNotes(r *Run) []string {
 	if s.RetriedRejected > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s rejected again at the time a Retry-After gave",
 			s.RetriedRejected, Plural(s.RetriedRejected, "request")))
+	}
+	if s.RemainingRose > 0 {
+		parts = append(parts, fmt.Sprintf("remaining rose with no reset to explain it in %d of %d %s checked",
+			s.RemainingRose, s.RemainingChecked, Plural(s.RemainingChecked, "answer")))
+	}
+	if s.RemainingDisagreed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d %s checked contradicted the remaining before them",
+			s.RemainingDisagreed, s.RemainingChecked, Plural(s.RemainingChecked, "answer")))
 	}
 	if s.DeclaredQuota > 0 {
 		declared := fmt.Sprintf("declared a quota of %d", s.DeclaredQuota)

@@ -295,12 +295,16 @@ func (c *checker) said(path string, s *Said, rejected int64) {
 		v    int64
 	}{{"rejected", s.Rejected}, {"rejected_without_retry", s.RejectedWithoutRetry}, {"retried_rejected", s.RetriedRejected},
 		{"declared_quota", s.DeclaredQuota},
-		{"declared_window_us", s.DeclaredWindowUS}, {"quota_changes", s.QuotaChanges}} {
+		{"declared_window_us", s.DeclaredWindowUS}, {"quota_changes", s.QuotaChanges},
+		{"remaining_checked", s.RemainingChecked}, {"remaining_rose", s.RemainingRose},
+		{"remaining_disagreed", s.RemainingDisagreed}} {
 		c.count(path+"."+v.name, v.v)
 	}
 	c.atMost(path+".rejected", s.Rejected, "counts.rejected", rejected)
 	c.atMost(path+".rejected_without_retry", s.RejectedWithoutRetry, "rejected", s.Rejected)
 	c.atMost(path+".retried_rejected", s.RetriedRejected, "rejected", s.Rejected)
+	c.atMost(path+".remaining_rose", s.RemainingRose, "remaining_checked", s.RemainingChecked)
+	c.atMost(path+".remaining_disagreed", s.RemainingDisagreed, "remaining_checked", s.RemainingChecked)
 }
 
 func (c *checker) counts(path string, n *Counts) {

@@ -300,7 +300,11 @@ func runServe(o *ServeOptions) error {
 	if err := srv.Shutdown(grace); err != nil {
 		return fmt.Errorf("requests still in flight after --shutdown-timeout %v were cut off", o.ShutdownTimeout)
 	}
-	return <-served
+	if err := <-served; err != nil {
+		return err
+	}
+	fmt.Fprintln(o.IO.Out, "rlbench serve: shut down, every request in flight answered")
+	return nil
 }
 
 // rolesText lists the roles' limits, free first, such as

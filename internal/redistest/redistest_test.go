@@ -1,6 +1,7 @@
 package redistest_test
 
 import (
+	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -92,5 +93,20 @@ func TestStartMissingBinary(t *testing.T) {
 					o.skipped, o.failed, tt.wantSkipped, tt.wantFailed)
 			}
 		})
+	}
+}
+
+// TestKill: a killed server is gone: its port refuses connections and a
+// client's command fails.
+func TestKill(t *testing.T) {
+	s := redistest.Start(t)
+	c := s.Client(t)
+	s.Kill()
+	if conn, err := net.Dial("tcp", s.Addr); err == nil {
+		conn.Close()
+		t.Errorf("%s still accepts connections after Kill", s.Addr)
+	}
+	if err := c.Ping(t.Context()).Err(); err == nil {
+		t.Error("PING answered after Kill")
 	}
 }
