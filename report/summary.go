@@ -158,4 +158,3 @@ func markdownCells(cells ...string) []string {
 	}
 	return cells
 }
-
