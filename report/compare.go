@@ -343,7 +343,7 @@ func (c Comparison) Render(w io.Writer) error {
 		tail = append(tail, "")
 		tail = append(tail, c.Notes...)
 	}
-	if s := c.summary(); s != "" {
+	if s := c.ThresholdSummary(); s != "" {
 		tail = append(tail, "", s)
 	}
 	for _, line := range tail {
@@ -423,9 +423,9 @@ func compareCell(m Metric, v, lo, hi float64, tested bool) string {
 	return s + fmt.Sprintf(" ± %.0f %%", 100*max(hi/v-1, 1-lo/v))
 }
 
-// summary is "3 thresholds, 1 failed: p99<+10% on …", the failures on
+// ThresholdSummary is "3 thresholds, 1 failed: p99<+10% on …", the failures on
 // lines of their own when more than one; empty without thresholds.
-func (c Comparison) summary() string {
+func (c Comparison) ThresholdSummary() string {
 	n := len(c.Thresholds)
 	if n == 0 {
 		return ""

@@ -159,7 +159,7 @@ func TestCompareSummary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.thresholds, " "), func(t *testing.T) {
 			c := Compare(base, new, mustThresholds(t, tt.thresholds...), 0.05)
-			if got := c.summary(); got != tt.want {
+			if got := c.ThresholdSummary(); got != tt.want {
 				t.Errorf("summary:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
@@ -321,7 +321,7 @@ func TestSummaryCountsEveryFailure(t *testing.T) {
 		Thresholds: []Threshold{{Metric: "response_p99_us"}},
 		Failed:     []string{"a is only in base: NEW has no such run", "b is only in base: NEW has no such run"},
 	}
-	if got := c.summary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {
+	if got := c.ThresholdSummary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {
 		t.Errorf("summary %q, want it to count the 2 failures", got)
 	}
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// junitCounts are the totals of a JUnit report (report's tests check it
+// against the schema; here it is enough that the command wrote it).
+type junitCounts struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Suites   []struct {
+		Name    string `xml:"name,attr"`
+		Skipped int    `xml:"skipped,attr"`
+	} `xml:"testsuite"`
+}
+
+func readJUnit(t *testing.T, path string) junitCounts {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j junitCounts
+	if err := xml.Unmarshal(b, &j); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return j
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestMainCompareCIReports: a compare that fails writes its JUnit report
+// and summary all the same; $GITHUB_STEP_SUMMARY is appended to when no
+// --summary is given.
+func TestMainCompareCIReports(t *testing.T) {
+	dir := t.TempDir()
+	run := []string{"--seed", "3", "run", "--requests", "120", "--concurrency", "4", "--window", "1h"}
+	base := writeResults(t, dir, "base.json", nil, append(run, "--algo", "sliding,token")...)
+	next := writeResults(t, dir, "new.json", nil, append(run, "--algo", "sliding,fixed")...)
+	junit, summary := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "summary.md")
+	// sliding admits 100 of 120 on both sides: over_admitted==0 passes,
+	// accepted>+50% fails; token is gone from NEW, a failure; fixed is new,
+	// so the relative threshold is skipped there.
+	io, _, errOut := newTestIO(nil, "compare", base, next, "--threshold", "over_admitted==0", "--threshold", "accepted>+50%",
+		"--junit", junit, "--summary", summary)
+	if code := Main(io); code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %q", code, errOut)
+	}
+	j := readJUnit(t, junit)
+	// sliding 2, token 1 + 2 skipped, fixed 2 (one skipped).
+	if j.Tests != 7 || j.Failures != 2 || len(j.Suites) != 3 || j.Suites[1].Name != "token/closed/100per1h" || j.Suites[1].Skipped != 2 {
+		t.Errorf("junit %+v", j)
+	}
+	s := readText(t, summary)
+	if want := "## ❌ rlbench compare " + base + " " + next + ": 2 of 7 checks failed, 3 skipped\n"; !strings.HasPrefix(s, want) {
+		t.Errorf("summary starts\n%.200s\nwant\n%s", s, want)
+	}
+
+	step := filepath.Join(dir, "step.md")
+	if err := os.WriteFile(step, []byte("earlier step\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	io, _, errOut = newTestIO(map[string]string{"GITHUB_STEP_SUMMARY": step}, "compare", base, base, "--threshold", "errors==0")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if got := readText(t, step); !strings.HasPrefix(got, "earlier step\n## ✅ rlbench compare "+base+" "+base+": 2 checks passed\n") {
+		t.Errorf("$GITHUB_STEP_SUMMARY:\n%s", got)
+	}
+}
+
+// TestMainBenchThresholds: bench holds its own runs to absolute bounds;
+// results are printed and written whether or not one fails.
+func TestMainBenchThresholds(t *testing.T) {
+	args := []string{"bench", "--algo", "fixed", "--workload", "steady", "--requests", "50", "--duration", "0", "--rate", "500",
+		"--limit", "20", "--window", "1s"}
+	t.Run("passes", func(t *testing.T) {
+		junit := filepath.Join(t.TempDir(), "junit.xml")
+		io, out, errOut := newTestIO(nil, append(args, "--threshold", "over_admitted==0", "--threshold", "sent==50", "--junit", junit)...)
+		if code := Main(io); code != 0 {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		if errOut.String() != "2 thresholds, all passed\n" || !strings.Contains(out.String(), "Rate Limiter Performance") {
+			t.Errorf("stdout %q\nstderr %q", out, errOut)
+		}
+		if j := readJUnit(t, junit); j.Tests != 2 || j.Failures != 0 {
+			t.Errorf("junit %+v", j)
+		}
+	})
+	t.Run("fails", func(t *testing.T) {
+		dir := t.TempDir()
+		summary := filepath.Join(dir, "summary.md")
+		io, out, errOut := newTestIO(nil, append(args, "--threshold", "sent<50", "--summary", summary, "-o", filepath.Join(dir, "out"))...)
+		if code := Main(io); code != 1 {
+			t.Fatalf("exit %d, want 1; stderr %q", code, errOut)
+		}
+		want := "1 threshold, 1 failed: sent<50 on fixed/steady/20per1s: 50\n" +
+			"rlbench: thresholds failed: 1 failure of 1 threshold (see above)\n"
+		if errOut.String() != want {
+			t.Errorf("stderr %q\nwant %q", errOut, want)
+		}
+		if !strings.Contains(out.String(), "Rate Limiter Performance") {
+			t.Errorf("stdout lacks the results:\n%s", out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out", "results.json")); err != nil {
+			t.Errorf("results not written: %v", err)
+		}
+		if s := readText(t, summary); !strings.HasPrefix(s, "## ❌ rlbench bench: 1 of 1 check failed\n") {
+			t.Errorf("summary:\n%s", s)
+		}
+	})
+}
