@@ -69,29 +69,51 @@ func (c Comparison) headline(title string) string {
 	return fmt.Sprintf("✅ %s: %d %s passed%s", title, n-skipped, Plural(n-skipped, "check"), skips)
 }
 
-// verdictMarks are the verdicts' marks, in the order the summary lists them.
-var verdictMarks = []struct {
-	status Status
-	mark   string
-}{{VerdictFailed, "❌ failed"}, {VerdictSkipped, "⏭️ skipped"}, {VerdictPassed, "✅ passed"}}
-
-// writeVerdicts writes a row per Verdict, failed ones first.
+// writeVerdicts writes a row per Verdict: failed ones first, then
+// skipped ones, then the passed ones folded away, so that a long matrix
+// does not bury what failed.
 func (c Comparison) writeVerdicts(w io.Writer) error {
-	t := markdownTable(w, []string{"verdict", "check", "run", "bound", "base", "new", "detail"},
-		[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft})
-	for _, vm := range verdictMarks {
-		for _, v := range c.Verdicts {
-			if v.Status != vm.status {
-				continue
-			}
-			base, new := v.Figures()
-			if err := t.Append(markdownCells(vm.mark, "`"+v.Check+"`", v.Key, v.Bound(), base, new, v.Detail)); err != nil {
-				return err
+	table := func(statuses ...Status) error {
+		t := markdownTable(w, []string{"verdict", "check", "run", "bound", "base", "new", "detail"},
+			[]tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft})
+		for _, s := range statuses {
+			for _, v := range c.Verdicts {
+				if v.Status != s {
+					continue
+				}
+				base, new := v.Figures()
+				detail := v.Detail
+				if detail == new { // an absolute bound's detail is NEW's figure
+					detail = ""
+				}
+				if err := t.Append(markdownCells(verdictMark[s], "`"+v.Check+"`", v.Key, v.Bound(), base, new, detail)); err != nil {
+					return err
+				}
 			}
 		}
+		return t.Render()
 	}
-	return t.Render()
+	if c.count(VerdictFailed)+c.count(VerdictSkipped) > 0 {
+		if err := table(VerdictFailed, VerdictSkipped); err != nil {
+			return err
+		}
+	}
+	n := c.count(VerdictPassed)
+	if n == 0 {
+		return nil
+	}
+	if _, err := fmt.Fprintf(w, "\n<details><summary>%d %s passed</summary>\n\n", n, Plural(n, "check")); err != nil {
+		return err
+	}
+	if err := table(VerdictPassed); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n</details>\n")
+	return err
 }
+
+// verdictMark marks a verdict in the summary.
+var verdictMark = map[Status]string{VerdictFailed: "❌ failed", VerdictSkipped: "⏭️ skipped", VerdictPassed: "✅ passed"}
 
 // writeChanges writes a row per run key both sides have and a column per
 // compared figure: "512.0 → 601.3 (+17.4 %)", the change in bold when a

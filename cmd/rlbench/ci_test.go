@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rlbench/rlbench/internal/redistest"
+	"github.com/rlbench/rlbench/report"
 )
 
 // junitCounts are the totals of a JUnit report (report's tests check it
@@ -121,4 +128,84 @@ func TestMainBenchThresholds(t *testing.T) {
 			t.Errorf("summary:\n%s", s)
 		}
 	})
+}
+
+// TestCIScript runs examples/ci/ci.sh, the steps of the GitHub Actions
+// workflow beside it less the upload, end to end: a bench on a
+// redis-server that --redis local starts, compared with the committed
+// baseline. The baseline gets one run more, which NEW cannot have, so that
+// the gate fails once: the script must then exit 1 with every report
+// written, and every real run must have passed.
+func TestCIScript(t *testing.T) {
+	redistest.RequireBinary(t)
+	bin := buildRlbench(t)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skipf("no bash: %v", err)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	committed, err := report.ReadFile(filepath.Join(root, "results", "ci-baseline", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := committed.Runs[0]
+	gone.Workload = "bursty"
+	committed.Runs = append(committed.Runs, gone)
+	baseline := filepath.Join(dir, "baseline.json")
+	if err := report.WriteFile(baseline, committed); err != nil {
+		t.Fatal(err)
+	}
+
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(bash, filepath.Join(root, "examples", "ci", "ci.sh"))
+	cmd.Dir = root
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GITHUB_STEP_SUMMARY=") { // when the tests themselves run on GitHub Actions
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "RLBENCH="+bin, "BASELINE="+baseline, "OUT="+out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("ci.sh: %v, want exit 1\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	if want := "rlbench: thresholds failed: 1 failure of 2 thresholds (see above)\n"; !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr ends\n%s\nwant\n%s", stderr.String(), want)
+	}
+
+	bench, err := report.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bench.Target.Kind != "redis" || len(bench.Runs) != len(committed.Runs)-1 {
+		t.Errorf("bench on %q with %d runs, want %d on redis", bench.Target.Kind, len(bench.Runs), len(committed.Runs)-1)
+	}
+	for _, name := range []string{"report.md", "report.html"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s not written: %v", name, err)
+		}
+	}
+	// Two thresholds on every run of NEW, all passed; the extra run of the
+	// baseline fails its one check and skips both thresholds.
+	j := readJUnit(t, filepath.Join(out, "junit.xml"))
+	if want := 2*len(bench.Runs) + 3; j.Tests != want || j.Failures != 1 {
+		t.Errorf("junit: %d tests, %d failures; want %d and 1", j.Tests, j.Failures, want)
+	}
+	summary := readText(t, filepath.Join(out, "summary.md"))
+	for _, want := range []string{
+		fmt.Sprintf("## ❌ rlbench compare %s %s: 1 of %d checks failed, 2 skipped\n", baseline, filepath.Join(out, "results.json"), 2*len(bench.Runs)+3),
+		"| ❌ failed | `run present in NEW` | fixed/bursty/20per1s |",
+		"Rate Limiter Performance (Benchmark @ ",
+	} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
 }
