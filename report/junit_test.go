@@ -259,7 +259,7 @@ func TestWriteJUnit(t *testing.T) {
 	if *p99.Name != "response_p99_us<+10%" || *p99.Classname != "fixed/steady/100per1s" || len(p99.Failure) != 1 {
 		t.Fatalf("first case %+v", p99)
 	}
-	for _, line := range []string{"figure: response_p99_us", "bound:  < +10 % of BASE", "base:   512.0 µs", "new:    601.3 µs"} {
+	for _, line := range []string{"figure: response_p99_us", "bound:  < BASE +10 %", "base:   512.0 µs", "new:    601.3 µs"} {
 		if !strings.Contains(p99.Failure[0].Text, line) {
 			t.Errorf("failure body %q lacks %q", p99.Failure[0].Text, line)
 		}

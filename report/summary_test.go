@@ -19,7 +19,7 @@ func TestWriteSummary(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		"## ❌ rlbench compare base.json new.json: 3 of 9 checks failed, 3 skipped",
-		"| ❌ failed | `response_p99_us<+10%` | fixed/steady/100per1s | < +10 % of BASE | 512.0 µs | 601.3 µs |",
+		"| ❌ failed | `response_p99_us<+10%` | fixed/steady/100per1s | < BASE +10 % | 512.0 µs | 601.3 µs |",
 		"Not tested: fewer than 6 runs a side",
 		"Rate Limiter Performance",
 	} {

@@ -45,7 +45,7 @@ type Verdict struct {
 	Detail string
 }
 
-// Bound is what the threshold asks of its figure, as in "< +10 % of BASE"
+// Bound is what the threshold asks of NEW's figure, as in "< BASE +10 %"
 // or "== 0"; "" for a check that is not a threshold.
 func (v Verdict) Bound() string {
 	t := v.Threshold
@@ -53,7 +53,7 @@ func (v Verdict) Bound() string {
 		return ""
 	}
 	if t.Relative {
-		return t.Op + " " + formatSigned(t.Value) + " % of BASE"
+		return t.Op + " BASE " + formatSigned(t.Value) + " %"
 	}
 	return t.Op + " " + strconv.FormatFloat(t.Value, 'f', -1, 64)
 }

@@ -30,10 +30,11 @@ func addCIFlags(f *pflag.FlagSet, o *CIOutputs) {
 	f.StringVar(&o.Summary, "summary", "", "write a Markdown summary to `FILE` (default: append to $GITHUB_STEP_SUMMARY when set)")
 }
 
-// check reads $GITHUB_STEP_SUMMARY and checks, before any work, that every
-// file can be written.
-func (o *CIOutputs) check(io IO) error {
-	if o.Summary == "" {
+// check reads $GITHUB_STEP_SUMMARY, when stepSummary says the command's
+// summary belongs there, and checks, before any work, that every file can
+// be written.
+func (o *CIOutputs) check(io IO, stepSummary bool) error {
+	if o.Summary == "" && stepSummary {
 		o.StepSummary = io.Getenv("GITHUB_STEP_SUMMARY")
 	}
 	for _, f := range []struct{ flag, path string }{{"--junit", o.JUnit}, {"--summary", o.Summary}, {"$GITHUB_STEP_SUMMARY", o.StepSummary}} {

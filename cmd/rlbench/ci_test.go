@@ -94,8 +94,10 @@ func TestMainBenchThresholds(t *testing.T) {
 	args := []string{"bench", "--algo", "fixed", "--workload", "steady", "--requests", "50", "--duration", "0", "--rate", "500",
 		"--limit", "20", "--window", "1s"}
 	t.Run("passes", func(t *testing.T) {
-		junit := filepath.Join(t.TempDir(), "junit.xml")
-		io, out, errOut := newTestIO(nil, append(args, "--threshold", "over_admitted==0", "--threshold", "sent==50", "--junit", junit)...)
+		dir := t.TempDir()
+		junit, step := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "step.md")
+		env := map[string]string{"GITHUB_STEP_SUMMARY": step}
+		io, out, errOut := newTestIO(env, append(args, "--threshold", "over_admitted==0", "--threshold", "sent==50", "--junit", junit)...)
 		if code := Main(io); code != 0 {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
 		}
@@ -104,6 +106,20 @@ func TestMainBenchThresholds(t *testing.T) {
 		}
 		if j := readJUnit(t, junit); j.Tests != 2 || j.Failures != 0 {
 			t.Errorf("junit %+v", j)
+		}
+		if got := readText(t, step); !strings.HasPrefix(got, "## ✅ rlbench bench: 2 checks passed\n") {
+			t.Errorf("$GITHUB_STEP_SUMMARY:\n%s", got)
+		}
+		// Without thresholds bench has no verdict for the job's summary.
+		if err := os.Remove(step); err != nil {
+			t.Fatal(err)
+		}
+		io, _, errOut = newTestIO(env, args...)
+		if code := Main(io); code != 0 {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		if _, err := os.Stat(step); err == nil {
+			t.Errorf("bench without thresholds wrote $GITHUB_STEP_SUMMARY")
 		}
 	})
 	t.Run("fails", func(t *testing.T) {

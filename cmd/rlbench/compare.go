@@ -59,7 +59,7 @@ in brackets is read as the name before it:
 			if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN fails here too
 				return usageErrorf("invalid --alpha %v: want a significance level between 0 and 1, such as 0.05", opts.Alpha)
 			}
-			if err := opts.CI.check(io); err != nil {
+			if err := opts.CI.check(io, true); err != nil {
 				return err
 			}
 			return runCompare(opts)
