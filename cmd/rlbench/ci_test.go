@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -213,6 +214,17 @@ func TestCIScript(t *testing.T) {
 	j := readJUnit(t, filepath.Join(out, "junit.xml"))
 	if want := 2*len(bench.Runs) + 3; j.Tests != want || j.Failures != 1 {
 		t.Errorf("junit: %d tests, %d failures; want %d and 1", j.Tests, j.Failures, want)
+	}
+	// What the workflow uploads and publishes is what the script wrote.
+	workflow := readText(t, filepath.Join(root, "examples", "ci", "rlbench.yml"))
+	uploads := regexp.MustCompile(`rlbench-ci/(\S+)`).FindAllStringSubmatch(workflow, -1)
+	if len(uploads) < 3 || !strings.Contains(workflow, "run: examples/ci/ci.sh") {
+		t.Errorf("the workflow runs no examples/ci/ci.sh or uploads %q", uploads)
+	}
+	for _, u := range uploads {
+		if _, err := os.Stat(filepath.Join(out, u[1])); err != nil {
+			t.Errorf("the workflow uploads %s, which ci.sh did not write: %v", u[0], err)
+		}
 	}
 	summary := readText(t, filepath.Join(out, "summary.md"))
 	for _, want := range []string{
