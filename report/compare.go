@@ -70,6 +70,9 @@ type Comparison struct {
 	// (+17.4 %)". A CI job fails when Failed is not empty.
 	Thresholds []Threshold
 	Failed     []string
+	// Verdicts are every check made, failed or not: one per threshold and
+	// run key, in the order of Rows, then of Thresholds.
+	Verdicts []Verdict
 	// Notes are caveats: runs that did not finish, a generator that fell
 	// behind, different targets or hosts, threshold breaches that were
 	// within noise.
@@ -146,6 +149,8 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 			// A run that vanished must not pass a gate by having nothing to check.
 			if len(thresholds) > 0 {
 				c.Failed = append(c.Failed, fmt.Sprintf("%s is only in base: NEW has no such run to check the thresholds on", key))
+				c.Verdicts = append(c.Verdicts, Verdict{Key: key, Check: CheckRunInNew, Status: VerdictFailed,
+					Base: math.NaN(), New: math.NaN(), Detail: "only in base: NEW has no such run to check the thresholds on"})
 			}
 		case len(b) == 0:
 			row.Only = OnlyInNew
@@ -154,12 +159,12 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 			row.Changes = append(row.Changes, compareMetric(m, b, n, alpha))
 		}
 		c.Rows = append(c.Rows, row)
-		if len(n) > 0 {
-			c.checkThresholds(key, b, n)
-		}
+		c.checkThresholds(key, b, n)
 	}
 	if len(keys) == 0 && len(thresholds) > 0 {
 		c.Failed = append(c.Failed, "neither file has a run: no threshold was checked")
+		c.Verdicts = append(c.Verdicts, Verdict{Check: "runs present", Status: VerdictFailed,
+			Base: math.NaN(), New: math.NaN(), Detail: "neither file has a run: no threshold was checked"})
 	}
 	return c
 }
@@ -205,35 +210,62 @@ func compareMetric(m Metric, base, new []Run, alpha float64) Change {
 	return c
 }
 
-// checkThresholds checks every threshold on the runs of one key that NEW
-// has, on medians when runs were repeated.
+// checkThresholds checks every threshold on the runs of one key, on
+// medians when runs were repeated. A threshold that needs a side that
+// lacks the key is skipped: an absolute one when NEW has no run, a
+// relative one when BASE has none (a new run has nothing to regress
+// from).
 func (c *Comparison) checkThresholds(key string, base, new []Run) {
 	for _, t := range c.Thresholds {
+		v := Verdict{Key: key, Threshold: t, Check: t.String(), Base: math.NaN(), New: math.NaN()}
 		m, known := thresholdMetric(t.Metric)
 		if !known {
-			c.Failed = append(c.Failed, fmt.Sprintf("%s on %s: unknown metric %q", t, key, t.Metric))
+			v.Status, v.Detail = VerdictFailed, fmt.Sprintf("unknown metric %q", t.Metric)
+			c.Verdicts = append(c.Verdicts, v)
+			c.Failed = append(c.Failed, fmt.Sprintf("%s on %s: %s", t, key, v.Detail))
 			continue
 		}
 		bs, ns := metricValues(m, base), metricValues(m, new)
-		ok, detail := t.check(m, Median(bs), Median(ns), len(bs) > 0)
+		if len(bs) > 0 {
+			v.Base = Median(bs)
+		}
+		if len(ns) > 0 {
+			v.New = Median(ns)
+		}
+		switch {
+		case len(ns) == 0:
+			v.Status, v.Detail = VerdictSkipped, "NEW has no such run"
+			c.Verdicts = append(c.Verdicts, v)
+			continue
+		case t.Relative && len(bs) == 0:
+			v.Status, v.Detail = VerdictSkipped, formatFigureUnit(m, v.New)+" in NEW, but no BASE run to compare with"
+			c.Verdicts = append(c.Verdicts, v)
+			continue
+		}
+		ok, detail := t.check(m, v.Base, v.New, len(bs) > 0)
 		switch {
 		case t.Relative && (len(bs) > 1 || len(ns) > 1):
 			detail += fmt.Sprintf(" (medians of %d and %d runs)", len(bs), len(ns))
 		case !t.Relative && len(ns) > 1:
 			detail += fmt.Sprintf(" (median of %d runs)", len(ns))
 		}
+		v.Status, v.Detail = VerdictPassed, detail
 		if !ok && t.Relative && len(bs) >= MinSamples && len(ns) >= MinSamples {
 			p := mannWhitneyP(bs, ns)
 			if p >= c.Alpha {
 				c.Notes = append(c.Notes, fmt.Sprintf("%s on %s: %s is within noise (p=%.3f, alpha %g): not a failure",
 					t, key, detail, p, c.Alpha))
+				v.Detail += fmt.Sprintf(", within noise (p=%.3f)", p)
+				c.Verdicts = append(c.Verdicts, v)
 				continue
 			}
 			detail += ", " + formatP(p)
 		}
 		if !ok {
+			v.Status, v.Detail = VerdictFailed, detail
 			c.Failed = append(c.Failed, fmt.Sprintf("%s on %s: %s", t, key, detail))
 		}
+		c.Verdicts = append(c.Verdicts, v)
 	}
 }
 
@@ -311,7 +343,7 @@ func (c Comparison) Render(w io.Writer) error {
 		tail = append(tail, "")
 		tail = append(tail, c.Notes...)
 	}
-	if s := c.summary(); s != "" {
+	if s := c.ThresholdSummary(); s != "" {
 		tail = append(tail, "", s)
 	}
 	for _, line := range tail {
@@ -391,9 +423,9 @@ func compareCell(m Metric, v, lo, hi float64, tested bool) string {
 	return s + fmt.Sprintf(" ± %.0f %%", 100*max(hi/v-1, 1-lo/v))
 }
 
-// summary is "3 thresholds, 1 failed: p99<+10% on …", the failures on
+// ThresholdSummary is "3 thresholds, 1 failed: p99<+10% on …", the failures on
 // lines of their own when more than one; empty without thresholds.
-func (c Comparison) summary() string {
+func (c Comparison) ThresholdSummary() string {
 	n := len(c.Thresholds)
 	if n == 0 {
 		return ""
@@ -406,13 +438,17 @@ func (c Comparison) summary() string {
 	// line of Failed, those that name no threshold (a run only in base)
 	// included.
 	failed := len(c.Failed)
+	var skipped string
+	if k := c.count(VerdictSkipped); k > 0 {
+		skipped = fmt.Sprintf("\n%d %s skipped: the run is on one side only", k, Plural(k, "check"))
+	}
 	switch {
 	case len(c.Failed) == 0 && n == 1:
-		return s + ", passed"
+		return s + ", passed" + skipped
 	case len(c.Failed) == 0:
-		return s + ", all passed"
+		return s + ", all passed" + skipped
 	case len(c.Failed) == 1:
-		return fmt.Sprintf("%s, %d failed: %s", s, failed, c.Failed[0])
+		return fmt.Sprintf("%s, %d failed: %s%s", s, failed, c.Failed[0], skipped)
 	}
-	return fmt.Sprintf("%s, %d failed:\n  %s", s, failed, strings.Join(c.Failed, "\n  "))
+	return fmt.Sprintf("%s, %d failed:\n  %s%s", s, failed, strings.Join(c.Failed, "\n  "), skipped)
 }

@@ -102,11 +102,34 @@ func TestCompareSingleRuns(t *testing.T) {
 		"response_p99_us<+10% on fixed/steady/100per1s: 512.0 → 601.3 µs (+17.4 %)",
 		"over_admitted==0 on token/steady/100per1s: 4",
 		"gcra/steady/100per1s is only in base: NEW has no such run to check the thresholds on",
-		"response_p99_us<+10% on leaky/steady/100per1s: 260.0 µs in NEW, but no BASE run to compare with",
-		"accepted_per_s>-5% on leaky/steady/100per1s: 96.0/s in NEW, but no BASE run to compare with",
 	}
 	if strings.Join(c.Failed, "\n") != strings.Join(wantFailed, "\n") {
 		t.Errorf("failed:\n%s\nwant:\n%s", strings.Join(c.Failed, "\n"), strings.Join(wantFailed, "\n"))
+	}
+	// One verdict per threshold and run key; a threshold that needs a side
+	// without the run is skipped, and the run NEW lost fails on its own.
+	wantVerdicts := []string{
+		"fixed/steady/100per1s response_p99_us<+10% failed 512.0 µs 601.3 µs",
+		"fixed/steady/100per1s over_admitted==0 passed 0 0",
+		"fixed/steady/100per1s accepted_per_s>-5% passed 100.0/s 98.0/s",
+		"token/steady/100per1s response_p99_us<+10% passed 300.0 µs 290.0 µs",
+		"token/steady/100per1s over_admitted==0 failed 0 4",
+		"token/steady/100per1s accepted_per_s>-5% passed 100.0/s 100.0/s",
+		"gcra/steady/100per1s run present in NEW failed - -",
+		"gcra/steady/100per1s response_p99_us<+10% skipped 250.0 µs -",
+		"gcra/steady/100per1s over_admitted==0 skipped 0 -",
+		"gcra/steady/100per1s accepted_per_s>-5% skipped 100.0/s -",
+		"leaky/steady/100per1s response_p99_us<+10% skipped - 260.0 µs",
+		"leaky/steady/100per1s over_admitted==0 passed - 0",
+		"leaky/steady/100per1s accepted_per_s>-5% skipped - 96.0/s",
+	}
+	var verdicts []string
+	for _, v := range c.Verdicts {
+		b, n := v.Figures()
+		verdicts = append(verdicts, strings.Join([]string{v.Key, v.Check, string(v.Status), b, n}, " "))
+	}
+	if strings.Join(verdicts, "\n") != strings.Join(wantVerdicts, "\n") {
+		t.Errorf("verdicts:\n%s\nwant:\n%s", strings.Join(verdicts, "\n"), strings.Join(wantVerdicts, "\n"))
 	}
 	var buf bytes.Buffer
 	if err := c.Render(&buf); err != nil {
@@ -136,7 +159,7 @@ func TestCompareSummary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.thresholds, " "), func(t *testing.T) {
 			c := Compare(base, new, mustThresholds(t, tt.thresholds...), 0.05)
-			if got := c.summary(); got != tt.want {
+			if got := c.ThresholdSummary(); got != tt.want {
 				t.Errorf("summary:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
@@ -298,7 +321,7 @@ func TestSummaryCountsEveryFailure(t *testing.T) {
 		Thresholds: []Threshold{{Metric: "response_p99_us"}},
 		Failed:     []string{"a is only in base: NEW has no such run", "b is only in base: NEW has no such run"},
 	}
-	if got := c.summary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {
+	if got := c.ThresholdSummary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {
 		t.Errorf("summary %q, want it to count the 2 failures", got)
 	}
 }

@@ -25,9 +25,9 @@ var ErrBadThreshold = errors.New("bad threshold")
 //   - Signed and followed by %, it is a change relative to BASE, in per
 //     cent: "response_p99_us<+10%" passes when NEW's p99 is less than
 //     10 % above BASE's, "accepted_per_s>-5%" when NEW's accepted rate
-//     fell by less than 5 %. A relative threshold takes < <= > >= only,
-//     and fails when BASE has no such run: there is nothing to be
-//     relative to.
+//     fell by less than 5 %. A relative threshold takes < <= > >= only.
+//     On a run BASE lacks there is nothing to be relative to: Compare
+//     skips it there, and Check, which must answer yes or no, fails it.
 //   - Plain, it is an absolute bound on NEW, in the metric's own unit:
 //     "response_p50_us<=250" (µs), "over_admitted==0", "errors==0".
 //

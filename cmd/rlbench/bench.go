@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,11 @@ type BenchOptions struct {
 	SweepLimits []int64
 	// OutputDir, when set, receives results.json, report.md and report.html.
 	OutputDir string
+	// Thresholds are absolute bounds every run must keep, as in
+	// over_admitted==0: the results' own gate, with no BASE to compare.
+	Thresholds []report.Threshold
+	// CI are the JUnit and Markdown reports of the thresholds.
+	CI CIOutputs
 }
 
 // NewCmdBench builds "rlbench bench". runF, when not nil, is called with the
@@ -42,6 +48,7 @@ func NewCmdBench(io IO, global *GlobalOptions, runF func(*BenchOptions) error) *
 	shapes := workloadsFlag{workloadSteady, workloadBursty, workloadWindowEdge}
 	sweep := &sweepFlag{}
 	var includeSeed bool
+	var thresholds []string
 
 	cmd := &cobra.Command{
 		Use:         "bench",
@@ -58,17 +65,30 @@ difference from noise. --sweep limit=10,100,1000,10000 repeats the matrix for
 each limit: the evidence for the seed's "O(1)" and "O(log n)" claims. Give a
 long --window with it, so that a sliding log really holds up to the limit.
 
--o DIR writes DIR/results.json, DIR/report.md and DIR/report.html.`,
+-o DIR writes DIR/results.json, DIR/report.md and DIR/report.html.
+
+--threshold (repeatable) holds every run to an absolute bound, such as
+over_admitted==0, errors==0 or response_p99_us<=500 (the METRICs of rlbench
+compare; relative bounds need a BASE: use compare): the results are printed and
+written all the same, the verdicts follow on stderr, and the command exits 1
+when one fails. --junit and --summary write them for CI, as compare does; with
+thresholds and no --summary, the summary is appended to $GITHUB_STEP_SUMMARY
+when that is set.`,
 		Example: `  rlbench bench
   rlbench bench --redis redis://127.0.0.1:6379/0 --include-seed -o results/bench
   rlbench bench --algo fixed,sliding --workload steady --sweep limit=10,100,1000,10000 --window 1m
-  rlbench bench --algo token --workload steady --count 6 -o base`,
+  rlbench bench --algo token --workload steady --count 6 -o base
+  rlbench bench --redis local --threshold 'over_admitted==0' --threshold 'errors==0' --junit junit.xml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if includeSeed {
 				algo.add(algorithms.SeedNames()...)
 			}
 			opts.Workloads, opts.Sweep, opts.SweepLimits = shapes, sweep.text, sweep.limits
+			var err error
+			if opts.Thresholds, err = parseThresholds(thresholds); err != nil {
+				return err
+			}
 			if err := opts.check(cmd, algo); err != nil {
 				return err
 			}
@@ -86,12 +106,25 @@ long --window with it, so that a sliding log really holds up to the limit.
 	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times, at most 1000")
 	f.Var(sweep, "sweep", "repeat the matrix for each value: `limit=N,N,...`")
 	f.StringVarP(&opts.OutputDir, "output", "o", "", "write results.json, report.md and report.html into `DIR`")
+	f.StringArrayVar(&thresholds, "threshold", nil, "an absolute bound every run must keep: `EXPR` such as 'over_admitted==0' (repeat)")
+	addCIFlags(f, &opts.CI)
 	addLoadFlags(f, opts.Load, loadDefaults{window: time.Second, rate: 2000, duration: 5 * time.Second, burstEvery: 50 * time.Millisecond})
 	return cmd
 }
 
 // check validates the bench's own flags, then the load's.
 func (o *BenchOptions) check(cmd *cobra.Command, algo *algoFlag) error {
+	for _, t := range o.Thresholds {
+		if t.Relative {
+			return usageErrorf("invalid --threshold %s: a change relative to BASE needs a BASE; bench takes absolute bounds such as "+
+				"over_admitted==0 or response_p99_us<=500 (compare a saved run with rlbench compare)", t)
+		}
+	}
+	// A bench without thresholds has no verdict for a job's summary: on
+	// GitHub Actions the compare that follows it writes one.
+	if err := o.CI.check(o.Load.IO, len(o.Thresholds) > 0); err != nil {
+		return err
+	}
 	switch {
 	case o.Count < 1:
 		return usageErrorf("invalid --count %d: must be at least 1", o.Count)
@@ -171,7 +204,27 @@ func runBench(opts *BenchOptions) error {
 			return err
 		}
 	}
-	return finish(ctx, results, len(plan))
+	return checkBench(load.IO, opts, file, finish(ctx, results, len(plan)))
+}
+
+// checkBench holds the runs of file to the thresholds, with no BASE: the
+// verdicts go to stderr, beside the results on stdout, and to the CI
+// reports. runErr, how the runs ended, wins over a failed threshold: an
+// interrupted bench exits 130 whatever its verdicts.
+func checkBench(io IO, opts *BenchOptions, file *report.File, runErr error) error {
+	c := report.Compare(nil, file, opts.Thresholds, report.DefaultAlpha)
+	if len(opts.Thresholds) > 0 {
+		if _, err := fmt.Fprintln(io.Err, c.ThresholdSummary()); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	if err := opts.CI.write(c, "rlbench bench", file); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	return thresholdsError(c)
 }
 
 // checkOutputDir checks -o DIR before the run: DIR is a folder rlbench can

@@ -75,6 +75,10 @@ func TestMainBenchBadInput(t *testing.T) {
 		{[]string{"bench", "--sweep", "limit=10,100,10"}, `invalid --sweep "limit=10,100,10": limit 10 is given twice; want each limit once`},
 		{[]string{"bench", "--workload", "steady,spiky"}, `invalid --workload "steady,spiky": "spiky" is not a workload; want one of closed, steady`},
 		{[]string{"bench", "--algo", "nope"}, `invalid --algo "nope": unknown algorithm "nope"`},
+		{[]string{"bench", "--threshold", "p99<+10%"}, "invalid --threshold response_p99_us<+10%: a change relative to BASE needs a BASE; " +
+			"bench takes absolute bounds such as over_admitted==0 or response_p99_us<=500 (compare a saved run with rlbench compare)"},
+		{[]string{"bench", "--threshold", "p98<=5"}, `bad threshold "p98<=5": unknown metric "p98"`},
+		{[]string{"bench", "--junit", "/nonexistent/junit.xml"}, "cannot write --junit /nonexistent/junit.xml: no such directory /nonexistent"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +14,7 @@ type CompareOptions struct {
 	Base, New  string
 	Thresholds []report.Threshold
 	Alpha      float64
+	CI         CIOutputs
 }
 
 // NewCmdCompare builds "rlbench compare".
@@ -31,7 +30,14 @@ and shows the change in each figure. With at least 6 repetitions of a run a
 side (rlbench bench --count 6), it compares medians with a Mann-Whitney U test
 and calls a difference significant only when p < --alpha; otherwise it prints ~.
 
-Thresholds (repeatable) fail the command with exit code 1:
+For CI, --junit FILE writes a JUnit test case per threshold and run, and
+--summary FILE (or $GITHUB_STEP_SUMMARY, appended to, when set) a Markdown
+summary: the verdicts, the changes, NEW's seed-style table. Both are written
+whether or not a threshold fails.
+
+Thresholds (repeatable) fail the command with exit code 1. A threshold that
+needs a side without the run is skipped (a relative one on a run new in NEW);
+a run of BASE that NEW lacks fails.
   METRIC OP VALUE     an absolute bound on NEW:  over_admitted==0, errors==0
   METRIC OP ±VALUE%   relative to BASE:          response_p99_us<+10%
 OP is one of < <= > >= == != (relative ones take < <= > >=). With repetitions,
@@ -41,25 +47,27 @@ send, in µs; _per_s figures are rates; the others count requests. A short name
 in brackets is read as the name before it:
 ` + thresholdMetricList(),
 		Example: `  rlbench compare base.json new.json
-  rlbench compare base.json new.json --threshold 'response_p99_us<+10%' --threshold 'over_admitted==0' --threshold 'accepted_per_s>-5%'`,
+  rlbench compare base.json new.json --threshold 'response_p99_us<+10%' --threshold 'over_admitted==0' --threshold 'accepted_per_s>-5%'
+  rlbench compare base.json new.json --threshold 'over_admitted==0' --junit junit.xml --summary summary.md`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Base, opts.New = args[0], args[1]
-			for _, s := range thresholds {
-				t, err := report.ParseThreshold(s)
-				if err != nil {
-					return usageError{err}
-				}
-				opts.Thresholds = append(opts.Thresholds, t)
+			var err error
+			if opts.Thresholds, err = parseThresholds(thresholds); err != nil {
+				return err
 			}
 			if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN fails here too
 				return usageErrorf("invalid --alpha %v: want a significance level between 0 and 1, such as 0.05", opts.Alpha)
+			}
+			if err := opts.CI.check(io, true); err != nil {
+				return err
 			}
 			return runCompare(opts)
 		},
 	}
 	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "a check that fails the command: `EXPR` such as 'over_admitted==0' (repeat)")
 	cmd.Flags().Float64Var(&opts.Alpha, "alpha", report.DefaultAlpha, "significance level of the Mann-Whitney test")
+	addCIFlags(cmd.Flags(), &opts.CI)
 	return cmd
 }
 
@@ -89,9 +97,6 @@ func thresholdMetricList() string {
 	return strings.Join(append(lines, line), "\n")
 }
 
-// errThresholds is the failure of one or more thresholds: exit code 1.
-var errThresholds = errors.New("thresholds failed")
-
 func runCompare(opts *CompareOptions) error {
 	files, err := readResults([]string{opts.Base, opts.New})
 	if err != nil {
@@ -101,10 +106,9 @@ func runCompare(opts *CompareOptions) error {
 	if err := c.Render(opts.IO.Out); err != nil {
 		return err
 	}
-	// The count is the one the summary above gives: every line of Failed.
-	if n := len(c.Failed); n > 0 {
-		return fmt.Errorf("%w: %d %s of %d %s (see above)", errThresholds,
-			n, report.Plural(n, "failure"), len(opts.Thresholds), report.Plural(len(opts.Thresholds), "threshold"))
+	// Written whatever the verdict: a failed gate is what CI must show.
+	if err := opts.CI.write(c, "rlbench compare "+opts.Base+" "+opts.New, files[1]); err != nil {
+		return err
 	}
-	return nil
+	return thresholdsError(c)
 }

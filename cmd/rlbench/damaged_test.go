@@ -196,7 +196,8 @@ func TestMainCompareCountsFailuresOnce(t *testing.T) {
 	}
 	wantOut := "\n1 threshold, 2 failed:\n" +
 		"  accepted>+50% on sliding/closed/100per1h: 100 → 100 (0.0 %)\n" +
-		"  token/closed/100per1h is only in base: NEW has no such run to check the thresholds on\n"
+		"  token/closed/100per1h is only in base: NEW has no such run to check the thresholds on\n" +
+		"1 check skipped: the run is on one side only\n"
 	if !strings.HasSuffix(out.String(), wantOut) {
 		t.Errorf("stdout ends\n%s\nwant it to end\n%s", out.String()[max(0, out.Len()-300):], wantOut)
 	}
