@@ -73,7 +73,8 @@ func TestMetricsInOrder(t *testing.T) {
 		want string
 	}{
 		{"table", InTable, "algorithm workload limit repeat sent accepted rejected unknown errors missed achieved_per_s " +
-			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted"},
+			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted " +
+			"commands_per_decision script_commands_per_decision cpu_us_per_decision memory_usage_per_key keys_without_ttl"},
 		{"compare", InCompare, "accepted rejected errors achieved_per_s response_mean_us response_p50_us response_p99_us " +
 			"max_admitted_in_window over_admitted"},
 		{"threshold", InThreshold, "sent accepted rejected unknown errors missed offered_per_s achieved_per_s accepted_per_s " +
