@@ -26,6 +26,11 @@ const costTimeout = 30 * time.Second
 // noCostOnMiniredis is why a run on the embedded server has no cost.
 const noCostOnMiniredis = "not measured on the embedded miniredis, which has no INFO commandstats, INFO cpu or MEMORY USAGE; run against a redis-server (--redis URL) to measure"
 
+// noCostWithFaults is why a run with faults has no cost: a restart resets
+// the server's counters, and healing after the faults (SCRIPT LOAD again)
+// sends commands of its own.
+const noCostWithFaults = "not measured: faults were injected during the run, and a restart resets the server's counters"
+
 // start snapshots the server before run r, whose user keys all start with
 // key, and returns what fills in its cost after it.
 func (m *costMeter) start(ctx context.Context, r Run, key string) (finish func(context.Context, *report.Run)) {
@@ -34,6 +39,10 @@ func (m *costMeter) start(ctx context.Context, r Run, key string) (finish func(c
 		return func(_ context.Context, run *report.Run) { run.RedisCostUnavailable = m.unavailable(err) }
 	}
 	return func(ctx context.Context, run *report.Run) {
+		if len(run.Events) > 0 {
+			run.RedisCostUnavailable = noCostWithFaults
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), costTimeout)
 		defer cancel()
 		after, err := m.target.Stats(ctx)
