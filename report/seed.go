@@ -152,8 +152,9 @@ func thousands(n int64) string {
 // measuredCost is what rlbench measured a decision to cost Redis, beside
 // what the seed said: "[measured: 1 command, 2.1 in its script]".
 func measuredCost(commands, inScript float64) string {
-	s := "[measured: " + strconv.FormatFloat(commands, 'g', 3, 64)
-	if commands == 1 {
+	n := strconv.FormatFloat(commands, 'g', 3, 64)
+	s := "[measured: " + n
+	if n == "1" {
 		s += " command"
 	} else {
 		s += " commands"
