@@ -280,10 +280,10 @@ var metrics = []Metric{
 		float: func(r *Run) float64 { return redisCost(r).MemoryPerMember }},
 	{Name: "memory_per_key", In: InCSV, csvAppended: 3, absent: noRedisCost,
 		float: func(r *Run) float64 { return redisCost(r).MemoryPerKey }},
-	{Name: "keys_without_ttl", Header: "no-TTL keys", In: InTable | InCSV, csvAppended: 3,
+	{Name: "keys_without_ttl", Header: "no-TTL keys", In: InTable | InCSV | InThreshold, csvAppended: 3,
 		absent: noRedisCost, tableIf: anyRedisCost,
 		count: func(r *Run) int64 { return redisCost(r).KeysWithoutTTL }},
-	{Name: "keys_past_ttl", In: InCSV, csvAppended: 3, absent: noRedisCost,
+	{Name: "keys_past_ttl", In: InCSV | InThreshold, csvAppended: 3, absent: noRedisCost,
 		count: func(r *Run) int64 { return redisCost(r).KeysPastTTL }},
 
 	{Name: "behind", In: InCSV, text: func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
