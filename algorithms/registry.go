@@ -55,7 +55,7 @@ var registry = []struct {
 	{Info{"fixed", "Fixed Window", "O(1) Redis ops", false}, atomicKind, fixedScript,
 		func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }, windowLife},
 	{Info{"sliding", "Sliding Window", "O(log n) Redis ops", false}, atomicKind, slidingScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }, windowLife},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }, slidingLife},
 	{Info{"sliding-counter", "Sliding Counter", "O(1) Redis ops", false}, atomicKind, slidingCounterScript,
 		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }, twoWindowLife},
 	{Info{"token", "Token Bucket", "O(1) Redis ops", true}, atomicKind, tokenScript,

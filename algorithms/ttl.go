@@ -21,17 +21,24 @@ func LongestTTL(name string, limit Limit, opts Options) (ttl time.Duration, ok b
 }
 
 // scriptTTL is the longest PEXPIRE a script sets for state that matters
-// for span: ttl_ms of clock.lua, after a client clock may have put the
-// stored state up to the skew allowance ahead of now.
+// for span: ttl_ms of clock.lua.
 func scriptTTL(span time.Duration, opts Options) time.Duration {
-	skew := opts.skewAllowance().Microseconds()
-	us := satAdd(span.Microseconds(), 2*skew)
+	us := satAdd(span.Microseconds(), opts.skewAllowance().Microseconds())
 	ms := max(2, satAdd(us/1000+boolInt(us%1000 != 0), 1))
 	return satMul(ms, time.Millisecond)
 }
 
+// aheadTTL is scriptTTL for the state that a client clock up to the skew
+// allowance ahead of this one may have stamped: the sliding log's newest
+// entry, a bucket's last update. Its span is counted from that stamp.
+func aheadTTL(span time.Duration, opts Options) time.Duration {
+	return scriptTTL(span+opts.skewAllowance(), opts)
+}
+
 // lifetimes of each algorithm's state.
 func windowLife(l Limit, o Options) time.Duration { return scriptTTL(l.Window, o) }
+
+func slidingLife(l Limit, o Options) time.Duration { return aheadTTL(l.Window, o) }
 
 func twoWindowLife(l Limit, o Options) time.Duration { return scriptTTL(satMul(2, l.Window), o) }
 
@@ -43,7 +50,7 @@ func refillLife(l Limit, o Options) time.Duration {
 	if r.Sign() > 0 {
 		q.Add(q, big.NewInt(1))
 	}
-	return scriptTTL(bigMicros(q), o)
+	return aheadTTL(bigMicros(q), o)
 }
 
 // gcraLife is the furthest ahead a TAT can be: C emission intervals of
