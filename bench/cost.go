@@ -51,7 +51,7 @@ func (m *costMeter) start(ctx context.Context, r Run, key string) (finish func(c
 			return
 		}
 		cost := redisCost(after.Sub(before), run.Counts.Sent)
-		longest, _ := m.longestTTL(r)
+		longest := m.longestTTL(r)
 		cost.LongestTTLUS = longest.Microseconds()
 		census, err := m.target.Census(ctx, "*"+redisconn.GlobEscape(key)+"*", ofRun(key), longest, report.MaxMemoryUsageSample)
 		if err != nil {
@@ -68,15 +68,16 @@ func (m *costMeter) start(ctx context.Context, r Run, key string) (finish func(c
 }
 
 // longestTTL is the longest TTL r's algorithm sets for any key of the run:
-// for its limit, or the longest of the tiers' limits.
-func (m *costMeter) longestTTL(r Run) (time.Duration, bool) {
-	longest, ok := algorithms.LongestTTL(r.Algorithm, r.Limit, m.opts)
+// for its limit, or the longest of the tiers' limits; 0 for one that
+// writes no keys.
+func (m *costMeter) longestTTL(r Run) time.Duration {
+	longest, _ := algorithms.LongestTTL(r.Algorithm, r.Limit, m.opts)
 	for _, t := range m.load.Tiers {
 		if ttl, _ := algorithms.LongestTTL(r.Algorithm, t.Limit, m.opts); ttl > longest {
 			longest = ttl
 		}
 	}
-	return longest, ok
+	return longest
 }
 
 // ofRun accepts the Redis keys of the run whose user keys start with key:

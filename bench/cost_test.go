@@ -10,6 +10,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redistest"
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/workload"
 )
 
 // costLoad is a closed load of n requests from 8 workers at one key or
@@ -123,6 +124,27 @@ func TestRedisCostExact(t *testing.T) {
 				t.Errorf("%s, %d keys: %d keys without a TTL, %d past the longest (%dµs), want 0", r.Algorithm, keys, c.KeysWithoutTTL, c.KeysPastTTL, c.LongestTTLUS)
 			}
 		}
+	}
+}
+
+// TestRedisCostTiers: with tiers, a key's TTL is held to the longest its
+// own tier's limit needs: the premium tier's hour does not count as
+// outliving the free tier's minute.
+func TestRedisCostTiers(t *testing.T) {
+	srv := redistest.Start(t)
+	srv.Client(t)
+	free := algorithms.Limit{Requests: 10, Window: time.Minute}
+	premium := algorithms.Limit{Requests: 100, Window: time.Hour}
+	load := costLoad(200, 8, free)
+	load.Tiers = []workload.Tier{{Name: "free", Limit: free, Share: 0.5}, {Name: "premium", Limit: premium, Share: 0.5}}
+	f := execute(t, srv.URL, load, "fixed")
+	c := f.Runs[0].RedisCost
+	if c == nil {
+		t.Fatal(f.Runs[0].RedisCostUnavailable)
+	}
+	want, _ := algorithms.LongestTTL("fixed", premium, algorithms.Options{})
+	if c.Keys < 8 || c.KeysPastTTL != 0 || c.LongestTTLUS != want.Microseconds() {
+		t.Errorf("%d keys, %d past a longest TTL of %dµs; want 8 or more, none past %dµs", c.Keys, c.KeysPastTTL, c.LongestTTLUS, want.Microseconds())
 	}
 }
 
