@@ -127,9 +127,10 @@ func TestRedisCostExact(t *testing.T) {
 	}
 }
 
-// TestRedisCostTiers: with tiers, a key's TTL is held to the longest its
-// own tier's limit needs: the premium tier's hour does not count as
-// outliving the free tier's minute.
+// TestRedisCostTiers: with tiers, the keys' TTLs are held to the longest
+// that any tier's limit needs (the census cannot tell a key's tier), so
+// the premium tier's hour does not count as outliving the free tier's
+// minute.
 func TestRedisCostTiers(t *testing.T) {
 	srv := redistest.Start(t)
 	srv.Client(t)
