@@ -101,8 +101,8 @@ func ofRun(key string) func(string) bool {
 
 // setupCommands are counted by INFO but are no decision's: the
 // measurement's own INFO, connection setup, a Cluster client's topology
-// refreshes.
-var setupCommands = []string{"info", "hello", "auth", "client", "select", "cluster", "readonly", "command"}
+// refreshes, the acknowledgements of a master's replicas.
+var setupCommands = []string{"info", "hello", "auth", "client", "select", "cluster", "readonly", "command", "replconf", "psync", "sync"}
 
 // scriptCalls are the commands that run a script or function.
 var scriptCalls = []string{"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}

@@ -8,10 +8,14 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/internal/redistest"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
+
+// TestMain stops the Redis Cluster that the package's tests share.
+func TestMain(m *testing.M) { redistest.Main(m) }
 
 // costLoad is a closed load of n requests from 8 workers at one key or
 // many, under limit.
@@ -27,7 +31,7 @@ func costLoad(n int64, keys int, limit algorithms.Limit) *Load {
 func execute(t *testing.T, url string, load *Load, algos ...string) *report.File {
 	t.Helper()
 	ctx := t.Context()
-	s, err := Open(ctx, url, load, load.Concurrency)
+	s, err := Open(ctx, url, redisconn.Options{PoolSize: load.Concurrency}, load)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +127,34 @@ func TestRedisCostExact(t *testing.T) {
 			if c.KeysWithoutTTL != 0 || c.KeysPastTTL != 0 {
 				t.Errorf("%s, %d keys: %d keys without a TTL, %d past the longest (%dµs), want 0", r.Algorithm, keys, c.KeysWithoutTTL, c.KeysPastTTL, c.LongestTTLUS)
 			}
+		}
+	}
+}
+
+// TestRedisCostCluster: on a cluster of 3 masters the cost is summed over
+// them, command for command, and the census finds every key on whichever
+// master holds it. The cluster client's own topology commands (CLUSTER
+// SLOTS, COMMAND) are no decision's and are left out.
+func TestRedisCostCluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	const sent = 300
+	algos := []string{"fixed", "sliding", "seed-sliding", "seed-leaky"}
+	f := execute(t, c.URL, costLoad(sent, 30, algorithms.Limit{Requests: 5, Window: time.Hour}), algos...)
+	for _, r := range f.Runs {
+		cost := r.RedisCost
+		if cost == nil {
+			t.Fatalf("%s: no Redis cost: %s", r.Algorithm, r.RedisCostUnavailable)
+		}
+		want := commandsOf[r.Algorithm](r.Counts.Sent, r.Counts.Accepted, cost.Keys)
+		if !maps.Equal(cost.CommandsByName, want) {
+			t.Errorf("%s: commands %v\nwant %v", r.Algorithm, cost.CommandsByName, want)
+		}
+		if cost.Masters != 3 || cost.Keys != 30 || cost.KeysWithoutTTL != 0 || cost.KeysPastTTL != 0 {
+			t.Errorf("%s: %d masters, %d keys (%d without a TTL, %d past it); want 3 masters, 30 keys, none",
+				r.Algorithm, cost.Masters, cost.Keys, cost.KeysWithoutTTL, cost.KeysPastTTL)
+		}
+		if cost.MemoryUsageSampled != 30 {
+			t.Errorf("%s: MEMORY USAGE of %d keys, want all 30 (at most %d per master)", r.Algorithm, cost.MemoryUsageSampled, report.MaxMemoryUsageSample)
 		}
 	}
 }

@@ -411,8 +411,10 @@ type RedisCost struct {
 	Masters int `json:"masters"`
 	// CommandsByName counts the commands the server ran during the run,
 	// by INFO commandstats name, those run by scripts included. INFO (the
-	// measurement's own) and connection setup (hello, auth, client,
-	// select) are left out of it and of every figure below.
+	// measurement's own), connection setup (hello, auth, client, select),
+	// a Cluster client's topology queries (cluster, command, readonly) and
+	// replicas' acknowledgements (replconf) are left out of it and of
+	// every figure below.
 	CommandsByName map[string]int64 `json:"commands_by_name"`
 	// Commands counts them all; ScriptCalls the calls of scripts (eval,
 	// evalsha, their _ro forms, fcall); ScriptCommands the commands the
