@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,5 +128,42 @@ func TestForEachMasterSingle(t *testing.T) {
 func TestGlobEscape(t *testing.T) {
 	if got, want := GlobEscape(`a*b?[c]\d`), `a\*b\?\[c\]\\d`; got != want {
 		t.Errorf("GlobEscape = %q, want %q", got, want)
+	}
+}
+
+// TestForEachMasterCluster: on a cluster, fn sees each of the 3 masters
+// once, and Stats and Census sum over them.
+func TestForEachMasterCluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	tgt, err := Open(t.Context(), c.URL, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	if err := tgt.ForEachMaster(t.Context(), func(_ context.Context, m *redis.Client) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[m.Options().Addr]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 3 {
+		t.Fatalf("ForEachMaster visited %v, want 3 masters once each", seen)
+	}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"} {
+		if err := tgt.Client.Set(t.Context(), "census:"+k, 1, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := tgt.Stats(t.Context())
+	if err != nil || s.Masters != 3 {
+		t.Fatalf("Stats = %+v, %v; want 3 masters", s, err)
+	}
+	n, err := tgt.Census(t.Context(), "census:*", func(string) bool { return true }, time.Minute, 20)
+	if err != nil || n.Keys != 12 || n.Sampled != 12 || n.WithoutTTL != 0 || n.PastTTL != 0 {
+		t.Errorf("Census = %+v, %v; want 12 keys, all measured, all with a TTL", n, err)
 	}
 }
