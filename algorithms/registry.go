@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -48,27 +49,29 @@ var registry = []struct {
 	kind   kind
 	script *redis.Script
 	build  constructor
+	// lifetime is LongestTTL's; nil for an algorithm that writes no keys.
+	lifetime func(Limit, Options) time.Duration
 }{
 	{Info{"fixed", "Fixed Window", "O(1) Redis ops", false}, atomicKind, fixedScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewFixedWindow(rdb, o) }, windowLife},
 	{Info{"sliding", "Sliding Window", "O(log n) Redis ops", false}, atomicKind, slidingScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingLog(rdb, o) }, slidingLife},
 	{Info{"sliding-counter", "Sliding Counter", "O(1) Redis ops", false}, atomicKind, slidingCounterScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSlidingCounter(rdb, o) }, twoWindowLife},
 	{Info{"token", "Token Bucket", "O(1) Redis ops", true}, atomicKind, tokenScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewTokenBucket(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewTokenBucket(rdb, o) }, refillLife},
 	{Info{"leaky", "Leaky Bucket", "O(1) Redis ops", true}, atomicKind, leakyScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewLeakyBucket(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewLeakyBucket(rdb, o) }, refillLife},
 	{Info{"gcra", "GCRA", "O(1) Redis ops", true}, atomicKind, gcraScript,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewGCRA(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewGCRA(rdb, o) }, gcraLife},
 	{Info{"seed-fixed", "Seed Fixed Window", "INCR + EXPIRE, 2 calls", false}, seedKind, nil,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedFixed(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedFixed(rdb, o) }, seedFixedLife},
 	{Info{"seed-sliding", "Seed Sliding Window", "4 calls, not atomic", false}, seedKind, nil,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedSliding(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedSliding(rdb, o) }, seedSlidingLife},
 	{Info{"seed-leaky", "Seed Leaky Bucket", "4 calls, not atomic", true}, seedKind, nil,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedLeaky(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewSeedLeaky(rdb, o) }, seedLeakyLife},
 	{Info{BaselineName, "Baseline (PING)", "1 round trip", false}, baselineKind, nil,
-		func(rdb redis.Cmdable, o Options) Limiter { return NewBaseline(rdb, o) }},
+		func(rdb redis.Cmdable, o Options) Limiter { return NewBaseline(rdb, o) }, nil},
 }
 
 // Lookup is the registered algorithm's Info.

@@ -36,6 +36,8 @@ type Session struct {
 	// cluster, when set, is the Redis Cluster whose masters' shares of
 	// each run's decisions the results record.
 	cluster *redisconn.Target
+	// cost, when set, measures what each run costs Redis.
+	cost *costMeter
 }
 
 // Open connects to the Redis at url (the embedded one when empty) as conn
@@ -76,6 +78,7 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 	if len(load.Faults) > 0 {
 		s.deployment = t
 	}
+	s.cost = &costMeter{target: t, opts: algOpts, load: load}
 	return s, nil
 }
 
@@ -143,6 +146,10 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 			return results, err
 		}
 		key := fmt.Sprintf("%s:%s:%s:%d", s.load.Key, r.Algorithm, s.runID, i)
+		costed := func(context.Context, *report.Run) {}
+		if s.cost != nil {
+			costed = s.cost.start(ctx, r, key)
+		}
 		cfg, err := s.config(t, promise, name, key, r)
 		if err != nil {
 			return results, err
@@ -183,6 +190,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 		}
 		run.Events = events
 		run.Masters = masters.shares(context.WithoutCancel(ctx), s.cluster)
+		costed(ctx, &run)
 		file.Runs = append(file.Runs, run)
 		if healErr != nil {
 			return results, healErr

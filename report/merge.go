@@ -264,6 +264,7 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		}
 		out.Said = mergeSaid(out.Said, r.Said)
 		out.Masters = mergeMasters(out.Masters, r.Masters, i)
+		out.RedisCostUnavailable = mergeCostUnavailable(out.RedisCostUnavailable, r)
 		c := r.Counts
 		out.Counts.Sent += c.Sent
 		out.Counts.Accepted += c.Accepted
@@ -518,6 +519,11 @@ func cloneFile(f *File) *File {
 		r := &out.Runs[i]
 		r.Counts.ErrorsByClass = maps.Clone(r.Counts.ErrorsByClass)
 		r.Timeseries.Points = slices.Clone(r.Timeseries.Points)
+		if r.RedisCost != nil {
+			cost := *r.RedisCost
+			cost.CommandsByName = maps.Clone(cost.CommandsByName)
+			r.RedisCost = &cost
+		}
 	}
 	return &out
 }
@@ -693,4 +699,19 @@ func mergeSaid(into, s *Said) *Said {
 		into.QuotaChanges++
 	}
 	return into
+}
+
+// costNotMerged is why a merged run has no Redis cost.
+const costNotMerged = "not merged: each generator measured the whole shared server, other generators' decisions included, so their figures cannot be added"
+
+// mergeCostUnavailable says why the merged run has no Redis cost, given
+// why it had none so far and one more generator's run r.
+func mergeCostUnavailable(why string, r *Run) string {
+	switch {
+	case r.RedisCost != nil || why == costNotMerged:
+		return costNotMerged
+	case why == "":
+		return r.RedisCostUnavailable
+	}
+	return why
 }

@@ -321,6 +321,53 @@ func TestMergeOneFile(t *testing.T) {
 	}
 }
 
+// TestMergeRedisCost: one file keeps its Redis cost, a copy of it; the
+// generators of a merge each measured the whole shared server, so the
+// merged run says why it has none instead of adding their figures.
+func TestMergeRedisCost(t *testing.T) {
+	f := costFixture()
+	one, err := Merge(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(one.Runs[0].RedisCost, f.Runs[0].RedisCost) {
+		t.Errorf("Merge(f) cost = %+v, want %+v", one.Runs[0].RedisCost, f.Runs[0].RedisCost)
+	}
+	one.Runs[0].RedisCost.CommandsByName["get"] = 1
+	if f.Runs[0].RedisCost.CommandsByName["get"] != 400 {
+		t.Error("changing the merged cost changed its input")
+	}
+
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	a := generatorFile(t, 1, start, spread(10, 100_000, 1_000), spread(10, 90_000, 1_000))
+	b := generatorFile(t, 2, start, spread(10, 100_000, 1_000), spread(10, 90_000, 1_000))
+	for _, tt := range []struct {
+		name       string
+		costA      *RedisCost
+		whyA, whyB string
+		want       string
+	}{
+		{"both measured", validCost(), "", "", costNotMerged},
+		{"one measured", nil, "not measured on the embedded miniredis", "", costNotMerged},
+		{"neither", nil, "not measured on the embedded miniredis", "not measured on the embedded miniredis", "not measured on the embedded miniredis"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a.Runs[0].RedisCost, a.Runs[0].RedisCostUnavailable = tt.costA, tt.whyA
+			b.Runs[0].RedisCost, b.Runs[0].RedisCostUnavailable = validCost(), tt.whyB
+			if tt.whyB != "" {
+				b.Runs[0].RedisCost = nil
+			}
+			m, err := Merge(a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := m.Runs[0]; r.RedisCost != nil || r.RedisCostUnavailable != tt.want {
+				t.Errorf("merged cost %+v, %q; want none, %q", r.RedisCost, r.RedisCostUnavailable, tt.want)
+			}
+		})
+	}
+}
+
 // TestMergeLeavesInputs: Merge writes nothing into the files it is given.
 func TestMergeLeavesInputs(t *testing.T) {
 	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

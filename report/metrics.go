@@ -45,6 +45,10 @@ type Metric struct {
 	// cell, when set, is the table's cell instead of the value: an
 	// interval, or "-" for a bound that does not exist.
 	cell func(r *Run) string
+	// absent, when set, reports that r does not have the figure at all
+	// (Redis cost on miniredis): the table shows "n/a", the csv an empty
+	// cell, Value NaN; never a 0 that would read as a measurement.
+	absent func(r *Run) bool
 	// tableIf, when set, says whether the table of runs has the column:
 	// the limit only when runs differ in it, for one.
 	tableIf func(runs []Run) bool
@@ -113,6 +117,8 @@ func boolRank(b bool) int {
 // Value is the figure of r as a number: NaN for a figure that is text.
 func (m Metric) Value(r *Run) float64 {
 	switch {
+	case m.absent != nil && m.absent(r):
+		return math.NaN()
 	case m.count != nil:
 		return float64(m.count(r))
 	case m.float != nil:
@@ -125,6 +131,8 @@ func (m Metric) Value(r *Run) float64 {
 // floats as briefly as they read back exactly, text as it is.
 func (m Metric) Text(r *Run) string {
 	switch {
+	case m.absent != nil && m.absent(r):
+		return ""
 	case m.count != nil:
 		return integer(m.count(r))
 	case m.float != nil:
@@ -140,6 +148,8 @@ func (m Metric) Text(r *Run) string {
 // zeros would read as measurements.
 func (m Metric) tableCell(r *Run) string {
 	switch {
+	case m.absent != nil && m.absent(r):
+		return "n/a"
 	case m.cell != nil:
 		return m.cell(r)
 	case m.float != nil && r.Counts.Sent == 0:
@@ -247,6 +257,61 @@ var metrics = []Metric{
 	{Name: "worst_tier", In: InCSV, csvAppended: 2, text: func(r *Run) string { return r.Accuracy.WorstTier }},
 	{Name: "long_run_accepted_per_s", Unit: "/s", In: InCSV, float: func(r *Run) float64 { return r.Accuracy.LongRunAcceptedPerS }},
 
+	// What each decision cost Redis (RedisCost); "n/a" where it was not
+	// measured, and no column at all for targets that are not Redis.
+	{Name: "commands_per_decision", Header: "cmds/dec", In: InTable | InCSV, csvAppended: 3,
+		absent: noRedisCost, tableIf: anyRedisCost, cell: costCell(func(c *RedisCost) float64 { return c.CommandsPerDecision }),
+		float: func(r *Run) float64 { return redisCost(r).CommandsPerDecision }},
+	{Name: "script_commands_per_decision", Header: "in-script/dec", In: InTable | InCSV, csvAppended: 3,
+		absent: noRedisCost, tableIf: anyRedisCost, cell: costCell(func(c *RedisCost) float64 { return c.ScriptCommandsPerDecision }),
+		float: func(r *Run) float64 { return redisCost(r).ScriptCommandsPerDecision }},
+	{Name: "cpu_us_per_decision", Header: "cpu µs/dec", Unit: "µs", In: InTable | InCSV, csvAppended: 3,
+		absent: noRedisCost, tableIf: anyRedisCost, cell: costCell(func(c *RedisCost) float64 { return c.CPUUSPerDecision }),
+		float: func(r *Run) float64 { return redisCost(r).CPUUSPerDecision }},
+	{Name: "memory_usage_per_key", Header: "bytes/key", In: InTable | InCSV, csvAppended: 3,
+		absent: noRedisCost, tableIf: anyRedisCost, cell: func(r *Run) string {
+			if c := redisCost(r); c.MemoryUsageSampled > 0 {
+				return strconv.FormatFloat(c.MemoryUsagePerKey, 'f', 0, 64)
+			}
+			return "-"
+		},
+		float: func(r *Run) float64 { return redisCost(r).MemoryUsagePerKey }},
+	{Name: "memory_per_member", In: InCSV, csvAppended: 3, absent: noRedisCost,
+		float: func(r *Run) float64 { return redisCost(r).MemoryPerMember }},
+	{Name: "memory_per_key", In: InCSV, csvAppended: 3, absent: noRedisCost,
+		float: func(r *Run) float64 { return redisCost(r).MemoryPerKey }},
+	{Name: "keys_without_ttl", Header: "no-TTL keys", In: InTable | InCSV | InThreshold, csvAppended: 3,
+		absent: noRedisCost, tableIf: anyRedisCost,
+		count: func(r *Run) int64 { return redisCost(r).KeysWithoutTTL }},
+	{Name: "keys_past_ttl", In: InCSV | InThreshold, csvAppended: 3, absent: noRedisCost,
+		count: func(r *Run) int64 { return redisCost(r).KeysPastTTL }},
+
 	{Name: "behind", In: InCSV, text: func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
 	{Name: "end_reason", In: InCSV, text: func(r *Run) string { return r.EndReason }},
+}
+
+// redisCost is r's RedisCost, or a zero one.
+func redisCost(r *Run) *RedisCost {
+	if r.RedisCost == nil {
+		return &RedisCost{}
+	}
+	return r.RedisCost
+}
+
+func noRedisCost(r *Run) bool { return r.RedisCost == nil }
+
+// anyRedisCost reports whether runs ran on a Redis, measured or not.
+func anyRedisCost(runs []Run) bool {
+	return slices.ContainsFunc(runs, func(r Run) bool { return r.RedisCost != nil || r.RedisCostUnavailable != "" })
+}
+
+// costCell shows a per-decision figure with two decimals: 1.00 script
+// call, 4.25 commands inside it.
+func costCell(f func(*RedisCost) float64) func(*Run) string {
+	return func(r *Run) string {
+		if r.Counts.Sent == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(f(redisCost(r)), 'f', 2, 64)
+	}
 }

@@ -73,12 +73,14 @@ func TestMetricsInOrder(t *testing.T) {
 		want string
 	}{
 		{"table", InTable, "algorithm workload limit repeat sent accepted rejected unknown errors missed achieved_per_s " +
-			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted"},
+			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted " +
+			"commands_per_decision script_commands_per_decision cpu_us_per_decision memory_usage_per_key keys_without_ttl"},
 		{"compare", InCompare, "accepted rejected errors achieved_per_s response_mean_us response_p50_us response_p99_us " +
 			"max_admitted_in_window over_admitted"},
 		{"threshold", InThreshold, "sent accepted rejected unknown errors missed offered_per_s achieved_per_s accepted_per_s " +
 			"response_mean_us response_p50_us response_p90_us response_p99_us response_p999_us response_max_us " +
-			"service_p50_us service_p99_us max_admitted_in_window over_admitted over_admitted_at_most keys_over_bound"},
+			"service_p50_us service_p99_us max_admitted_in_window over_admitted over_admitted_at_most keys_over_bound " +
+			"keys_without_ttl keys_past_ttl"},
 		{"benchfmt", InBenchfmt, "response_mean_us achieved_per_s response_p99_us over_admitted"},
 	}
 	for _, tt := range tests {
@@ -99,7 +101,8 @@ func TestOldThresholdNames(t *testing.T) {
 			ResponseUS: Percentiles{Mean: 31, P50: 32, P90: 33, P99: 34, P999: 35, Max: 36},
 			ServiceUS:  Percentiles{Mean: 41, P50: 42, P90: 43, P99: 44, P999: 45, Max: 46},
 		},
-		Accuracy: Accuracy{MaxAdmittedInWindow: 51, MaxAdmittedInWindowAtMost: 52, OverAdmitted: 53, OverAdmittedAtMost: 54, KeysOverBound: 55},
+		Accuracy:  Accuracy{MaxAdmittedInWindow: 51, MaxAdmittedInWindowAtMost: 52, OverAdmitted: 53, OverAdmittedAtMost: 54, KeysOverBound: 55},
+		RedisCost: &RedisCost{Keys: 70, KeysWithoutTTL: 61, KeysPastTTL: 62},
 	}
 	tests := []struct {
 		old, name string
@@ -127,6 +130,9 @@ func TestOldThresholdNames(t *testing.T) {
 		{"unknown", "unknown", 16},
 		{"over_admitted_at_most", "over_admitted_at_most", 54},
 		{"keys_over_bound", "keys_over_bound", 55},
+		// Keys left behind, measured on a real Redis.
+		{"keys_without_ttl", "keys_without_ttl", 61},
+		{"keys_past_ttl", "keys_past_ttl", 62},
 	}
 	for _, tt := range tests {
 		th, err := ParseThreshold(tt.old + "<=0")

@@ -166,6 +166,13 @@ type Run struct {
 	// Events are the faults injected during the run (--fault), in time
 	// order, each with what the run saw from it on.
 	Events []Event `json:"events,omitempty"`
+	// RedisCost is what the run cost the Redis server, from INFO before
+	// and after it and a census of the run's keys after it; absent when it
+	// was not measured, and then RedisCostUnavailable says why (the
+	// embedded miniredis has no INFO commandstats, INFO cpu or MEMORY
+	// USAGE). Both are absent for targets that are not Redis.
+	RedisCost            *RedisCost `json:"redis_cost,omitempty"`
+	RedisCostUnavailable string     `json:"redis_cost_unavailable,omitempty"`
 }
 
 // Event is one fault injected during a run and what followed it: the
@@ -393,3 +400,66 @@ type Said struct {
 	RemainingRose      int64 `json:"remaining_rose,omitempty"`
 	RemainingDisagreed int64 `json:"remaining_disagreed,omitempty"`
 }
+
+// RedisCost is what one run cost the Redis server, summed over the masters
+// of a Cluster: the differences of INFO commandstats, cpu, memory and
+// keyspace from just before the run to just after it, and a census of the
+// run's keys after it. The differences are the server's: other clients of
+// a shared server add to them. Per-decision figures divide by counts.sent.
+type RedisCost struct {
+	// Masters counts the servers summed (1 for a single node).
+	Masters int `json:"masters"`
+	// CommandsByName counts the commands the server ran during the run,
+	// by INFO commandstats name, those run by scripts included. INFO (the
+	// measurement's own), connection setup (hello, auth, client, select),
+	// a Cluster client's topology queries (cluster, command, readonly) and
+	// replicas' acknowledgements (replconf) are left out of it and of
+	// every figure below.
+	CommandsByName map[string]int64 `json:"commands_by_name"`
+	// Commands counts them all; ScriptCalls the calls of scripts (eval,
+	// evalsha, their _ro forms, fcall); ScriptCommands the commands the
+	// scripts ran inside: every other command when the run called
+	// scripts, since rlbench's scripted limiters send nothing else; 0
+	// when it did not.
+	Commands       int64 `json:"commands"`
+	ScriptCalls    int64 `json:"script_calls"`
+	ScriptCommands int64 `json:"script_commands"`
+	// CommandsPerDecision are the commands the client sent per decision
+	// (Commands less ScriptCommands): 1 for a script, 2 to 4 for the seed
+	// variants. ScriptCommandsPerDecision are those the scripts ran.
+	CommandsPerDecision       float64 `json:"commands_per_decision"`
+	ScriptCommandsPerDecision float64 `json:"script_commands_per_decision"`
+	// CPUUS is the server's CPU time (used_cpu_sys + used_cpu_user) over
+	// the run, in microseconds, its cron included; CPUUSPerDecision is per
+	// decision.
+	CPUUS            int64   `json:"cpu_us"`
+	CPUUSPerDecision float64 `json:"cpu_us_per_decision"`
+	// UsedMemoryDelta is the change of used_memory, in bytes, and
+	// KeysDelta that of the keys (INFO keyspace); MemoryPerKey is the one
+	// over the other, 0 when no key was added.
+	UsedMemoryDelta int64   `json:"used_memory_delta"`
+	KeysDelta       int64   `json:"keys_delta"`
+	MemoryPerKey    float64 `json:"memory_per_key"`
+	// Keys counts the run's keys present after it; KeysWithoutTTL those
+	// that never expire; KeysPastTTL those whose remaining TTL (PTTL) is
+	// longer than LongestTTLUS, the longest TTL the algorithm sets for the
+	// run's limit, so that they will outlive their state. Both must be 0.
+	Keys           int64 `json:"keys"`
+	KeysWithoutTTL int64 `json:"keys_without_ttl"`
+	KeysPastTTL    int64 `json:"keys_past_ttl"`
+	LongestTTLUS   int64 `json:"longest_ttl_us"`
+	// MemoryUsageSampled counts the run's keys measured with MEMORY USAGE
+	// (at most MaxMemoryUsageSample per master, every element sampled),
+	// MemoryUsagePerKey their mean in bytes. Members counts the elements
+	// of those that are sorted sets or lists (the sliding logs, the seed's
+	// list) and MemoryPerMember is their MEMORY USAGE over it, the key's
+	// own overhead included.
+	MemoryUsageSampled int64   `json:"memory_usage_sampled"`
+	MemoryUsagePerKey  float64 `json:"memory_usage_per_key"`
+	Members            int64   `json:"members"`
+	MemoryPerMember    float64 `json:"memory_per_member"`
+}
+
+// MaxMemoryUsageSample is how many of a run's keys, per master, the
+// census measures with MEMORY USAGE.
+const MaxMemoryUsageSample = 20

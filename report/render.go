@@ -366,6 +366,7 @@ func notes(f *File) []string {
 				r.Algorithm, r.Workload, c.Waited, Plural(c.Waited, "request"), time.Duration(c.WaitedUS)*time.Microsecond, c.Accepted, c.Sent))
 		}
 	}
+	out = append(out, costNotes(f.Runs)...)
 	for _, r := range f.Runs {
 		if parts := saidNotes(&r); len(parts) > 0 {
 			out = append(out, fmt.Sprintf("said: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))
@@ -476,4 +477,32 @@ func saidNotes(r *Run) []string {
 		parts = append(parts, declared)
 	}
 	return parts
+}
+
+// costNotes say why the Redis cost columns read n/a (once per reason) and
+// which runs left keys that never expire or outlive their state.
+func costNotes(runs []Run) []string {
+	var out, reasons []string
+	for _, r := range runs {
+		if why := r.RedisCostUnavailable; why != "" && !slices.Contains(reasons, why) {
+			reasons = append(reasons, why)
+			out = append(out, "redis cost: n/a: "+why)
+		}
+	}
+	for _, r := range runs {
+		c := r.RedisCost
+		if c == nil || c.KeysWithoutTTL+c.KeysPastTTL == 0 {
+			continue
+		}
+		var parts []string
+		if c.KeysWithoutTTL > 0 {
+			parts = append(parts, fmt.Sprintf("no TTL on %d of %d %s: they never expire", c.KeysWithoutTTL, c.Keys, Plural(c.Keys, "key")))
+		}
+		if c.KeysPastTTL > 0 {
+			parts = append(parts, fmt.Sprintf("a TTL longer than the %s the algorithm sets on %d of %d %s: they outlive their state",
+				time.Duration(c.LongestTTLUS)*time.Microsecond, c.KeysPastTTL, c.Keys, Plural(c.Keys, "key")))
+		}
+		out = append(out, fmt.Sprintf("ttl: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))
+	}
+	return out
 }

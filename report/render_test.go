@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var ownFormats = []Format{Table, JSON, CSV, Markdown, Benchfmt}
 
 func TestRenderGolden(t *testing.T) {
-	files := map[string]func() *File{"": fixture, "_interrupted": interruptedFixture}
+	files := map[string]func() *File{"": fixture, "_interrupted": interruptedFixture, "_cost": costFixture, "_no_cost": noCostFixture}
 	for _, format := range ownFormats {
 		for suffix, file := range files {
 			name := format.Name + suffix
@@ -221,4 +221,35 @@ func TestNotesWorstKey(t *testing.T) {
 	if got := notes(f); !slices.Contains(got, want) {
 		t.Errorf("notes %q, want %q among them", got, want)
 	}
+}
+
+// costFixture is fixture with what each run cost Redis: the fixed window's
+// one script call per decision, and a token bucket run that left a key
+// without a TTL and one that outlives its state.
+func costFixture() *File {
+	f := fixture()
+	f.Runs[0].RedisCost = &RedisCost{
+		Masters: 1, CommandsByName: map[string]int64{"evalsha": 400, "time": 400, "get": 400, "incrby": 200, "pexpire": 200},
+		Commands: 1600, ScriptCalls: 400, ScriptCommands: 1200, CommandsPerDecision: 1, ScriptCommandsPerDecision: 3,
+		CPUUS: 4410, CPUUSPerDecision: 11.025, UsedMemoryDelta: 208, KeysDelta: 2, MemoryPerKey: 104,
+		Keys: 2, LongestTTLUS: 1_002_000, MemoryUsageSampled: 2, MemoryUsagePerKey: 104,
+	}
+	f.Runs[1].RedisCost = &RedisCost{
+		Masters: 1, CommandsByName: map[string]int64{"evalsha": 400, "time": 400, "hmget": 400, "hset": 190, "pexpire": 190},
+		Commands: 1580, ScriptCalls: 400, ScriptCommands: 1180, CommandsPerDecision: 1, ScriptCommandsPerDecision: 2.95,
+		CPUUS: 5123, CPUUSPerDecision: 12.8075, UsedMemoryDelta: 400, KeysDelta: 3, MemoryPerKey: 133.33333333333334,
+		Keys: 3, KeysWithoutTTL: 1, KeysPastTTL: 1, LongestTTLUS: 1_502_000, MemoryUsageSampled: 3, MemoryUsagePerKey: 136,
+	}
+	return f
+}
+
+// noCostFixture is fixture run on the embedded miniredis, which cannot
+// say what a decision costs.
+func noCostFixture() *File {
+	f := fixture()
+	f.Target = Target{Kind: "miniredis", Address: "127.0.0.1:40000", ServerVersion: "v2.35.0"}
+	for i := range f.Runs {
+		f.Runs[i].RedisCostUnavailable = "not measured on the embedded miniredis"
+	}
+	return f
 }

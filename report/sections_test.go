@@ -43,6 +43,26 @@ func TestSeedTableGolden(t *testing.T) {
 	golden(t, filepath.Join("testdata", "seed_table.golden"), b.Bytes())
 }
 
+// TestSeedTableMeasuredCost: beside the cost the seed stated, the table
+// gives the commands each decision measured: the median over repetitions.
+func TestSeedTableMeasuredCost(t *testing.T) {
+	f := benchFixture()
+	for i := range f.Runs {
+		r := &f.Runs[i]
+		switch r.Algorithm {
+		case "fixed":
+			r.RedisCost = &RedisCost{CommandsPerDecision: 1.0001, ScriptCommandsPerDecision: 2.1 + float64(r.Repeat)}
+		case "seed-sliding":
+			r.RedisCost = &RedisCost{CommandsPerDecision: 2.101 + float64(r.Repeat)}
+		}
+	}
+	var b bytes.Buffer
+	if err := writeSeedTable(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("testdata", "seed_table_cost.golden"), b.Bytes())
+}
+
 func TestSweepTablesGolden(t *testing.T) {
 	var table, md bytes.Buffer
 	if err := writeSweepTable(&table, benchFixture()); err != nil {

@@ -52,6 +52,7 @@ func writeSeedTable(w io.Writer, f *File) error {
 	firstLimit := f.Runs[0].Limit
 	var order []string
 	means := map[string][]float64{}
+	cmds, inScript := map[string][]float64{}, map[string][]float64{}
 	over := map[string]int64{}
 	for _, r := range f.Runs {
 		over[r.Algorithm] += r.Accuracy.OverAdmitted
@@ -62,6 +63,10 @@ func writeSeedTable(w io.Writer, f *File) error {
 			order = append(order, r.Algorithm)
 		}
 		means[r.Algorithm] = append(means[r.Algorithm], r.Latency.ServiceUS.Mean)
+		if c := r.RedisCost; c != nil {
+			cmds[r.Algorithm] = append(cmds[r.Algorithm], c.CommandsPerDecision)
+			inScript[r.Algorithm] = append(inScript[r.Algorithm], c.ScriptCommandsPerDecision)
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintln(&b, seedTableTitle(f, first, firstLimit))
@@ -78,6 +83,9 @@ func writeSeedTable(w io.Writer, f *File) error {
 		}
 		measured := Median(means[a])
 		line := fmt.Sprintf("%s %-*s → %5.0fμs avg latency, %s", mark, width, seedTitle(a), measured, seedCost(a))
+		if len(cmds[a]) > 0 {
+			line += " " + measuredCost(Median(cmds[a]), Median(inScript[a]))
+		}
 		switch {
 		case claim.claimedUS > 0 && claim.note != "":
 			line += fmt.Sprintf("   (seed claimed %dμs: %s)", claim.claimedUS, claim.note)
@@ -139,4 +147,20 @@ func thousands(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// measuredCost is what rlbench measured a decision to cost Redis, beside
+// what the seed said: "[measured: 1 command, 2.1 in its script]".
+func measuredCost(commands, inScript float64) string {
+	n := strconv.FormatFloat(commands, 'g', 3, 64)
+	s := "[measured: " + n
+	if n == "1" {
+		s += " command"
+	} else {
+		s += " commands"
+	}
+	if inScript > 0 {
+		s += ", " + strconv.FormatFloat(inScript, 'g', 3, 64) + " in its script"
+	}
+	return s + "]"
 }

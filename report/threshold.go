@@ -203,6 +203,9 @@ func (t Threshold) Check(base, new Run) (ok bool, detail string) {
 // check applies t to figures of BASE and NEW, which Compare passes as
 // medians when runs were repeated.
 func (t Threshold) check(m Metric, base, new float64, hasBase bool) (ok bool, detail string) {
+	if math.IsNaN(new) {
+		return false, "not measured in NEW (n/a)"
+	}
 	if !t.Relative {
 		return compareOp(t.Op, new, t.Value), formatFigureUnit(m, new)
 	}

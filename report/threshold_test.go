@@ -50,7 +50,7 @@ func TestParseThresholdBad(t *testing.T) {
 	metricList := "metrics are sent, accepted, rejected, unknown, errors, missed, offered_per_s, achieved_per_s, accepted_per_s, " +
 		"response_mean_us (mean), response_p50_us (p50), response_p90_us (p90), response_p99_us (p99), " +
 		"response_p999_us (p999), response_max_us (max), service_p50_us (service_p50), service_p99_us (service_p99), " +
-		"max_admitted_in_window (max_in_window), over_admitted, over_admitted_at_most, keys_over_bound"
+		"max_admitted_in_window (max_in_window), over_admitted, over_admitted_at_most, keys_over_bound, keys_without_ttl, keys_past_ttl"
 	ops := "operators are <, <=, >, >=, ==, !="
 	tests := []struct {
 		name, in, want string
@@ -162,6 +162,12 @@ func TestThresholdCheck(t *testing.T) {
 		// An absolute threshold needs no base; a relative one does.
 		{"p50<=250", Run{}, checkRun(200, 512, 100, 0, 0), true, "200.0 µs"},
 		{"p99<+10%", Run{}, checkRun(200, 512, 100, 0, 0), false, "512.0 µs in NEW, but no BASE run to compare with"},
+		// Keys left behind: a figure only a real Redis gives; unmeasured
+		// (miniredis) it fails rather than passing as 0.
+		{"keys_without_ttl==0", Run{}, costFixture().Runs[0], true, "0"},
+		{"keys_without_ttl==0", Run{}, costFixture().Runs[1], false, "1"},
+		{"keys_past_ttl<=0", Run{}, costFixture().Runs[1], false, "1"},
+		{"keys_without_ttl==0", Run{}, noCostFixture().Runs[0], false, "not measured in NEW (n/a)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.threshold, func(t *testing.T) {

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -269,6 +270,12 @@ func (c *checker) run(path string, r *Run) {
 	if r.Masters != nil {
 		c.masters(path+".masters", r.Masters, &r.Counts)
 	}
+	if r.RedisCost != nil {
+		if r.RedisCostUnavailable != "" {
+			c.fail(path+".redis_cost_unavailable", "%q beside redis_cost, want one or the other", r.RedisCostUnavailable)
+		}
+		c.redisCost(path+".redis_cost", r.RedisCost)
+	}
 }
 
 // event checks one fault's figures: counts, and times within reason.
@@ -285,6 +292,48 @@ func (c *checker) event(path string, e *Event) {
 	}
 	for class, n := range e.ByClass {
 		c.count(path+".by_class."+class, n)
+	}
+}
+
+// redisCost checks a run's cost on Redis: counts not negative, the
+// commands adding up, the keys' figures no more than the keys.
+func (c *checker) redisCost(path string, rc *RedisCost) {
+	if rc.Masters < 1 {
+		c.fail(path+".masters", "%d, want 1 or more", rc.Masters)
+	}
+	for _, name := range sortedKeys(rc.CommandsByName) {
+		c.count(child(path+".commands_by_name", name), rc.CommandsByName[name])
+	}
+	for _, v := range []struct {
+		name string
+		v    int64
+	}{
+		{"commands", rc.Commands}, {"script_calls", rc.ScriptCalls}, {"script_commands", rc.ScriptCommands},
+		{"cpu_us", rc.CPUUS}, {"keys", rc.Keys}, {"keys_without_ttl", rc.KeysWithoutTTL},
+		{"keys_past_ttl", rc.KeysPastTTL}, {"longest_ttl_us", rc.LongestTTLUS},
+		{"memory_usage_sampled", rc.MemoryUsageSampled}, {"members", rc.Members},
+	} {
+		c.count(path+"."+v.name, v.v)
+	}
+	if total, ok := sum(slices.Collect(maps.Values(rc.CommandsByName))...); !ok || total != rc.Commands {
+		c.fail(path+".commands", "%d, want the sum of commands_by_name (%s)", rc.Commands, formatSum(total, ok))
+	}
+	if total, ok := sum(rc.ScriptCalls, rc.ScriptCommands); !ok || total > rc.Commands {
+		c.fail(path+".script_commands", "%d, want at most commands less script_calls (%d)", rc.ScriptCommands, rc.Commands-rc.ScriptCalls)
+	}
+	if total, ok := sum(rc.KeysWithoutTTL, rc.KeysPastTTL); !ok || total > rc.Keys {
+		c.fail(path+".keys_past_ttl", "%d, want at most keys less keys_without_ttl (%d)", rc.KeysPastTTL, rc.Keys-rc.KeysWithoutTTL)
+	}
+	c.atMost(path+".memory_usage_sampled", rc.MemoryUsageSampled, "keys", rc.Keys)
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{
+		{"commands_per_decision", rc.CommandsPerDecision}, {"script_commands_per_decision", rc.ScriptCommandsPerDecision},
+		{"cpu_us_per_decision", rc.CPUUSPerDecision}, {"memory_per_key", rc.MemoryPerKey},
+		{"memory_usage_per_key", rc.MemoryUsagePerKey}, {"memory_per_member", rc.MemoryPerMember},
+	} {
+		c.real(path+"."+v.name, v.v)
 	}
 }
 

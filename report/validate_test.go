@@ -55,6 +55,22 @@ var damaged = []struct {
 		want: "%s: runs[0].said.remaining_disagreed: 1, want at most remaining_checked (0)"},
 	{name: "said: negative quota", edit: func(f *File) { f.Runs[0].Said = &Said{DeclaredQuota: -1} },
 		want: "%s: runs[0].said.declared_quota: -1, want 0 or more"},
+	// Redis cost.
+	{name: "redis cost: commands not adding up", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.Commands = 7 },
+		want: "%s: runs[0].redis_cost.commands: 7, want the sum of commands_by_name (450)"},
+	{name: "redis cost: negative command count", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.CommandsByName["get"] = -1 },
+		want: "%s: runs[0].redis_cost.commands_by_name.get: -1, want 0 or more"},
+	{name: "redis cost: more script commands than commands", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.ScriptCommands = 301 },
+		want: "%s: runs[0].redis_cost.script_commands: 301, want at most commands less script_calls (300)"},
+	{name: "redis cost: keys past their TTL beyond the keys", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.KeysPastTTL = 2 },
+		want: "%s: runs[0].redis_cost.keys_past_ttl: 2, want at most keys less keys_without_ttl (1)"},
+	{name: "redis cost: no masters", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.Masters = 0 },
+		want: "%s: runs[0].redis_cost.masters: 0, want 1 or more"},
+	{name: "redis cost: negative CPU per decision", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.CPUUSPerDecision = -1 },
+		want: "%s: runs[0].redis_cost.cpu_us_per_decision: -1, want a finite number, 0 or more"},
+	{name: "redis cost: both measured and not", edit: func(f *File) {
+		f.Runs[0].RedisCost, f.Runs[0].RedisCostUnavailable = validCost(), "not measured"
+	}, want: `%s: runs[0].redis_cost_unavailable: "not measured" beside redis_cost, want one or the other`},
 	{name: "missed over sent", edit: func(f *File) { f.Runs[0].Counts.Missed = 151 },
 		want: "%s: runs[0].counts.missed: 151, want at most sent (150)"},
 	{name: "negative error class", edit: func(f *File) { f.Runs[0].Counts.ErrorsByClass["timeout"] = -1 },
@@ -324,6 +340,33 @@ func TestValidateNonFinite(t *testing.T) {
 		want := fmt.Sprintf("results file: runs[1].rates.achieved_per_s: %s, want a finite number, 0 or more", formatReal(v))
 		if err := f.Validate(); err == nil || err.Error() != want {
 			t.Errorf("Validate with %v = %v, want %q", v, err, want)
+		}
+	}
+}
+
+// validCost is a Redis cost that Validate accepts: 150 decisions of the
+// fixed window, one key.
+func validCost() *RedisCost {
+	return &RedisCost{
+		Masters: 1, CommandsByName: map[string]int64{"evalsha": 150, "time": 150, "get": 150},
+		Commands: 450, ScriptCalls: 150, ScriptCommands: 300, CommandsPerDecision: 1, ScriptCommandsPerDecision: 2,
+		CPUUS: 1500, CPUUSPerDecision: 10, Keys: 1, LongestTTLUS: 3_601_001_000, MemoryUsageSampled: 1, MemoryUsagePerKey: 104,
+	}
+}
+
+// TestValidCostPasses: a run with its Redis cost, and one that says why it
+// has none, are files rlbench writes.
+func TestValidCostPasses(t *testing.T) {
+	base, err := os.ReadFile("testdata/written.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range []func(f *File){
+		func(f *File) { f.Runs[0].RedisCost = validCost() },
+		func(f *File) { f.Runs[0].RedisCostUnavailable = "not measured on the embedded miniredis" },
+	} {
+		if _, err := decodeReader(bytes.NewReader(damage(t, base, edit))); err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -62,6 +62,10 @@ func TestFaultRestartLosesCounters(t *testing.T) {
 	if e := r.Events[0]; e.Accepted+e.Rejected+e.Errors+e.Unknown == 0 {
 		t.Errorf("event %+v saw no request after it", e)
 	}
+	// The restart reset the server's counters: no cost, and why.
+	if r.RedisCost != nil || !strings.Contains(r.RedisCostUnavailable, "faults were injected") {
+		t.Errorf("redis cost %+v, %q; want none, and why", r.RedisCost, r.RedisCostUnavailable)
+	}
 }
 
 // After SCRIPT FLUSH every limiter finds NOSCRIPT, loads its script again
