@@ -110,7 +110,7 @@ func OpenTarget(t target.Target, info report.Target, load *Load, closeFn func() 
 const NoPromise = "none"
 
 func newSession(load *Load, info report.Target, closeFn func() error) *Session {
-	s := &Session{Info: info, load: load, seed: load.Seed, runID: load.RunID, startAt: load.StartAt, close: closeFn, preload: func(context.Context) {}}
+	s := &Session{Info: info, load: load, seed: load.Seed, runID: load.RunID, close: closeFn, preload: func(context.Context) {}}
 	if s.seed == 0 {
 		s.seed = rand.Uint64()
 	}
@@ -142,6 +142,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 	if err := waitStart(ctx, s.load.StartAt); err != nil {
 		return nil, err
 	}
+	s.startAt = s.load.StartAt
 	for i, r := range runs {
 		if ctx.Err() != nil {
 			break // interrupted while waiting for StartAt

@@ -63,13 +63,14 @@ func startAtLoad(at time.Time) *Load {
 // TestStartAtAnchorsTheFirstRun: the first run of a plan starts at
 // StartAt exactly, whenever Execute got there, and the next one after it.
 func TestStartAtAnchorsTheFirstRun(t *testing.T) {
-	at := time.Now().Add(time.Second).Truncate(time.Millisecond)
-	load := startAtLoad(at)
+	load := startAtLoad(time.Time{})
 	s, err := Open(t.Context(), "", load, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	at := time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
+	load.StartAt = at
 	algos := []string{"sliding", "token"}
 	plan := Plan{Algorithms: algos, Workloads: []string{Closed}, Limits: []algorithms.Limit{load.Limit}}.Runs()
 	file := NewFile(load, algos, []string{Closed}, s.Info, s.Seed(), "test")

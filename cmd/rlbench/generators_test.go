@@ -32,7 +32,7 @@ func TestThreeGeneratorsOneRun(t *testing.T) {
 
 	// Far enough ahead for three processes to start and connect on a busy
 	// machine; nothing below depends on how long anything took.
-	startAt := time.Now().Add(5 * time.Second).UTC().Truncate(time.Millisecond)
+	startAt := time.Now().Add(6 * time.Second).UTC().Truncate(time.Millisecond)
 	ids := []string{"gen-a", "gen-b", "gen-c"}
 	procs := make([]*exec.Cmd, len(ids))
 	stderr := make([]*bytes.Buffer, len(ids))
@@ -164,7 +164,7 @@ func TestMainBadStartAtOrGeneratorID(t *testing.T) {
 // --quiet), and its results file records the generator and the start.
 func TestRunWaitsForStartAt(t *testing.T) {
 	for _, quiet := range []bool{false, true} {
-		at := time.Now().Add(time.Second).UTC()
+		at := time.Now().Add(2 * time.Second).UTC()
 		path := filepath.Join(t.TempDir(), "east.json")
 		args := []string{"run", "--requests", "5", "--start-at", at.Format(time.RFC3339Nano), "--generator-id", "east-1", "-o", path}
 		if quiet {

@@ -111,7 +111,7 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
 	f.Var(instantFlag{&o.StartAt}, "start-at", "start the first run at `TIME` (RFC 3339, such as 2026-12-02T16:00:00.5Z), anchoring its schedule there, "+
 		"so that generators on several machines send together; at most 24h ahead, up to 1s late")
-	f.StringVar(&o.GeneratorID, "generator-id", "", "name of this generator in its results and reports (default random), such as its host name: "+
+	f.StringVar(&o.GeneratorID, "generator-id", "", "name this generator `ID` in its results and reports (default random), such as its host name: "+
 		"letters, digits and . _ : -, at most 64")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))
