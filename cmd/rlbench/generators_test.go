@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,5 +197,54 @@ func TestRunWaitsForStartAt(t *testing.T) {
 			t.Errorf("generator_id %q, config.start_at %s, first run started %s; want east-1 and %s twice",
 				f.GeneratorID, f.Config.StartAt, f.Runs[0].StartedAt, at)
 		}
+	}
+}
+
+// TestSIGINTWhileWaitingForStartAt: Ctrl-C during the wait for --start-at
+// ends it: nothing ran, the results file says interrupted, exit 130.
+func TestSIGINTWhileWaitingForStartAt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "waited.json")
+	at := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	cmd := exec.Command(os.Args[0], "run", "--start-at", at, "-o", path)
+	cmd.Env = append(os.Environ(), "RLBENCH_TEST_AS_MAIN=1", "REDIS_URL=")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	// The first line says it is waiting: connected, scripts loaded.
+	lines := bufio.NewReader(stderr)
+	first, err := lines.ReadString('\n')
+	if err != nil || !strings.HasPrefix(first, "waiting ") || !strings.HasSuffix(first, " for --start-at "+at+"\n") {
+		t.Fatalf("first line on stderr %q (%v), want it to say it waits for %s", first, err, at)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(lines)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v, want status 130; stderr %q", err, rest)
+	}
+	if want := "rlbench: interrupted; the results above are partial (before the first run)\n"; string(rest) != want {
+		t.Errorf("stderr then %q, want %q", rest, want)
+	}
+	f, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.EndReason != report.EndInterrupted || len(f.Runs) != 0 {
+		t.Errorf("results file ended %q with %d runs, want interrupted with none", f.EndReason, len(f.Runs))
 	}
 }
