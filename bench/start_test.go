@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
@@ -64,7 +65,7 @@ func startAtLoad(at time.Time) *Load {
 // StartAt exactly, whenever Execute got there, and the next one after it.
 func TestStartAtAnchorsTheFirstRun(t *testing.T) {
 	load := startAtLoad(time.Time{})
-	s, err := Open(t.Context(), "", load, 2)
+	s, err := Open(t.Context(), "", redisconn.Options{PoolSize: 2}, load)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestStartAtAnchorsTheFirstRun(t *testing.T) {
 // file says it was interrupted.
 func TestStartAtInterrupted(t *testing.T) {
 	load := startAtLoad(time.Now().Add(time.Hour))
-	s, err := Open(t.Context(), "", load, 2)
+	s, err := Open(t.Context(), "", redisconn.Options{PoolSize: 2}, load)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestStartAtInterrupted(t *testing.T) {
 // would begin (connecting took too long) runs nothing.
 func TestStartAtMissed(t *testing.T) {
 	load := startAtLoad(time.Now().Add(-time.Minute))
-	s, err := Open(t.Context(), "", load, 2)
+	s, err := Open(t.Context(), "", redisconn.Options{PoolSize: 2}, load)
 	if err != nil {
 		t.Fatal(err)
 	}
