@@ -118,6 +118,12 @@ type Load struct {
 	RunID string
 	// Seed seeds key choice and Poisson arrivals; 0 means a random one.
 	Seed uint64
+	// StartAt, when set, is when the first run starts: Execute waits for
+	// it and anchors that run's schedule there, so that generators on
+	// several machines given the same instant send together.
+	StartAt time.Time
+	// GeneratorID names this generator in its results; "" means a random one.
+	GeneratorID string
 	// HonorRetryAfter makes every simulated user wait out a Retry-After.
 	HonorRetryAfter bool
 	// Faults are injected into every run, each at its time from the

@@ -65,9 +65,17 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 	for _, t := range opts.Tiers {
 		cfg.Tiers = append(cfg.Tiers, report.Tier{Name: t.Name, Limit: ReportLimit(t.Limit), Share: t.Share})
 	}
+	// Named, or random per session, so that a merge tells two generators apart.
+	id := opts.GeneratorID
+	if id == "" {
+		id = fmt.Sprintf("%016x", rand.Uint64())
+	}
+	cfg.GeneratorID = opts.GeneratorID
+	if !opts.StartAt.IsZero() {
+		cfg.StartAt = opts.StartAt.UTC()
+	}
 	return &report.File{
-		// Random per session, so that a merge tells two generators apart.
-		GeneratorID:   fmt.Sprintf("%016x", rand.Uint64()),
+		GeneratorID:   id,
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "rlbench", Version: toolVersion, Go: runtime.Version()},
 		Host:          report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()},

@@ -23,6 +23,8 @@ type Session struct {
 	load  *Load
 	seed  uint64
 	runID string
+	// startAt is the start of the first run, until it has begun.
+	startAt time.Time
 	// build makes the target of one run, the promise it is held to (nil:
 	// none) and its name in the results.
 	build func(r Run) (target.Target, algorithms.Promise, string, error)
@@ -140,7 +142,14 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 	var results []workload.Result
 	file.Config.RunID = s.runID
 	s.preload(ctx)
+	if err := waitStart(ctx, s.load.StartAt); err != nil {
+		return nil, err
+	}
+	s.startAt = s.load.StartAt
 	for i, r := range runs {
+		if ctx.Err() != nil {
+			break // interrupted while waiting for StartAt
+		}
 		t, promise, name, err := s.build(r)
 		if err != nil {
 			return results, err
@@ -210,8 +219,12 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 func (s *Session) config(t target.Target, promise algorithms.Promise, name, key string, r Run) (workload.Config, error) {
 	l := s.load
 	// Window-edge bursts are aligned to window boundaries from a start a
-	// little ahead, so that the first pair is whole.
+	// little ahead, so that the first pair is whole. The first run starts
+	// at StartAt when given, where other generators start theirs.
 	start := time.Now().Add(20 * time.Millisecond)
+	if !s.startAt.IsZero() {
+		start, s.startAt = s.startAt, time.Time{}
+	}
 	pacer, err := l.Pacer(r.Workload, r.Limit, start, s.seed)
 	if err != nil {
 		return workload.Config{}, err

@@ -27,8 +27,9 @@ var ErrBadHistogram = errors.New("bad histogram")
 // configuration at the same time against the same target into the result
 // of their combined load, as one generator too small for the load would
 // have seen it. It refuses (ErrMergeMismatch) files whose Config (all but
-// the random Seed, which each generator draws for itself), Target kind or
-// address, set of runs, or time-series interval differ.
+// the Seed and GeneratorID, each generator's own; StartAt included, so
+// generators told to start at different instants do not merge), Target
+// kind or address, set of runs, or time-series interval differ.
 //
 // Runs are matched by RunKey and Repeat. In the result:
 //   - counts, errors by class and over-range latencies add up;
@@ -42,7 +43,9 @@ var ErrBadHistogram = errors.New("bad histogram")
 //   - StartedAt is the earliest, EndedAt the latest, the end reason the
 //     worst (error, then interrupted, then completed), and Generators the
 //     sum (0 counting as 1);
-//   - Tool, Host, Target and Config, Seed included, are the first file's.
+//   - Tool, Host, Target and Config, Seed included, are the first file's;
+//     GeneratorIDs lists every file's generators in order (none when a
+//     file has no generator_id), and GeneratorID is no one's.
 //
 // Accuracy is merged key by key from the admissions each file keeps
 // (Run.Admissions): the instants of every generator are put together per
@@ -56,7 +59,8 @@ var ErrBadHistogram = errors.New("bad histogram")
 // each one's busiest window.
 //
 // Merge also refuses (ErrMergeMismatch) one generator's file given twice
-// (the same generator_id, or the same start in files without one), and
+// (the same generator_id, or the same start in files without one; also two
+// generators given the same --generator-id), and
 // files whose runs never overlapped in time.
 //
 // Merging one file returns a copy of it with Generators at least 1:
@@ -104,6 +108,16 @@ func Merge(files ...*File) (*File, error) {
 
 	out := cloneFile(first)
 	out.Runs = make([]Run, len(first.Runs))
+	// The merged file is no one generator's: it lists them all.
+	out.GeneratorID, out.Config.GeneratorID, out.GeneratorIDs = "", "", nil
+	for _, f := range files {
+		ids := generatorIDs(f)
+		if ids == nil {
+			out.GeneratorIDs = nil
+			break
+		}
+		out.GeneratorIDs = append(out.GeneratorIDs, ids...)
+	}
 	var errs []string
 	for _, f := range files {
 		out.StartedAt = earliest(out.StartedAt, f.StartedAt)
@@ -157,11 +171,15 @@ func sameFields(path string, a, b reflect.Value, n int) error {
 			name = field.Name
 		}
 		name = path + "." + name
-		if name == "config.seed" {
-			continue
+		if name == "config.seed" || name == "config.generator_id" {
+			continue // each generator's own
 		}
 		x, y := a.Field(i), b.Field(i)
 		switch {
+		case x.Type() == reflect.TypeFor[time.Time]():
+			if tx, ty := x.Interface().(time.Time), y.Interface().(time.Time); !tx.Equal(ty) {
+				return mismatch(name, tx, ty, n)
+			}
 		case x.Kind() == reflect.Struct:
 			if err := sameFields(name, x, y, n); err != nil {
 				return err
@@ -179,6 +197,9 @@ func sameFields(path string, a, b reflect.Value, n int) error {
 // first and the n-th file, written as JSON as in the files themselves.
 func mismatch(field string, first, other any, n int) error {
 	show := func(v any) string {
+		if t, ok := v.(time.Time); ok && t.IsZero() {
+			return "absent"
+		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Sprint(v)
@@ -529,21 +550,36 @@ func cloneFile(f *File) *File {
 }
 
 // distinctGenerators refuses one generator's results given twice: the
-// same generator id, or, in files written before generators had one, the
-// same start to the microsecond.
+// same generator id (in a merged file, any of those it lists), or, in
+// files written before generators had one, the same start to the
+// microsecond.
 func distinctGenerators(files []*File) error {
 	for i, a := range files {
 		for j := i + 1; j < len(files); j++ {
 			b := files[j]
-			switch {
-			case a.GeneratorID != "" && a.GeneratorID == b.GeneratorID:
-				return fmt.Errorf("%w: files %d and %d are the same generator's results (generator_id %s): each generator's file goes in once",
-					ErrMergeMismatch, i+1, j+1, a.GeneratorID)
-			case (a.GeneratorID == "" || b.GeneratorID == "") && a.StartedAt.Equal(b.StartedAt):
+			idsA, idsB := generatorIDs(a), generatorIDs(b)
+			if k := slices.IndexFunc(idsA, func(id string) bool { return slices.Contains(idsB, id) }); k >= 0 {
+				return fmt.Errorf("%w: files %d and %d both hold generator_id %s: one generator's results given twice, "+
+					"or two generators given the same --generator-id",
+					ErrMergeMismatch, i+1, j+1, idsA[k])
+			}
+			if (idsA == nil || idsB == nil) && a.StartedAt.Equal(b.StartedAt) {
 				return fmt.Errorf("%w: files %d and %d started at the same instant (%s): the same file given twice?",
 					ErrMergeMismatch, i+1, j+1, a.StartedAt.Format(time.RFC3339Nano))
 			}
 		}
+	}
+	return nil
+}
+
+// generatorIDs are the generators whose results f holds: those a merged
+// file lists, or its own; nil for a file from before generators had one.
+func generatorIDs(f *File) []string {
+	switch {
+	case len(f.GeneratorIDs) > 0:
+		return f.GeneratorIDs
+	case f.GeneratorID != "":
+		return []string{f.GeneratorID}
 	}
 	return nil
 }

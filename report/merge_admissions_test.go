@@ -118,7 +118,14 @@ func TestMergeRefusesWhatCannotBeOneRun(t *testing.T) {
 		want   string
 	}{
 		{"same generator twice", func(a, b *File) { b.GeneratorID = a.GeneratorID },
-			"files 1 and 2 are the same generator's results (generator_id generator-1)"},
+			"files 1 and 2 both hold generator_id generator-1: one generator's results given twice, or two generators given the same --generator-id"},
+		{"one generator already in a merged file", func(a, b *File) { b.GeneratorID, b.GeneratorIDs = "", []string{"generator-3", "generator-1"} },
+			"files 1 and 2 both hold generator_id generator-1"},
+		{"other start-at", func(a, b *File) {
+			a.Config.StartAt, b.Config.StartAt = start, start.Add(500*time.Millisecond)
+		}, `config.start_at is "2025-03-01T12:00:00Z" in file 1 but "2025-03-01T12:00:00.5Z" in file 2`},
+		{"start-at in one only", func(a, b *File) { b.Config.StartAt = start },
+			`config.start_at is absent in file 1 but "2025-03-01T12:00:00Z" in file 2`},
 		{"same start without generator ids", func(a, b *File) { a.GeneratorID, b.GeneratorID = "", ""; b.StartedAt = a.StartedAt },
 			"files 1 and 2 started at the same instant"},
 		{"did not run together", func(a, b *File) {

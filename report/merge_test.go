@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -403,6 +404,42 @@ func TestMergeGenerators(t *testing.T) {
 	}
 	if abc.Runs[0].Generators != 3 || !reflect.DeepEqual(abc, all) {
 		t.Errorf("merged in stages: %d generators, and differs from merging at once: %v", abc.Runs[0].Generators, !reflect.DeepEqual(abc, all))
+	}
+	if want := []string{"generator-1", "generator-2", "generator-3"}; !slices.Equal(abc.GeneratorIDs, want) || abc.GeneratorID != "" {
+		t.Errorf("merged in stages: generator_ids %q, generator_id %q; want %q and none", abc.GeneratorIDs, abc.GeneratorID, want)
+	}
+}
+
+// TestMergeNamedGenerators: generators named with --generator-id and
+// started at one --start-at merge; the merged file lists their names and
+// is itself no one generator's.
+func TestMergeNamedGenerators(t *testing.T) {
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	var files []*File
+	for i, name := range []string{"east-1", "west-1"} {
+		f := generatorFile(t, uint64(i+1), start.Add(time.Duration(i)*time.Millisecond), spread(10, 1000, 10), spread(10, 1000, 10))
+		f.GeneratorID, f.Config.GeneratorID = name, name
+		// The same instant, written in two zones.
+		f.Config.StartAt = start.In(time.FixedZone("", i*3600))
+		files = append(files, f)
+	}
+	m, err := Merge(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.GeneratorIDs, []string{"east-1", "west-1"}) || m.GeneratorID != "" || m.Config.GeneratorID != "" || !m.Config.StartAt.Equal(start) {
+		t.Errorf("merged generator_ids %q, generator_id %q, config.generator_id %q, config.start_at %s; want east-1 and west-1, none, none, %s",
+			m.GeneratorIDs, m.GeneratorID, m.Config.GeneratorID, m.Config.StartAt, start)
+	}
+	// A file from before generators had ids leaves the list out: it
+	// would be incomplete.
+	files[1].GeneratorID, files[1].Config.GeneratorID = "", ""
+	m, err = Merge(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.GeneratorIDs != nil {
+		t.Errorf("merge with a file without a generator_id: generator_ids %q, want none", m.GeneratorIDs)
 	}
 }
 

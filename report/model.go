@@ -28,7 +28,10 @@ type File struct {
 	// results, so that a merge can tell one generator's file given twice
 	// from two generators' files.
 	GeneratorID string `json:"generator_id,omitempty"`
-	Runs        []Run  `json:"runs"`
+	// GeneratorIDs are, in a merged file, the generator_id of every file
+	// merged into it, in the order given; absent when one had none.
+	GeneratorIDs []string `json:"generator_ids,omitempty"`
+	Runs         []Run    `json:"runs"`
 }
 
 // End reasons.
@@ -100,6 +103,12 @@ type Config struct {
 	// RunID names the keys of the run; generators that loaded the same
 	// keys share it, and only their results can be merged.
 	RunID string `json:"run_id,omitempty"`
+	// GeneratorID is --generator-id as given (generator_id above it is
+	// then the same); each generator has its own, so a merge leaves it out.
+	GeneratorID string `json:"generator_id,omitempty"`
+	// StartAt is --start-at: when the first run started, on every
+	// generator given the same.
+	StartAt time.Time `json:"start_at,omitzero"`
 	// HonorRetryAfter is set when the simulated users waited out every
 	// Retry-After (polite clients).
 	HonorRetryAfter bool `json:"honor_retry_after,omitempty"`

@@ -158,6 +158,15 @@ func summary(f *File) string {
 		parts = append(parts, "clock "+c.Clock)
 	}
 	parts = append(parts, "seed "+strconv.FormatUint(c.Seed, 10))
+	// Generators show when named, or when a merge combined several.
+	if len(f.GeneratorIDs) > 0 {
+		parts = append(parts, Plural(len(f.GeneratorIDs), "generator")+" "+strings.Join(f.GeneratorIDs, ", "))
+	} else if c.GeneratorID != "" {
+		parts = append(parts, "generator "+c.GeneratorID)
+	}
+	if !c.StartAt.IsZero() {
+		parts = append(parts, "start-at "+c.StartAt.Format(time.RFC3339Nano))
+	}
 	switch f.EndReason {
 	case EndInterrupted:
 		parts = append(parts, "PARTIAL: interrupted")

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -143,6 +144,12 @@ func TestSummary(t *testing.T) {
 		{"bare", File{}, "seed 0"},
 		{"miniredis", File{Target: Target{Kind: "miniredis"}, EndReason: EndCompleted}, "target miniredis · seed 0 · completed"},
 		{"error", File{EndReason: EndError, Error: "dial tcp: refused"}, "seed 0 · ended by an error: dial tcp: refused"},
+		{"a random generator id is not shown", File{GeneratorID: "07a106ec88c33e8b"}, "seed 0"},
+		{"a named generator and its start", File{GeneratorID: "east-1", EndReason: EndCompleted,
+			Config: Config{GeneratorID: "east-1", StartAt: time.Date(2026, 12, 2, 16, 0, 0, 500_000_000, time.UTC)}},
+			"seed 0 · generator east-1 · start-at 2026-12-02T16:00:00.5Z · completed"},
+		{"merged generators", File{GeneratorIDs: []string{"east-1", "07a106ec88c33e8b", "west-1"}},
+			"seed 0 · generators east-1, 07a106ec88c33e8b, west-1"},
 		{"ramp and zipf", File{Config: Config{
 			Workload: "ramp", RateStart: 10, Rate: 500.5, Keys: 1000, KeyDist: "zipf", ZipfS: 1.1,
 			Limit: Limit{Requests: 100, WindowUS: 600_000_000, Burst: 100}, Clock: "client", Seed: 7,

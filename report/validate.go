@@ -167,6 +167,7 @@ func (c *checker) file(f *File) {
 		c.topology("target.cluster", f.Target.Cluster)
 	}
 	c.config(&f.Config)
+	c.generators(f)
 	if f.StartedAt.IsZero() {
 		c.fail("started_at", "missing, want the RFC 3339 time the run started")
 	}
@@ -222,6 +223,23 @@ func (c *checker) config(cfg *Config) {
 		path := fmt.Sprintf("config.tiers[%d]", i)
 		c.limit(path+".limit", t.Limit)
 		c.real(path+".share", t.Share)
+	}
+}
+
+// generators checks the generator ids: a named generator's id is its
+// name, and a merged file lists each generator once.
+func (c *checker) generators(f *File) {
+	if id := f.Config.GeneratorID; id != "" && id != f.GeneratorID {
+		c.fail("config.generator_id", "%q, want generator_id (%q): a named generator's id is its name", id, f.GeneratorID)
+	}
+	for i, id := range f.GeneratorIDs {
+		path := fmt.Sprintf("generator_ids[%d]", i)
+		if id == "" {
+			c.fail(path, "empty, want a generator's id")
+		}
+		if j := slices.Index(f.GeneratorIDs, id); j < i {
+			c.fail(path, "%q is generator_ids[%d] again, want each generator once", id, j)
+		}
 	}
 }
 

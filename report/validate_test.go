@@ -85,6 +85,14 @@ var damaged = []struct {
 		return strings.Replace(s, `"sent": 150,`, `"sent": "many",`, 1)
 	}, want: "malformed results file %s: runs[0].counts.sent: line 54, column 22: json: cannot unmarshal string into Go struct field Counts.runs.counts.sent of type int64"},
 
+	// Generators.
+	{name: "a name that is not the id", edit: func(f *File) { f.Config.GeneratorID = "east-1" },
+		want: `%s: config.generator_id: "east-1", want generator_id ("07a106ec88c33e8b"): a named generator's id is its name`},
+	{name: "a generator merged twice", edit: func(f *File) { f.GeneratorIDs = []string{"east-1", "west-1", "east-1"} },
+		want: `%s: generator_ids[2]: "east-1" is generator_ids[0] again, want each generator once`},
+	{name: "an empty generator id", edit: func(f *File) { f.GeneratorIDs = []string{"east-1", ""} },
+		want: `%s: generator_ids[1]: empty, want a generator's id`},
+
 	// Rates and latency.
 	{name: "negative rate", edit: func(f *File) { f.Runs[0].Rates.OfferedPerS = -1 },
 		want: "%s: runs[0].rates.offered_per_s: -1, want a finite number, 0 or more"},

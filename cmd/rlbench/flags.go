@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
@@ -99,6 +100,27 @@ func (f *keyDistFlag) Set(s string) error {
 
 func (f *keyDistFlag) String() string { return string(*f) }
 func (f *keyDistFlag) Type() string   { return "distribution" }
+
+// instantFlag is --start-at: an RFC 3339 time, fractional seconds allowed.
+type instantFlag struct{ t *time.Time }
+
+func (f instantFlag) Set(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return errors.New("want an RFC 3339 time with its zone, such as 2026-12-02T16:00:00Z or 2026-12-02T17:00:00.5+01:00")
+	}
+	*f.t = t
+	return nil
+}
+
+func (f instantFlag) String() string {
+	if f.t == nil || f.t.IsZero() {
+		return ""
+	}
+	return f.t.Format(time.RFC3339Nano)
+}
+
+func (f instantFlag) Type() string { return "time" }
 
 // tierFlag is --tier, repeated: each a share of the keys with its limit.
 type tierFlag []workload.Tier

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -108,6 +109,10 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.Var((*faultFlag)(&o.Faults), "fault", "inject a fault into every run at a time from its start: `KIND@AT`, such as restart@2s or pause:500ms@1s (repeat); "+
 		"KIND is "+strings.Join(bench.FaultKinds, ", ")+"; only on a Redis rlbench starts (--redis local)")
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
+	f.Var(instantFlag{&o.StartAt}, "start-at", "start the first run at `TIME` (RFC 3339, such as 2026-12-02T16:00:00.5Z), anchoring its schedule there, "+
+		"so that generators on several machines send together; at most 24h ahead, up to 1s late")
+	f.StringVar(&o.GeneratorID, "generator-id", "", "name this generator `ID` in its results and reports (default random), such as its host name: "+
+		"letters, digits and . _ : -, at most 64")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))
 }
@@ -164,6 +169,13 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return usageErrorf("invalid --run-id %q: no braces or spaces, which would break the keys' hash tag", o.RunID)
 	case o.BurstEvery < 0:
 		return usageErrorf("invalid --burst-every %v: must be positive (or 0 for the window)", o.BurstEvery)
+	case changed("generator-id") && !generatorID.MatchString(o.GeneratorID):
+		return usageErrorf("invalid --generator-id %q: want 1 to 64 letters, digits and . _ : -, such as gen-1 or a host name", o.GeneratorID)
+	}
+	if !o.StartAt.IsZero() {
+		if err := bench.CheckStartAt(o.StartAt, time.Now()); err != nil {
+			return err
+		}
 	}
 	if err := o.checkBounds(); err != nil {
 		return err
@@ -200,6 +212,10 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 	}
 	return nil
 }
+
+// generatorID is what --generator-id accepts: a name that reads plainly
+// in a header and a file name.
+var generatorID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
 // checkBounds refuses values above the flags' documented upper bounds, and
 // rates that are not finite or too slow for one request an hour.
@@ -324,6 +340,9 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.
 			return nil, interruptedError{"while connecting"}
 		}
 		return nil, connectError(err, "--"+field)
+	}
+	if wait := time.Until(opts.StartAt); wait > 0 && !opts.Global.Quiet {
+		fmt.Fprintf(opts.IO.Err, "waiting %s for --start-at %s\n", wait.Round(100*time.Millisecond), opts.StartAt.Format(time.RFC3339Nano))
 	}
 	return s, nil
 }

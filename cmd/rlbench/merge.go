@@ -23,9 +23,13 @@ func newCmdMerge(io IO) *cobra.Command {
 		Short:       "Merge results of several load generators that ran the same configuration",
 		Long: `Merge combines results files from load generators that ran the same
 configuration at the same time against the same target: counts add, latency
-histograms merge exactly, time series align on their timestamps. Files of
-different configurations are refused. The merged busiest-window figure is the
-sum of each generator's, an upper bound: the instants themselves are not kept.`,
+histograms merge exactly, time series align on their timestamps, and accuracy
+is recomputed key by key from every generator's admission instants. The merged
+file lists the generators (generator_ids) and its report names them.
+
+Refused, with exit code 2: different configurations (--run-id and --start-at
+included), one generator's file twice (or two generators given the same
+--generator-id), and generators whose runs never overlapped.`,
 		Args: usageArgs(cobra.MinimumNArgs(2)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Files = args
