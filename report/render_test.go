@@ -142,6 +142,9 @@ func TestSummary(t *testing.T) {
 	}{
 		{"bare", File{}, "seed 0"},
 		{"miniredis", File{Target: Target{Kind: "miniredis"}, EndReason: EndCompleted}, "target miniredis · seed 0 · completed"},
+		{"sentinel", File{Target: Target{Kind: "sentinel", ServerVersion: "7.0.15", Address: "10.0.0.1:6379", Sentinel: &SentinelTopology{
+			MasterName: "cache", Master: "10.0.0.1:6379", Replicas: []string{"10.0.0.2:6379"}, Sentinels: []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"}, Quorum: 2,
+		}}}, "target sentinel 7.0.15 at 10.0.0.1:6379 (master cache, 1 replica, 3 sentinels) · seed 0"},
 		{"error", File{EndReason: EndError, Error: "dial tcp: refused"}, "seed 0 · ended by an error: dial tcp: refused"},
 		{"ramp and zipf", File{Config: Config{
 			Workload: "ramp", RateStart: 10, Rate: 500.5, Keys: 1000, KeyDist: "zipf", ZipfS: 1.1,
