@@ -23,8 +23,9 @@ const DefaultMasterName = "rlbench"
 const sentinelCount = 3
 
 // sentinelReadyTimeout bounds the wait for the sentinels to find the
-// replica and each other: they say hello every 2 s.
-const sentinelReadyTimeout = 30 * time.Second
+// replica and each other (they say hello every 2 s), or to see an old
+// master resynced as a replica (they ask each for INFO every 10 s).
+const sentinelReadyTimeout = 60 * time.Second
 
 // SentinelOptions say how to start a Sentinel deployment. The zero value
 // starts one monitored as DefaultMasterName, with no passwords, in a
@@ -65,8 +66,12 @@ type Sentinel struct {
 	// Dir holds the processes' directories (master, replica, sentinel-1...).
 	Dir string
 
-	stop func()
+	password, sentinelPassword string
+	stop                       func()
 }
+
+// Password is the master's and the replica's requirepass, "" for none.
+func (d *Sentinel) Password() string { return d.password }
 
 // Stop stops the sentinels first, so that they do not fail over a master
 // going away, then the replica and the master, and removes Dir when
@@ -100,7 +105,7 @@ func StartSentinel(ctx context.Context, opts SentinelOptions) (*Sentinel, error)
 		}
 		owned = true
 	}
-	d := &Sentinel{MasterName: opts.MasterName, Dir: dir}
+	d := &Sentinel{MasterName: opts.MasterName, Dir: dir, password: opts.Password, sentinelPassword: opts.SentinelPassword}
 	var stopOnce sync.Once
 	d.stop = func() {
 		stopOnce.Do(func() {
@@ -162,7 +167,7 @@ func (d *Sentinel) start(ctx context.Context, opts SentinelOptions) error {
 		addrs[i] = s.Addr
 	}
 	d.URL = "redis-sentinel://" + strings.Join(addrs, ",") + "/" + d.MasterName
-	return d.waitAgreed(ctx, opts.SentinelPassword)
+	return d.waitAgreed(ctx, d.Master, d.Replica)
 }
 
 // startIn starts one server in its own directory under dir.
@@ -225,12 +230,28 @@ func waitReplicaOnline(ctx context.Context, master, replica *Server, password st
 	})
 }
 
-// waitAgreed polls every sentinel until it knows the master as a healthy
-// master, the replica as a healthy replica, and the other sentinels.
-func (d *Sentinel) waitAgreed(ctx context.Context, password string) error {
+// Heal waits until the deployment is as StartSentinel left it, but for
+// which server is the master: after a failover, until the old master has
+// resynced as a replica and every sentinel has seen it do so (some 10 s:
+// a sentinel reconfigures it when it next asks it for INFO).
+func (d *Sentinel) Heal(ctx context.Context) error {
+	master, err := d.MasterNow(ctx)
+	if err != nil {
+		return err
+	}
+	replica := d.Replica
+	if master == d.Replica {
+		replica = d.Master
+	}
+	return d.waitAgreed(ctx, master, replica)
+}
+
+// waitAgreed polls every sentinel until it knows master as a healthy
+// master, replica as a healthy replica, and the other sentinels.
+func (d *Sentinel) waitAgreed(ctx context.Context, master, replica *Server) error {
 	for _, s := range d.Sentinels {
-		c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, Password: password, MaxRetries: -1, PoolSize: 1})
-		err := poll(ctx, sentinelReadyTimeout, func(ctx context.Context) error { return d.agreed(ctx, c, s) })
+		c := d.sentinelClient(s)
+		err := poll(ctx, sentinelReadyTimeout, func(ctx context.Context) error { return d.agreed(ctx, c, s, master, replica) })
 		_ = c.Close()
 		if err != nil {
 			return err
@@ -240,21 +261,21 @@ func (d *Sentinel) waitAgreed(ctx context.Context, password string) error {
 }
 
 // agreed says what sentinel s does not know yet, if anything.
-func (d *Sentinel) agreed(ctx context.Context, c *redis.SentinelClient, s *Server) error {
+func (d *Sentinel) agreed(ctx context.Context, c *redis.SentinelClient, s, master, replica *Server) error {
 	m, err := c.Master(ctx, d.MasterName).Result()
 	if err != nil {
 		return fmt.Errorf("sentinel %s: SENTINEL MASTER %s: %w", s.Addr, d.MasterName, err)
 	}
-	if m["flags"] != "master" || m["port"] != strconv.Itoa(d.Master.Port) {
+	if m["flags"] != "master" || m["port"] != strconv.Itoa(master.Port) {
 		return fmt.Errorf("sentinel %s sees master %s:%s with flags %q", s.Addr, m["ip"], m["port"], m["flags"])
 	}
 	replicas, err := c.Replicas(ctx, d.MasterName).Result()
 	if err != nil {
 		return fmt.Errorf("sentinel %s: SENTINEL REPLICAS %s: %w", s.Addr, d.MasterName, err)
 	}
-	if len(replicas) != 1 || replicas[0]["port"] != strconv.Itoa(d.Replica.Port) ||
+	if len(replicas) != 1 || replicas[0]["port"] != strconv.Itoa(replica.Port) ||
 		replicas[0]["flags"] != "slave" || replicas[0]["master-link-status"] != "ok" {
-		return fmt.Errorf("sentinel %s sees replicas %v, want %s, linked", s.Addr, replicas, d.Replica.Addr)
+		return fmt.Errorf("sentinel %s sees replicas %v, want %s, linked", s.Addr, replicas, replica.Addr)
 	}
 	others, err := c.Sentinels(ctx, d.MasterName).Result()
 	if err != nil {
@@ -287,4 +308,67 @@ func poll(ctx context.Context, timeout time.Duration, check func(context.Context
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// MasterNow is the server the sentinels name as the master now: Master
+// until a failover, Replica after one.
+func (d *Sentinel) MasterNow(ctx context.Context) (*Server, error) {
+	c := d.sentinelClient(d.Sentinels[0])
+	defer c.Close()
+	hp, err := c.GetMasterAddrByName(ctx, d.MasterName).Result()
+	if err != nil {
+		return nil, fmt.Errorf("sentinel %s: SENTINEL GET-MASTER-ADDR-BY-NAME %s: %w", d.Sentinels[0].Addr, d.MasterName, err)
+	}
+	for _, s := range []*Server{d.Master, d.Replica} {
+		if strconv.Itoa(s.Port) == hp[1] {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("sentinel %s names %s:%s as the master, neither of the deployment's servers", d.Sentinels[0].Addr, hp[0], hp[1])
+}
+
+// Failover runs SENTINEL FAILOVER and returns the promoted server once
+// every sentinel names it as the master, with no failover in progress.
+// The old master then resyncs as its replica in the background, once a
+// sentinel has next asked it for INFO (every 10 s).
+func (d *Sentinel) Failover(ctx context.Context) (*Server, error) {
+	old, err := d.MasterNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	promoted := d.Replica
+	if old == d.Replica {
+		promoted = d.Master
+	}
+	c := d.sentinelClient(d.Sentinels[0])
+	err = c.Failover(ctx, d.MasterName).Err()
+	_ = c.Close()
+	if err != nil {
+		return nil, fmt.Errorf("SENTINEL FAILOVER %s: %w", d.MasterName, err)
+	}
+	err = poll(ctx, failoverTimeout, func(ctx context.Context) error {
+		for _, s := range d.Sentinels {
+			c := d.sentinelClient(s)
+			m, err := c.Master(ctx, d.MasterName).Result()
+			_ = c.Close()
+			if err != nil {
+				return fmt.Errorf("sentinel %s: %w", s.Addr, err)
+			}
+			if m["port"] != strconv.Itoa(promoted.Port) || m["flags"] != "master" {
+				return fmt.Errorf("sentinel %s sees master port %s, flags %q", s.Addr, m["port"], m["flags"])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("failover from %s to %s: %w", old.Addr, promoted.Addr, err)
+	}
+	return promoted, nil
+}
+
+// failoverTimeout bounds a failover: a forced one takes about a second.
+const failoverTimeout = 30 * time.Second
+
+func (d *Sentinel) sentinelClient(s *Server) *redis.SentinelClient {
+	return redis.NewSentinelClient(&redis.Options{Addr: s.Addr, Password: d.sentinelPassword, MaxRetries: -1, PoolSize: 1})
 }

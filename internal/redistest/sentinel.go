@@ -1,20 +1,12 @@
 package redistest
 
 import (
-	"context"
-	"fmt"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/internal/redisserver"
 )
-
-// failoverTimeout bounds a whole SENTINEL FAILOVER: promotion, the
-// sentinels' agreement and the old master's resync as a replica.
-const failoverTimeout = 60 * time.Second
 
 // Sentinel is a running Sentinel deployment (a master, a replica, three
 // sentinels), stopped by the Cleanup of the test that started it.
@@ -74,90 +66,27 @@ func (d *Sentinel) Client(t testing.TB) *redis.Client {
 	return c
 }
 
-// MasterAddr is the master's address as the first sentinel names it.
+// MasterAddr is the master's address as the sentinels name it now.
 func (d *Sentinel) MasterAddr(t testing.TB) string {
 	t.Helper()
-	addr, err := d.masterAddr(t.Context(), d.Sentinels[0])
+	m, err := d.MasterNow(t.Context())
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
-	return addr
+	return m.Addr
 }
 
 // Failover runs SENTINEL FAILOVER and waits until it is over: every
-// sentinel names the promoted replica as the master with no failover in
-// progress, and the old master has resynced as its replica. It returns
-// the new master.
+// sentinel names the promoted replica as the master, and the old master
+// has resynced as its replica (Heal). It returns the new master.
 func (d *Sentinel) Failover(t testing.TB) *redisserver.Server {
 	t.Helper()
-	ctx := t.Context()
-	old := d.MasterAddr(t)
-	c := d.sentinelClient(d.Sentinels[0])
-	defer c.Close()
-	if err := c.Failover(ctx, d.MasterName).Err(); err != nil {
-		t.Fatalf("redistest: SENTINEL FAILOVER %s: %v", d.MasterName, err)
-	}
-	var promoted, demoted *redisserver.Server
-	for _, s := range []*redisserver.Server{d.Master, d.Replica} {
-		if s.Addr == old {
-			demoted = s
-		} else {
-			promoted = s
-		}
-	}
-	if demoted == nil {
-		t.Fatalf("redistest: master %s is neither %s nor %s", old, d.Master.Addr, d.Replica.Addr)
-	}
-	deadline := time.Now().Add(failoverTimeout)
-	for {
-		err := d.failedOver(ctx, promoted, demoted)
-		if err == nil {
-			return promoted
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redistest: failover from %s not over after %v: %v", old, failoverTimeout, err)
-		}
-		time.Sleep(pollInterval)
-	}
-}
-
-// failedOver says what is not yet as a finished failover to promoted
-// leaves it.
-func (d *Sentinel) failedOver(ctx context.Context, promoted, demoted *redisserver.Server) error {
-	for _, s := range d.Sentinels {
-		c := d.sentinelClient(s)
-		m, err := c.Master(ctx, d.MasterName).Result()
-		_ = c.Close()
-		if err != nil {
-			return fmt.Errorf("sentinel %s: %w", s.Addr, err)
-		}
-		if m["port"] != strconv.Itoa(promoted.Port) || m["flags"] != "master" {
-			return fmt.Errorf("sentinel %s sees master port %s, flags %q", s.Addr, m["port"], m["flags"])
-		}
-	}
-	c := redis.NewClient(&redis.Options{Addr: demoted.Addr, Password: d.opts.Password, MaxRetries: -1, PoolSize: 1})
-	defer c.Close()
-	info, err := c.Info(ctx, "replication").Result()
+	promoted, err := d.Sentinel.Failover(t.Context())
 	if err != nil {
-		return fmt.Errorf("old master %s: %w", demoted.Addr, err)
+		t.Fatalf("redistest: %v", err)
 	}
-	f := redisserver.ParseInfo(info)
-	if f["role"] != "slave" || f["master_port"] != strconv.Itoa(promoted.Port) || f["master_link_status"] != "up" {
-		return fmt.Errorf("old master %s: role %s of port %s, link %s", demoted.Addr, f["role"], f["master_port"], f["master_link_status"])
+	if err := d.Heal(t.Context()); err != nil {
+		t.Fatalf("redistest: after the failover to %s: %v", promoted.Addr, err)
 	}
-	return nil
-}
-
-func (d *Sentinel) sentinelClient(s *redisserver.Server) *redis.SentinelClient {
-	return redis.NewSentinelClient(&redis.Options{Addr: s.Addr, Password: d.opts.SentinelPassword, MaxRetries: -1, PoolSize: 1})
-}
-
-func (d *Sentinel) masterAddr(ctx context.Context, s *redisserver.Server) (string, error) {
-	c := d.sentinelClient(s)
-	defer c.Close()
-	hp, err := c.GetMasterAddrByName(ctx, d.MasterName).Result()
-	if err != nil {
-		return "", fmt.Errorf("sentinel %s: SENTINEL GET-MASTER-ADDR-BY-NAME %s: %w", s.Addr, d.MasterName, err)
-	}
-	return hp[0] + ":" + hp[1], nil
+	return promoted
 }
