@@ -106,7 +106,7 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
 	f.BoolVar(&o.HonorRetryAfter, "honor-retry-after", false, "polite clients: after a rejection that says when to retry, a user's next request waits until then")
 	f.Var((*faultFlag)(&o.Faults), "fault", "inject a fault into every run at a time from its start: `KIND@AT`, such as restart@2s or pause:500ms@1s (repeat); "+
-		"KIND is "+strings.Join(bench.FaultKinds, ", ")+"; only on a Redis rlbench starts (--redis local or local-sentinel)")
+		"KIND is "+strings.Join(bench.FaultKinds, ", ")+"; only on a Redis rlbench starts (--redis local, local-cluster or local-sentinel)")
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))
