@@ -61,7 +61,8 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 		algOpts.Clock = algorithms.ClockFunc(time.Now)
 		algOpts.ClockSkewAllowance = load.ClockSkewAllowance
 	}
-	s := newSession(load, report.Target{Kind: t.Kind, Address: t.Address, ServerVersion: t.ServerVersion, Cluster: topology(t)}, t.Close)
+	info := report.Target{Kind: t.Kind, Address: t.Address, ServerVersion: t.ServerVersion, Cluster: topology(t), Sentinel: sentinelTopology(t.Sentinel)}
+	s := newSession(load, info, t.Close)
 	if t.Kind == redisconn.KindCluster {
 		s.cluster = t
 	}

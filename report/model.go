@@ -58,12 +58,29 @@ type Host struct {
 // Target is the Redis the limiters ran against. Address never holds a password.
 type Target struct {
 	// Kind is miniredis, redis, cluster, sentinel or http.
-	Kind          string `json:"kind"`
+	Kind string `json:"kind"`
+	// Address is host:port; for sentinel, the master's when the run
+	// began.
 	Address       string `json:"address"`
 	ServerVersion string `json:"server_version"`
 	// Cluster is a Redis Cluster's topology when the runs started; absent
 	// for any other target.
 	Cluster *Topology `json:"cluster,omitempty"`
+	// Sentinel is the deployment of a sentinel target as its sentinels
+	// described it when the run began.
+	Sentinel *SentinelTopology `json:"sentinel,omitempty"`
+}
+
+// SentinelTopology is a Redis Sentinel deployment: the master, by name
+// and address, its replicas and the sentinels that watch it.
+type SentinelTopology struct {
+	MasterName string   `json:"master_name"`
+	Master     string   `json:"master"`
+	Replicas   []string `json:"replicas"`
+	// Sentinels are those the URL named, then those they knew of.
+	Sentinels []string `json:"sentinels"`
+	// Quorum is how many sentinels must agree that the master is down.
+	Quorum int `json:"quorum"`
 }
 
 // Config is the resolved configuration of a run, flags and defaults alike.

@@ -222,6 +222,10 @@ func target(t Target) string {
 	if t.Address != "" {
 		s = strings.TrimSpace(s + " at " + t.Address)
 	}
+	if st := t.Sentinel; st != nil {
+		s += fmt.Sprintf(" (master %s, %d %s, %d %s)", st.MasterName,
+			len(st.Replicas), Plural(len(st.Replicas), "replica"), len(st.Sentinels), Plural(len(st.Sentinels), "sentinel"))
+	}
 	return s
 }
 

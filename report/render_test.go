@@ -143,6 +143,9 @@ func TestSummary(t *testing.T) {
 	}{
 		{"bare", File{}, "seed 0"},
 		{"miniredis", File{Target: Target{Kind: "miniredis"}, EndReason: EndCompleted}, "target miniredis · seed 0 · completed"},
+		{"sentinel", File{Target: Target{Kind: "sentinel", ServerVersion: "7.0.15", Address: "10.0.0.1:6379", Sentinel: &SentinelTopology{
+			MasterName: "cache", Master: "10.0.0.1:6379", Replicas: []string{"10.0.0.2:6379"}, Sentinels: []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"}, Quorum: 2,
+		}}}, "target sentinel 7.0.15 at 10.0.0.1:6379 (master cache, 1 replica, 3 sentinels) · seed 0"},
 		{"error", File{EndReason: EndError, Error: "dial tcp: refused"}, "seed 0 · ended by an error: dial tcp: refused"},
 		{"a random generator id is not shown", File{GeneratorID: "07a106ec88c33e8b"}, "seed 0"},
 		{"a named generator and its start", File{GeneratorID: "east-1", EndReason: EndCompleted,

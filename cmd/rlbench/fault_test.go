@@ -122,7 +122,7 @@ func TestFaultBadInput(t *testing.T) {
 		{[]string{"--fault", "restart@99999999999h"}, `out of range, want at most 8784h`},
 		{[]string{"--fault", "restart:1s@1s"}, `only a pause takes a duration`},
 		{[]string{"--fault", "pause:0s@1s"}, `pause "0s": want more than 0`},
-		{[]string{"--fault", "restart@1s"}, `rlbench: --fault restart needs a deployment rlbench starts itself (--redis local or local-cluster)`},
+		{[]string{"--fault", "restart@1s"}, `rlbench: --fault restart needs a deployment rlbench starts itself (--redis local, local-cluster or local-sentinel)`},
 	}
 	for _, tt := range tests {
 		io, _, errOut := newTestIO(nil, append([]string{"run", "--algo", "fixed", "--requests", "5"}, tt.args...)...)

@@ -107,7 +107,7 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
 	f.BoolVar(&o.HonorRetryAfter, "honor-retry-after", false, "polite clients: after a rejection that says when to retry, a user's next request waits until then")
 	f.Var((*faultFlag)(&o.Faults), "fault", "inject a fault into every run at a time from its start: `KIND@AT`, such as restart@2s or pause:500ms@1s (repeat); "+
-		"KIND is "+strings.Join(bench.FaultKinds, ", ")+"; only on a Redis rlbench starts (--redis local)")
+		"KIND is "+strings.Join(bench.FaultKinds, ", ")+"; only on a Redis rlbench starts (--redis local, local-cluster or local-sentinel)")
 	f.StringVar(&o.RunID, "run-id", "", "name of this run in its keys (default random); give several generators the same one to load the same keys")
 	f.Var(instantFlag{&o.StartAt}, "start-at", "start the first run at `TIME` (RFC 3339, such as 2026-12-02T16:00:00.5Z), anchoring its schedule there, "+
 		"so that generators on several machines send together; at most 24h ahead, up to 1s late")

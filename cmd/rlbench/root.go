@@ -86,7 +86,7 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 	root.SuggestionsMinimumDistance = 2
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (a Redis Cluster is detected; more seed nodes as addr=host:port parameters), \"local\" to start a redis-server from PATH for the run, or \"local-cluster\" to start a cluster of 3 masters and 3 replicas (default $REDIS_URL, else an embedded miniredis)")
+	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (a Redis Cluster is detected; more seed nodes as addr=host:port parameters), or redis-sentinel://[user:password@]host:port[,host:port...]/MASTER-NAME for Sentinel; \"local\" to start a redis-server from PATH for the run, \"local-cluster\" a cluster of 3 masters and 3 replicas, \"local-sentinel\" a master, a replica and 3 sentinels (default $REDIS_URL, else an embedded miniredis)")
 	addConnectionFlags(pf, &global.Connection)
 	pf.BoolVar(&global.Cluster, "cluster", false, "open --redis as a Redis Cluster even when the server does not say it is one (INFO cluster)")
 	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")

@@ -51,6 +51,8 @@ func (t *Target) FaultKinds() []string {
 		return []string{FaultPause, FaultScriptFlush, FaultRestart, FaultKillMaster}
 	case t.LocalCluster != nil:
 		return []string{FaultPause, FaultScriptFlush, FaultRestart, FaultKillMaster, FaultFailover}
+	case t.LocalSentinel != nil:
+		return sentinelFaultKinds
 	}
 	return nil
 }
@@ -60,7 +62,7 @@ func (t *Target) FaultKinds() []string {
 func (t *Target) CheckFault(kind string) error {
 	kinds := t.FaultKinds()
 	if kinds == nil {
-		return faultErrorf("--fault %s needs a deployment rlbench starts itself (--redis local or %s); it never pauses, flushes or kills a %s it is pointed at", kind, LocalCluster, t.Kind)
+		return faultErrorf("--fault %s needs a deployment rlbench starts itself (--redis local, %s or %s); it never pauses, flushes or kills a %s it is pointed at", kind, LocalCluster, LocalSentinel, t.Kind)
 	}
 	if !slices.Contains(kinds, kind) {
 		return faultErrorf("--fault %s is not possible on the %s rlbench started: want one of %s", kind, t.Kind, strings.Join(kinds, ", "))
@@ -81,6 +83,9 @@ func (t *Target) Inject(ctx context.Context, kind string, d time.Duration, key s
 	defer t.faultMu.Unlock()
 	if t.LocalCluster != nil {
 		return t.injectCluster(ctx, kind, d, key)
+	}
+	if t.LocalSentinel != nil {
+		return injectSentinel(ctx, t.LocalSentinel, kind, d)
 	}
 	s := t.Local
 	switch kind {
@@ -124,6 +129,9 @@ func (t *Target) Heal(ctx context.Context) error {
 	defer t.faultMu.Unlock()
 	if t.LocalCluster != nil {
 		return t.healCluster(ctx)
+	}
+	if t.LocalSentinel != nil {
+		return t.LocalSentinel.Heal(ctx)
 	}
 	if t.Local == nil {
 		return nil

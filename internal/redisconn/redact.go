@@ -7,7 +7,7 @@ import (
 
 // secretParams are query parameters whose values are hidden like a
 // password: go-redis rejects them, but the error must not echo them.
-var secretParams = []string{"password", "pass", "passwd", "pwd", "secret", "token", "auth"}
+var secretParams = []string{"password", "pass", "passwd", "pwd", "secret", "token", "auth", "sentinel_password"}
 
 // Redact returns rawURL fit for printing: the password replaced by "xxxxx",
 // as url.URL.Redacted does, and so are password-like query parameters. A

@@ -61,7 +61,7 @@ type Target struct {
 	// Client talks to the server; a UniversalClient so that Cluster and
 	// Sentinel targets can later share every code path.
 	Client redis.UniversalClient
-	// Kind is KindMiniredis, KindRedis or KindCluster.
+	// Kind is KindMiniredis, KindRedis, KindCluster or KindSentinel.
 	Kind string
 	// Address is host:port; never a password.
 	Address string
@@ -79,6 +79,11 @@ type Target struct {
 	// Shards are a cluster's masters, their slots and replicas, when Open
 	// connected; nil for a single server.
 	Shards []Shard
+	// Sentinel is the topology of a KindSentinel target; nil otherwise.
+	Sentinel *SentinelTopology
+	// LocalSentinel is the deployment Open started for rawURL
+	// "local-sentinel", stopped by Close; nil otherwise.
+	LocalSentinel *redisserver.Sentinel
 
 	faultMu   sync.Mutex // held while a fault changes the deployment
 	embedded  *miniredis.Miniredis
@@ -113,7 +118,9 @@ type Options struct {
 // miniredis started in-process when rawURL is "", or to a redis-server it
 // starts on a free loopback port, with persistence off, when rawURL is
 // Local ("local"), or to a cluster it starts when rawURL is LocalCluster
-// ("local-cluster"). It PINGs before returning,
+// ("local-cluster"), or through Sentinel: a redis-sentinel:// URL, or a
+// deployment it starts when rawURL is LocalSentinel ("local-sentinel")
+// (sentinel.go). It PINGs before returning,
 // so a Target it returns has answered at least once.
 //
 // Failed commands are not retried (unless the URL sets max_retries): a load
@@ -128,6 +135,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 		return openLocal(ctx, opts)
 	case LocalCluster:
 		return openLocalCluster(ctx, opts)
+	case LocalSentinel:
+		return openLocalSentinel(ctx, opts)
+	}
+	if isSentinelURL(rawURL) {
+		return openSentinel(ctx, rawURL, opts)
 	}
 	if opts.Cluster || isClusterURL(rawURL) {
 		return openCluster(ctx, rawURL, opts)
@@ -221,6 +233,9 @@ func (t *Target) Close() error {
 		}
 		if t.LocalCluster != nil {
 			t.LocalCluster.Stop()
+		}
+		if t.LocalSentinel != nil {
+			t.LocalSentinel.Stop()
 		}
 	})
 	return t.closeErr

@@ -53,6 +53,10 @@ type Options struct {
 	// Password, when set, is the server's requirepass (and what the
 	// readiness probe authenticates with).
 	Password string
+	// Config, when set, is a configuration file given before every other
+	// argument, where redis-server reads it; Sentinel needs one it can
+	// rewrite.
+	Config string
 	// TLS, when set, makes the server speak TLS only: it listens with
 	// --tls-port on Port and on no plain port, the readiness probe
 	// connects over TLS, and URL is rediss://.
@@ -273,7 +277,11 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 	}
 	defer logFile.Close()
 
-	args := append([]string{
+	var args []string
+	if opts.Config != "" {
+		args = append(args, opts.Config)
+	}
+	args = append(append(args,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--save", "",
@@ -281,7 +289,7 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 		"--daemonize", "no",
 		"--protected-mode", "yes",
 		"--dir", dir,
-	}, opts.Args...)
+	), opts.Args...)
 	if opts.TLS != nil {
 		args = append(args, opts.TLS.args(port)...)
 	}
