@@ -31,11 +31,11 @@ var workloads = []struct {
 	uses []string
 }{
 	{Closed, []string{"concurrency"}},
-	{Steady, []string{"rate", "max-inflight", "miss-after"}},
-	{Bursty, []string{"rate", "burst-size", "burst-every", "max-inflight", "miss-after"}},
-	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after"}},
-	{Poisson, []string{"rate", "max-inflight", "miss-after"}},
-	{Ramp, []string{"rate", "rate-start", "max-inflight", "miss-after"}},
+	{Steady, []string{"rate", "max-inflight", "miss-after", "spin-wait"}},
+	{Bursty, []string{"rate", "burst-size", "burst-every", "max-inflight", "miss-after", "spin-wait"}},
+	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after", "spin-wait"}},
+	{Poisson, []string{"rate", "max-inflight", "miss-after", "spin-wait"}},
+	{Ramp, []string{"rate", "rate-start", "max-inflight", "miss-after", "spin-wait"}},
 }
 
 // WorkloadNames lists the workloads in the order help shows them.
@@ -109,6 +109,9 @@ type Load struct {
 	// time-series point; MissAfter how late a request may leave its slot
 	// before it counts as missed.
 	Timeout, Interval, MissAfter time.Duration
+	// SpinWait is how long before each slot the open model's sender
+	// spins instead of sleeping (workload.Config.SpinWait).
+	SpinWait time.Duration
 	// ClientClock passes rlbench's clock to the scripts instead of Redis
 	// TIME, with every TTL padded by ClockSkewAllowance.
 	ClientClock        bool

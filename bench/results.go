@@ -119,6 +119,8 @@ func ReportRun(res workload.Result, r Run, cfg workload.Config, missAfter time.D
 			Behind:      res.Behind(),
 			MaxLagUS:    float64(res.Lag.Max()) / 1e3,
 			P99LagUS:    float64(res.Lag.ValueAtQuantile(99)) / 1e3,
+			P50LagUS:    float64(res.Lag.ValueAtQuantile(50)) / 1e3,
+			MeanLagUS:   res.Lag.Mean() / 1e3,
 			MissAfterUS: missAfter.Microseconds(),
 		},
 		Timeseries: report.Timeseries{IntervalUS: res.Interval.Microseconds()},

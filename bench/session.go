@@ -249,6 +249,7 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 		Timeout:     l.Timeout,
 		Interval:    l.Interval,
 		MissAfter:   l.MissAfter,
+		SpinWait:    l.SpinWait,
 		Start:       start,
 
 		HonorRetryAfter: l.HonorRetryAfter,

@@ -335,6 +335,12 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		// The p99 of the union is at most the largest p99: at most 1 %
 		// of each part lies above it.
 		out.Generator.P99LagUS = max(out.Generator.P99LagUS, g.P99LagUS)
+		// Likewise the median of the union is at most the largest median;
+		// the mean is weighted by requests sent.
+		out.Generator.P50LagUS = max(out.Generator.P50LagUS, g.P50LagUS)
+		if n := out.Counts.Sent; n > 0 {
+			out.Generator.MeanLagUS += (g.MeanLagUS - out.Generator.MeanLagUS) * float64(r.Counts.Sent) / float64(n)
+		}
 
 		out.ElapsedUS = max(out.ElapsedUS, r.ElapsedUS)
 		out.EndReason = worseEnd(out.EndReason, r.EndReason)

@@ -373,9 +373,13 @@ type KeyAccuracy struct {
 // Generator is the load generator's own health: how far behind its
 // schedule it fell. Behind is true when it missed slots.
 type Generator struct {
-	Behind      bool    `json:"behind"`
-	MaxLagUS    float64 `json:"max_lag_us"`
-	P99LagUS    float64 `json:"p99_lag_us"`
+	Behind   bool    `json:"behind"`
+	MaxLagUS float64 `json:"max_lag_us"`
+	P99LagUS float64 `json:"p99_lag_us"`
+	// P50LagUS and MeanLagUS: how late a typical request left its slot;
+	// absent from files written before they were.
+	P50LagUS    float64 `json:"p50_lag_us,omitempty"`
+	MeanLagUS   float64 `json:"mean_lag_us,omitempty"`
 	MissAfterUS int64   `json:"miss_after_us"`
 }
 

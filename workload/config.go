@@ -67,6 +67,11 @@ type Config struct {
 	Timeout time.Duration
 	// Interval is the width of one point of the time series; 0 means 1s.
 	Interval time.Duration
+	// SpinWait is how long before each slot of the open model the
+	// sender stops sleeping and spins, yielding, until the slot: Go's
+	// timers wake up to a millisecond late, which would be schedule lag.
+	// Spinning costs the sender's CPU; 0 only sleeps.
+	SpinWait time.Duration
 	// MissAfter is how late after its slot a request of the open model may
 	// be sent before it counts as missed; 0 means DefaultMissAfter.
 	MissAfter time.Duration
@@ -87,6 +92,7 @@ type Config struct {
 const (
 	DefaultMaxInflight = 256
 	DefaultMissAfter   = 10 * time.Millisecond
+	DefaultSpinWait    = 2 * time.Millisecond
 )
 
 // withDefaults fills the fields whose zero value stands for a default.

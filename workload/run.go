@@ -163,13 +163,7 @@ send:
 			break
 		}
 		intended := r.start.Add(offset)
-		if wait := time.Until(intended); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-			}
-		}
+		r.waitUntil(ctx, timer, intended)
 		// The schedule, not the wall clock, says when the run ends: a
 		// generator running late still sends every slot, and says so.
 		if r.cancelled() {
@@ -194,6 +188,23 @@ send:
 		r.scheduled = r.cfg.Duration
 	} else if rate := r.cfg.Pacer.Rate(r.scheduled); rate > 0 {
 		r.scheduled += time.Duration(float64(time.Second) / rate)
+	}
+}
+
+// waitUntil returns at intended or when ctx is done: it sleeps on timer
+// until SpinWait before, then spins, yielding to other goroutines, for
+// the rest.
+func (r *runner) waitUntil(ctx context.Context, timer *time.Timer, intended time.Time) {
+	if sleep := time.Until(intended) - r.cfg.SpinWait; sleep > 0 {
+		timer.Reset(sleep)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+	for r.cfg.SpinWait > 0 && time.Now().Before(intended) && ctx.Err() == nil {
+		runtime.Gosched()
 	}
 }
 

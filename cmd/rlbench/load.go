@@ -102,6 +102,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.DurationVar(&o.Timeout, "timeout", time.Second, "bound on each decision, at most 8784h; 0 for none")
 	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series, at most 8784h")
 	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed, at most 8784h")
+	f.DurationVar(&o.SpinWait, "spin-wait", workload.DefaultSpinWait, "how long before each slot of the open model the sender spins instead of sleeping, "+
+		"since timers wake up to 1ms late; it costs the sender's CPU; 0 only sleeps, at most 1s")
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
 	f.DurationVar(&o.ClockSkewAllowance, "clock-skew-allowance", algorithms.DefaultClockSkewAllowance,
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
@@ -165,6 +167,8 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return usageErrorf("invalid --interval %v: must be at least 1ms", o.Interval)
 	case o.MissAfter <= 0:
 		return usageErrorf("invalid --miss-after %v: must be positive, such as 1ms", o.MissAfter)
+	case o.SpinWait < 0 || o.SpinWait > time.Second:
+		return usageErrorf("invalid --spin-wait %v: want 0 (only sleep) to 1s, such as 2ms", o.SpinWait)
 	case strings.ContainsAny(o.RunID, "{} \t\n"):
 		return usageErrorf("invalid --run-id %q: no braces or spaces, which would break the keys' hash tag", o.RunID)
 	case o.BurstEvery < 0:
