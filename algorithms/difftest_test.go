@@ -89,7 +89,7 @@ func randomLimit(rng *rand.Rand) algorithms.Limit {
 	}
 	limit := algorithms.Limit{
 		Requests: logUniform(rng, 1, 1e9),
-		Window:   time.Duration(logUniform(rng, 1000, (8760 * time.Hour).Microseconds())) * time.Microsecond,
+		Window:   time.Duration(logUniform(rng, 1000, (8760*time.Hour).Microseconds())) * time.Microsecond,
 	}
 	if rng.IntN(3) == 0 {
 		limit.Burst = logUniform(rng, 1, 1e9)
