@@ -241,7 +241,7 @@ func diffCallsOr(fallback int) int {
 // TestDifferential drives each atomic algorithm's script and its model
 // through the same random calls and compares every field of every decision.
 func TestDifferential(t *testing.T) {
-	t.Run("redis", func(t *testing.T) {
+	t.Run("redis-server", func(t *testing.T) {
 		srv := redistest.Start(t)
 		if err := algorithms.Preload(context.Background(), srv.Client(t)); err != nil {
 			t.Fatal(err)
