@@ -33,8 +33,8 @@ var (
 // Without -difftest.calls, make test (under -race) checks this many calls per
 // algorithm: miniredis runs a fresh Lua interpreter for every script call.
 const (
-	defaultRedisCalls = 100_000
-	defaultMiniCalls  = 5_000
+	defaultRedisCalls = 20_000
+	defaultMiniCalls  = 2_000
 )
 
 // noExpiry is a TTL padding no run outlasts: keys on a real Redis expire
