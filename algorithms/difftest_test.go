@@ -195,6 +195,14 @@ func (t *tally) add(o outcome) {
 	}
 }
 
+// progress logs the count every 100,000 calls, so that a long run shows
+// how far it has come.
+func (t *tally) progress(tb testing.TB, name string, start time.Time, before int) {
+	if t.calls/100_000 > before/100_000 {
+		tb.Logf("%s: %d calls compared after %v", name, t.calls, time.Since(start).Round(time.Second))
+	}
+}
+
 func (t tally) String() string {
 	return fmt.Sprintf("%d calls in %d scenarios: %d allowed, %d rejected, %d past the capacity",
 		t.calls, t.scenarios, t.allowed, t.rejected, t.never)
@@ -285,6 +293,7 @@ func diffPipelined(t *testing.T, rdb *redis.Client, name string, calls int) {
 	start := time.Now()
 	const batch = 2000
 	for count.calls < calls {
+		before := count.calls
 		// Queue whole scenarios, each call through the limiter's own
 		// AllowN, and what the model says of each.
 		var (
@@ -350,6 +359,7 @@ func diffPipelined(t *testing.T, rdb *redis.Client, name string, calls int) {
 		if err := rdb.FlushDB(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
+		count.progress(t, name, start, before)
 	}
 	t.Logf("%s on redis-server %v: %v", name, time.Since(start).Round(time.Millisecond), count)
 }
@@ -393,6 +403,7 @@ func diffStepped(t *testing.T, mr *miniredis.Miniredis, rdb *redis.Client, name 
 	var count tally
 	start := time.Now()
 	for count.calls < calls {
+		before := count.calls
 		sc := newScenario(rng, name, min(300, calls-count.calls))
 		clock := &fakeClock{}
 		opts := algorithms.Options{Clock: clock, ClockSkewAllowance: sc.skew}
@@ -428,6 +439,7 @@ func diffStepped(t *testing.T, mr *miniredis.Miniredis, rdb *redis.Client, name 
 		}
 		count.scenarios++
 		mr.FlushAll()
+		count.progress(t, name, start, before)
 	}
 	t.Logf("%s on miniredis %v: %v", name, time.Since(start).Round(time.Millisecond), count)
 }
