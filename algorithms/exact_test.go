@@ -63,14 +63,14 @@ func wait(ahead int64, x *big.Int) int64 {
 	return sum.Int64()
 }
 
-// tokenModel keeps the tokens in units of 1/window, refilled at limit per µs.
-type tokenModel struct {
+// bigToken keeps the tokens in units of 1/window, refilled at limit per µs.
+type bigToken struct {
 	limit, window, capacity int64
 	units                   *big.Int // nil: no state
 	ts                      int64
 }
 
-func (m *tokenModel) decide(now, cost int64) reply {
+func (m *bigToken) decide(now, cost int64) reply {
 	l, w, c, n := big.NewInt(m.limit), big.NewInt(m.window), big.NewInt(m.capacity), big.NewInt(cost)
 	full := new(big.Int).Mul(c, w)
 	units, stamp := new(big.Int).Set(full), now
@@ -101,14 +101,14 @@ func (m *tokenModel) decide(now, cost int64) reply {
 	return reply{true, new(big.Int).Quo(units, w).Int64(), 0, untilHolds(c)}
 }
 
-// leakyModel keeps the level in units of 1/window, drained at limit per µs.
-type leakyModel struct {
+// bigLeaky keeps the level in units of 1/window, drained at limit per µs.
+type bigLeaky struct {
 	limit, window, capacity int64
 	units                   *big.Int
 	ts                      int64
 }
 
-func (m *leakyModel) decide(now, cost int64) reply {
+func (m *bigLeaky) decide(now, cost int64) reply {
 	l, w, c, n := big.NewInt(m.limit), big.NewInt(m.window), big.NewInt(m.capacity), big.NewInt(cost)
 	depth := new(big.Int).Mul(c, w)
 	units, stamp := new(big.Int), now
@@ -143,13 +143,13 @@ func (m *leakyModel) decide(now, cost int64) reply {
 	return reply{true, room(), 0, untilBelow(c)}
 }
 
-// slidingCounterModel keeps each aligned window's count.
-type slidingCounterModel struct {
+// bigSlidingCounter keeps each aligned window's count.
+type bigSlidingCounter struct {
 	limit, window int64
 	counts        map[int64]int64
 }
 
-func (m *slidingCounterModel) decide(now, cost int64) reply {
+func (m *bigSlidingCounter) decide(now, cost int64) reply {
 	index, elapsed := now/m.window, now%m.window
 	prev, cur := m.counts[index-1], m.counts[index]
 	w := big.NewInt(m.window)
@@ -188,13 +188,13 @@ func (m *slidingCounterModel) decide(now, cost int64) reply {
 	return reply{true, remaining(cur + cost), 0, resetAfter(cur + cost)}
 }
 
-// gcraModel keeps the theoretical arrival time in microseconds.
-type gcraModel struct {
+// bigGCRA keeps the theoretical arrival time in microseconds.
+type bigGCRA struct {
 	interval, burst int64
 	tat             int64
 }
 
-func (m *gcraModel) decide(now, cost int64) reply {
+func (m *bigGCRA) decide(now, cost int64) reply {
 	i, b := big.NewInt(m.interval), big.NewInt(m.burst)
 	horizon := new(big.Int).Mul(b, i)
 	tat := max(now, m.tat)
@@ -224,13 +224,13 @@ func newBigModel(name string, limit algorithms.Limit) bigModel {
 	w := limit.Window.Microseconds()
 	switch name {
 	case "token":
-		return &tokenModel{limit: limit.Requests, window: w, capacity: limit.Capacity()}
+		return &bigToken{limit: limit.Requests, window: w, capacity: limit.Capacity()}
 	case "leaky":
-		return &leakyModel{limit: limit.Requests, window: w, capacity: limit.Capacity()}
+		return &bigLeaky{limit: limit.Requests, window: w, capacity: limit.Capacity()}
 	case "sliding-counter":
-		return &slidingCounterModel{limit: limit.Requests, window: w, counts: map[int64]int64{}}
+		return &bigSlidingCounter{limit: limit.Requests, window: w, counts: map[int64]int64{}}
 	case "gcra":
-		return &gcraModel{interval: (w + limit.Requests - 1) / limit.Requests, burst: limit.Capacity()}
+		return &bigGCRA{interval: (w + limit.Requests - 1) / limit.Requests, burst: limit.Capacity()}
 	}
 	panic("no model for " + name)
 }

@@ -28,7 +28,8 @@ type Model interface {
 	// records them when they pass, exactly as the limiter of the same name
 	// would with a client clock reading now. It fails only for n < 1
 	// (ErrInvalidCost) and for instants before the Unix epoch
-	// (ErrInvalidTime), and allocates only for a key it has not seen.
+	// (ErrInvalidTime). On a key it has seen it allocates nothing, but
+	// for the sliding log's list of admissions as it grows.
 	AllowN(now time.Time, key string, n int64) (Decision, error)
 }
 
