@@ -48,8 +48,10 @@ var ErrInvalidTime = errors.New("invalid time")
 // Redis key would, on the model's own clock, which is the latest instant it
 // has been asked at. That clock never steps back, as Redis's does not, so a
 // key whose TTL has run out stays gone when a caller's clock steps back
-// behind it. Expiry never changes a decision otherwise: every TTL outlasts
-// the time its state matters.
+// behind it. Expiry is counted to the microsecond, as miniredis counts it;
+// Redis counts whole milliseconds and keeps a key up to 1 ms longer. It
+// never changes a decision otherwise: every TTL outlasts the time its state
+// matters.
 //
 // The arithmetic is the scripts' exactly, wherever theirs is exact (limits
 // and bursts up to 1e15, windows up to 8784h): quotients and waits saturate
