@@ -8,16 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/rlbench/rlbench/algorithms"
-	"github.com/rlbench/rlbench/internal/redistest"
 )
 
 // The scripts' numbers are doubles, exact below 2^53; a limit of 1e9 a
 // year puts a bucket's state at 3e22 units of 1/window, where a double is
-// off by millions. The models below decide with math/big on the same rules
-// as the scripts, so any rounding in a script shows up as a differing field.
+// off by millions. The scripts and the models (algorithms.NewModel) divide
+// such products without forming them, in Lua by doubling and adding
+// (mul_div_mod), in Go in 128 bits. The math/big models below decide on the
+// same rules with no such care, an independent check of both: the models
+// against them here, the scripts against the models in TestDifferential.
 
 // maxWait is where the scripts saturate a wait: 2^53-1 µs, 285 years.
 const maxWait = 1<<53 - 1
@@ -40,8 +40,8 @@ func fromDecision(d algorithms.Decision) reply {
 	return r
 }
 
-// model is an exact reference for one key of one algorithm.
-type model interface {
+// bigModel is a math/big reference for one key of one algorithm.
+type bigModel interface {
 	decide(now, cost int64) reply
 }
 
@@ -63,14 +63,14 @@ func wait(ahead int64, x *big.Int) int64 {
 	return sum.Int64()
 }
 
-// tokenModel keeps the tokens in units of 1/window, refilled at limit per µs.
-type tokenModel struct {
+// bigToken keeps the tokens in units of 1/window, refilled at limit per µs.
+type bigToken struct {
 	limit, window, capacity int64
 	units                   *big.Int // nil: no state
 	ts                      int64
 }
 
-func (m *tokenModel) decide(now, cost int64) reply {
+func (m *bigToken) decide(now, cost int64) reply {
 	l, w, c, n := big.NewInt(m.limit), big.NewInt(m.window), big.NewInt(m.capacity), big.NewInt(cost)
 	full := new(big.Int).Mul(c, w)
 	units, stamp := new(big.Int).Set(full), now
@@ -101,14 +101,14 @@ func (m *tokenModel) decide(now, cost int64) reply {
 	return reply{true, new(big.Int).Quo(units, w).Int64(), 0, untilHolds(c)}
 }
 
-// leakyModel keeps the level in units of 1/window, drained at limit per µs.
-type leakyModel struct {
+// bigLeaky keeps the level in units of 1/window, drained at limit per µs.
+type bigLeaky struct {
 	limit, window, capacity int64
 	units                   *big.Int
 	ts                      int64
 }
 
-func (m *leakyModel) decide(now, cost int64) reply {
+func (m *bigLeaky) decide(now, cost int64) reply {
 	l, w, c, n := big.NewInt(m.limit), big.NewInt(m.window), big.NewInt(m.capacity), big.NewInt(cost)
 	depth := new(big.Int).Mul(c, w)
 	units, stamp := new(big.Int), now
@@ -143,13 +143,13 @@ func (m *leakyModel) decide(now, cost int64) reply {
 	return reply{true, room(), 0, untilBelow(c)}
 }
 
-// slidingCounterModel keeps each aligned window's count.
-type slidingCounterModel struct {
+// bigSlidingCounter keeps each aligned window's count.
+type bigSlidingCounter struct {
 	limit, window int64
 	counts        map[int64]int64
 }
 
-func (m *slidingCounterModel) decide(now, cost int64) reply {
+func (m *bigSlidingCounter) decide(now, cost int64) reply {
 	index, elapsed := now/m.window, now%m.window
 	prev, cur := m.counts[index-1], m.counts[index]
 	w := big.NewInt(m.window)
@@ -188,13 +188,13 @@ func (m *slidingCounterModel) decide(now, cost int64) reply {
 	return reply{true, remaining(cur + cost), 0, resetAfter(cur + cost)}
 }
 
-// gcraModel keeps the theoretical arrival time in microseconds.
-type gcraModel struct {
+// bigGCRA keeps the theoretical arrival time in microseconds.
+type bigGCRA struct {
 	interval, burst int64
 	tat             int64
 }
 
-func (m *gcraModel) decide(now, cost int64) reply {
+func (m *bigGCRA) decide(now, cost int64) reply {
 	i, b := big.NewInt(m.interval), big.NewInt(m.burst)
 	horizon := new(big.Int).Mul(b, i)
 	tat := max(now, m.tat)
@@ -220,17 +220,17 @@ func (m *gcraModel) decide(now, cost int64) reply {
 	return reply{true, remaining(newTAT), 0, wait(-now, newTAT)}
 }
 
-func newModel(name string, limit algorithms.Limit) model {
+func newBigModel(name string, limit algorithms.Limit) bigModel {
 	w := limit.Window.Microseconds()
 	switch name {
 	case "token":
-		return &tokenModel{limit: limit.Requests, window: w, capacity: limit.Capacity()}
+		return &bigToken{limit: limit.Requests, window: w, capacity: limit.Capacity()}
 	case "leaky":
-		return &leakyModel{limit: limit.Requests, window: w, capacity: limit.Capacity()}
+		return &bigLeaky{limit: limit.Requests, window: w, capacity: limit.Capacity()}
 	case "sliding-counter":
-		return &slidingCounterModel{limit: limit.Requests, window: w, counts: map[int64]int64{}}
+		return &bigSlidingCounter{limit: limit.Requests, window: w, counts: map[int64]int64{}}
 	case "gcra":
-		return &gcraModel{interval: (w + limit.Requests - 1) / limit.Requests, burst: limit.Capacity()}
+		return &bigGCRA{interval: (w + limit.Requests - 1) / limit.Requests, burst: limit.Capacity()}
 	}
 	panic("no model for " + name)
 }
@@ -239,131 +239,60 @@ func newModel(name string, limit algorithms.Limit) model {
 // window: the ones that need exact arithmetic past 2^53.
 var modelled = []string{"token", "leaky", "sliding-counter", "gcra"}
 
-// extremeLimits are the corners: a billion a year (the case that was off by
-// a microsecond), the largest limit and window rlbench accepts, a
-// millisecond window, and limits that do not divide their windows.
-var extremeLimits = []algorithms.Limit{
-	{Requests: 1_000_000_000, Window: 8760 * time.Hour},
-	{Requests: 1_000_000_000, Window: 8784 * time.Hour, Burst: 3},
-	{Requests: 1_000_000_000_000_000, Window: 8784 * time.Hour},
-	{Requests: 1, Window: 8784 * time.Hour, Burst: 1_000_000_000_000_000},
-	{Requests: 999_999_937, Window: 24 * time.Hour, Burst: 1},
-	{Requests: 3, Window: time.Millisecond},
-	{Requests: 7, Window: time.Second, Burst: 10},
-	{Requests: 100, Window: time.Minute},
-}
-
-// randomLimit is one of the corners, or a random limit up to 1e15 on a
-// random window from 1 ms to 8784 h.
-func randomLimit(rng *rand.Rand) algorithms.Limit {
-	if rng.IntN(2) == 0 {
-		return extremeLimits[rng.IntN(len(extremeLimits))]
-	}
-	limit := algorithms.Limit{
-		Requests: 1 + rng.Int64N(int64(10)<<rng.IntN(50)),
-		Window:   time.Millisecond + time.Duration(rng.Int64N(int64(8784*time.Hour)>>rng.IntN(40)))/time.Microsecond*time.Microsecond,
-	}
-	if rng.IntN(3) == 0 {
-		limit.Burst = 1 + rng.Int64N(int64(10)<<rng.IntN(50))
-	}
-	return limit
-}
-
-// randomStep moves the clock by about one emission interval, sometimes by
-// much more or much less, and sometimes back.
-func randomStep(rng *rand.Rand, limit algorithms.Limit) int64 {
-	interval := max(1, limit.Window.Microseconds()/limit.Requests)
-	switch rng.IntN(10) {
-	case 0:
-		return -rng.Int64N(interval + 1) // a clock that steps back
-	case 1:
-		return rng.Int64N(limit.Window.Microseconds() + 1)
-	case 2, 3:
-		return 0
-	}
-	return rng.Int64N(2*interval + 1)
-}
-
-func randomCost(rng *rand.Rand, limit algorithms.Limit) int64 {
-	switch rng.IntN(8) {
-	case 0:
-		return 1 + rng.Int64N(limit.Capacity()+1) // sometimes past the capacity
-	case 1:
-		return 1 + rng.Int64N(min(limit.Capacity(), 5))
-	}
-	return 1
-}
-
-// checkAgainstModels drives every modelled script and its model through
-// the same random calls, scenario by scenario, and compares every field.
-func checkAgainstModels(t *testing.T, rdb *redis.Client, seed uint64, scenarios, calls int) {
-	ctx := context.Background()
+// TestModelsMatchMathBig: the models agree with math/big to the
+// microsecond on every field, on the differential test's random calls
+// (limits to 1e15, windows to 8784 h, costs past the capacity, clocks that
+// step back) and with no key expiring.
+func TestModelsMatchMathBig(t *testing.T) {
 	for _, name := range modelled {
 		t.Run(name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 0))
-			clock := &fakeClock{}
-			// Keys must not expire on Redis's own clock while the model
-			// still holds their state: the allowance pads every TTL.
-			l, err := algorithms.New(name, rdb, algorithms.Options{Clock: clock, ClockSkewAllowance: 24 * time.Hour})
-			if err != nil {
-				t.Fatal(err)
-			}
-			failures := 0
-			for s := range scenarios {
-				limit := randomLimit(rng)
-				m := newModel(name, limit)
-				key := fmt.Sprintf("exact:%d:%d", seed, s)
-				now := epoch.UnixMicro() + rng.Int64N(limit.Window.Microseconds())
-				for i := range calls {
-					now += randomStep(rng, limit)
-					cost := randomCost(rng, limit)
-					clock.Set(time.UnixMicro(now))
-					d, err := l.AllowN(ctx, key, limit, cost)
+			rng := rand.New(rand.NewPCG(3, streamOf(name)))
+			calls := 0
+			for s := 0; calls < 100_000; s++ {
+				sc := newScenario(rng, name, 300)
+				m, err := algorithms.NewModel(name, sc.limit, algorithms.Options{ClockSkewAllowance: noExpiry})
+				if err != nil {
+					t.Fatal(err)
+				}
+				big := make([]bigModel, sc.keys)
+				for k := range big {
+					big[k] = newBigModel(name, sc.limit)
+				}
+				for i, c := range sc.calls {
+					d, err := m.AllowN(time.UnixMicro(c.now), fmt.Sprint(c.key), c.cost)
 					if err != nil {
-						t.Fatalf("%+v call %d: %v", limit, i, err)
+						t.Fatal(err)
 					}
-					got, want := fromDecision(d), m.decide(now, cost)
-					if got != want {
-						t.Errorf("%+v, scenario %d call %d at %d cost %d: got %v, want %v", limit, s, i, now, cost, got, want)
-						if failures++; failures >= 5 {
-							t.FailNow()
-						}
-						break // the states have parted; the next scenario starts afresh
+					got, want := fromDecision(d), big[c.key].decide(c.now, c.cost)
+					if got != want || d.At.UnixMicro() != c.now {
+						t.Fatalf("%+v, scenario %d call %d %v: model %v at %d, math/big %v", sc.limit, s, i, c, got, d.At.UnixMicro(), want)
 					}
 				}
+				calls += len(sc.calls)
 			}
 		})
 	}
 }
 
-// TestScriptsMatchExactModels: the token, leaky and sliding-counter
-// scripts agree with math/big to the microsecond on every field, at limits
-// up to 1e15, windows up to 8784 h and waits that saturate.
-func TestScriptsMatchExactModels(t *testing.T) {
-	_, rdb := startMini(t)
-	checkAgainstModels(t, rdb, 1, 50, 100)
-}
-
-// TestScriptsMatchExactModelsRedis is the same on a real redis-server,
-// whose Lua and number formatting are the ones that matter.
-func TestScriptsMatchExactModelsRedis(t *testing.T) {
-	srv := redistest.Start(t)
-	checkAgainstModels(t, srv.Client(t), 2, 200, 100)
-}
-
 // TestBillionAYearIsExact is the case that was off: a billion a year asked
-// at microseconds that do not divide the emission interval.
+// at microseconds that do not divide the emission interval, script beside
+// model.
 func TestBillionAYearIsExact(t *testing.T) {
 	_, rdb := startMini(t)
 	limit := algorithms.Limit{Requests: 1_000_000_000, Window: 8760 * time.Hour}
 	for _, name := range modelled {
 		t.Run(name, func(t *testing.T) {
 			clock := &fakeClock{}
-			l, err := algorithms.New(name, rdb, algorithms.Options{Clock: clock})
+			opts := algorithms.Options{Clock: clock}
+			l, err := algorithms.New(name, rdb, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := newModel(name, limit)
+			m, err := algorithms.NewModel(name, limit, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := newBigModel(name, limit)
 			now := epoch.UnixMicro()
 			// Drain the allowance in big costs, then ask one at a time at
 			// odd instants: every wait is a quotient with a remainder.
@@ -378,8 +307,13 @@ func TestBillionAYearIsExact(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got, want := fromDecision(d), m.decide(now, cost); got != want {
-					t.Fatalf("call %d at %d cost %d: got %v, want %v", i, now, cost, got, want)
+				md, err := m.AllowN(time.UnixMicro(now), "billion:"+name, cost)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, want, exact := fromDecision(d), fromDecision(md), big.decide(now, cost)
+				if got != want || want != exact {
+					t.Fatalf("call %d at %d cost %d: script %v, model %v, math/big %v", i, now, cost, got, want, exact)
 				}
 			}
 		})

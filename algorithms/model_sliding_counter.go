@@ -1,0 +1,76 @@
+package algorithms
+
+import "time"
+
+// slidingCounterModel is the sliding-window counter of
+// lua/sliding_counter.lua: two fixed-window counts, the previous aligned
+// window's weighted by how much of it still overlaps the trailing window
+// (now-W, now], plus the current one. A request for n passes when
+//
+//	prev·(W-elapsed)/W + cur + n ≤ limit,
+//
+// with the weight rounded up to a whole request, so that the rule is exact
+// in integers. With 100 per minute, 80 in the previous window and 30 s into
+// this one with 10 so far, the weight is 80×30/60 = 40 and 50 more may pass.
+// Each window's key lives until the next window has ended, while it is
+// still read as the previous one.
+type slidingCounterModel struct {
+	modelBase
+	keys map[string]*windows
+}
+
+// AllowN implements Model.
+func (m *slidingCounterModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+	t, err := m.begin(now, n)
+	if err != nil {
+		return Decision{}, err
+	}
+	limit, w := m.limit.Requests, m.window
+	index, elapsed := divMod(t, w)
+	ws := m.keys[key]
+	prev, cur := int64(0), int64(0)
+	if ws != nil {
+		prev, cur = ws.count(&m.modelBase, index-1), ws.count(&m.modelBase, index)
+	}
+	weight, r := mulDivMod(prev, w-elapsed, w)
+	if r > 0 {
+		weight++
+	}
+	// Reset: when this window's count has slid out, else the previous one's.
+	reset := func(c int64) int64 {
+		switch {
+		case c > 0:
+			return 2*w - elapsed
+		case prev > 0:
+			return w - elapsed
+		}
+		return 0
+	}
+	switch {
+	case n > limit:
+		return decide(false, max(0, limit-cur-weight), -1, reset(cur), t), nil
+	case weight+cur+n > limit:
+		var retry int64
+		if cur+n <= limit {
+			// Only the previous window's weight is in the way: wait until
+			// it has slid out far enough, to the first elapsed time e with
+			// prev·(W-e) ≤ (limit-cur-n)·W.
+			fits, _ := mulDivMod(limit-cur-n, w, prev)
+			retry = w - fits - elapsed
+		} else {
+			// Not even an empty past would do: wait for the next window,
+			// where this window's count becomes the weighted one.
+			fits, _ := mulDivMod(limit-n, w, cur)
+			retry = w - elapsed + max(0, w-fits)
+		}
+		return decide(false, max(0, limit-cur-weight), retry, reset(cur), t), nil
+	}
+	cur += n
+	if ws == nil {
+		ws = &windows{}
+		m.keys[key] = ws
+	}
+	// The count is read again as the previous window's during the next one.
+	ws.set(&m.modelBase, index, cur, m.expiry(2*w-elapsed))
+	return decide(true, max(0, limit-cur-weight), 0, reset(cur), t), nil
+}
