@@ -101,7 +101,8 @@ func TestMainBenchBadInput(t *testing.T) {
 func TestMainBenchEmbedded(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "bench")
 	io, out, errOut := newTestIO(nil, "bench", "--algo", "fixed,sliding", "--workload", "steady,window-edge",
-		"--requests", "200", "--duration", "1200ms", "--rate", "400", "--limit", "20", "--window", "1s", "-o", dir)
+		"--requests", "200", "--duration", "1200ms", "--rate", "400", "--limit", "20", "--window", "1s", "-o", dir,
+		"--timeout", "30s") // a loaded machine may take more than the 1s default
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}

@@ -226,7 +226,7 @@ func TestWrittenFilesValidate(t *testing.T) {
 	var paths []string
 	for name, args := range runs {
 		path := filepath.Join(dir, strings.NewReplacer(" ", "-", ",", "").Replace(name)+".json")
-		io, _, errOut := newTestIO(nil, append([]string{"--seed", "9"}, append(args, "-o", path)...)...)
+		io, _, errOut := newTestIO(nil, append([]string{"--seed", "9"}, append(args, "-o", path, "--timeout", "30s")...)...)
 		if code := Main(io); code != 0 {
 			t.Fatalf("%s: exit %d, stderr %q", name, code, errOut)
 		}
@@ -234,7 +234,7 @@ func TestWrittenFilesValidate(t *testing.T) {
 	}
 	bench := filepath.Join(dir, "bench")
 	io, _, errOut := newTestIO(nil, "bench", "--algo", "fixed,gcra", "--workload", "closed,steady", "--count", "2", "--sweep", "limit=5,20",
-		"--requests", "30", "--duration", "150ms", "--rate", "300", "--window", "1s", "-o", bench)
+		"--requests", "30", "--duration", "150ms", "--rate", "300", "--window", "1s", "-o", bench, "--timeout", "30s")
 	if code := Main(io); code != 0 {
 		t.Fatalf("bench: exit %d, stderr %q", code, errOut)
 	}

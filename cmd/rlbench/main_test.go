@@ -50,7 +50,7 @@ func cell(t *testing.T, row []string, col int) int64 {
 func TestMainRunEmbedded(t *testing.T) {
 	// A one-hour window: buckets refill about one token in 36 s, nothing
 	// within a run.
-	io, out, errOut := newTestIO(nil, "run", "--algo", "all", "--requests", "200", "--concurrency", "4", "--window", "1h")
+	io, out, errOut := newTestIO(nil, "run", "--algo", "all", "--requests", "200", "--concurrency", "4", "--window", "1h", "--timeout", "30s")
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}

@@ -52,6 +52,7 @@ func TestNewCmdRun(t *testing.T) {
 			Timeout:            time.Second,
 			Interval:           time.Second,
 			MissAfter:          10 * time.Millisecond,
+			SpinWait:           2 * time.Millisecond,
 			ClockSkewAllowance: time.Second,
 		},
 	}

@@ -153,7 +153,7 @@ func TestMainRunTargetJWTTiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "results.json")
-	io, _, errOut := newTestIO(nil, "-q", "--seed", "1", "run", "--target", api.URL, "--jwt-secret-file", secretFile,
+	io, _, errOut := newTestIO(nil, "-q", "--seed", "1", "run", "--timeout", "30s", "--target", api.URL, "--jwt-secret-file", secretFile,
 		"--algo", "sliding", "--keys", "4", "--tier", "free=5/10m:0.5", "--tier", "premium=12/10m:0.5",
 		"--requests", "200", "--concurrency", "4", "-o", path)
 	if code := Main(io); code != 0 {
@@ -285,7 +285,7 @@ func TestMainRunTargetSourceIPs(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer api.Close()
-	io, out, errOut := newTestIO(nil, "-q", "--seed", "1", "--format", "json", "run", "--target", api.URL, "--source-ips",
+	io, out, errOut := newTestIO(nil, "-q", "--seed", "1", "--format", "json", "run", "--timeout", "30s", "--target", api.URL, "--source-ips",
 		"--keys", "3", "--requests", "60", "--concurrency", "3")
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
