@@ -398,8 +398,12 @@ func notes(f *File) []string {
 // rejected, 3 errors (3 connection), 0 unknown; failing for 2.1ms".
 func eventNote(e Event) string {
 	at := time.Duration(e.AtUS) * time.Microsecond
-	if e.Error != "" {
+	if e.Error != "" && e.TookUS == 0 {
 		return fmt.Sprintf("%s at %s not injected: %s", e.Kind, at, e.Error)
+	}
+	if e.Error != "" {
+		// Begun but not completed: what followed still counts.
+		e.Detail = "failed after it began: " + e.Error
 	}
 	failed := errorClasses(Counts{Errors: e.Errors + e.Unknown, ErrorsByClass: e.ByClass})
 	if e.Errors+e.Unknown == 0 {
