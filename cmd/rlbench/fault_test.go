@@ -173,3 +173,34 @@ func TestFaultClusterFailover(t *testing.T) {
 		}
 	}
 }
+
+// On a cluster a pause holds every node (the requests in it time out,
+// unknown), and a killed master fails its keys' requests until the run
+// ends or its replica takes over; the next run finds the cluster whole.
+func TestFaultClusterPauseAndKill(t *testing.T) {
+	redistest.RequireBinary(t)
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, _, errOut := newTestIO(nil, "run", "--redis", "local-cluster", "-q", "-o", path,
+		"--algo", "fixed,token", "--workload", "steady", "--rate", "200", "--requests", "200",
+		"--limit", "1000", "--window", "1h", "--timeout", "50ms",
+		"--fault", "pause:400ms@100ms", "--fault", "kill-master@700ms")
+	if code := Main(io); code != 1 {
+		t.Fatalf("exit %d, want 1 (requests failed); stderr %q", code, errOut)
+	}
+	f := readResultsFile(t, path)
+	for _, r := range f.Runs {
+		if len(r.Events) != 2 {
+			t.Fatalf("%s: events %+v, want a pause and a kill", r.Algorithm, r.Events)
+		}
+		pause, kill := r.Events[0], r.Events[1]
+		if pause.Kind != "pause" || pause.Error != "" || pause.ByClass["timeout"] == 0 {
+			t.Errorf("%s: pause %+v, want timeouts", r.Algorithm, pause)
+		}
+		if kill.Kind != "kill-master" || kill.Error != "" || kill.Errors+kill.Unknown == 0 || !strings.Contains(kill.Detail, "killed master 127.0.0.1:") {
+			t.Errorf("%s: kill %+v, want failures after it", r.Algorithm, kill)
+		}
+		if r.Counts.Accepted == 0 {
+			t.Errorf("%s: nothing accepted: the run should start on a whole cluster", r.Algorithm)
+		}
+	}
+}
