@@ -485,8 +485,14 @@ func saidNotes(r *Run) []string {
 		if s.DeclaredWindowUS > 0 {
 			declared += " per " + window(s.DeclaredWindowUS)
 		}
-		if s.DeclaredWindowUS == r.Limit.WindowUS && r.Accuracy.MaxAdmittedInWindow > s.DeclaredQuota {
-			declared += fmt.Sprintf(" but admitted %d in one", r.Accuracy.MaxAdmittedInWindow)
+		// A fixed window's quota holds per aligned window: across a
+		// boundary it may rightly admit twice as many in one window's span.
+		admitted := r.Accuracy.MaxAdmittedInWindow
+		if r.Accuracy.AlignedBound >= 0 {
+			admitted = r.Accuracy.MaxAdmittedInAlignedWindow
+		}
+		if s.DeclaredWindowUS == r.Limit.WindowUS && admitted > s.DeclaredQuota {
+			declared += fmt.Sprintf(" but admitted %d in one", admitted)
 		}
 		if s.QuotaChanges > 0 {
 			declared += fmt.Sprintf(", and another in %d %s", s.QuotaChanges, Plural(s.QuotaChanges, "answer"))
