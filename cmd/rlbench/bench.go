@@ -173,6 +173,9 @@ func runBench(opts *BenchOptions) error {
 			return err
 		}
 	}
+	if err := checkProfile(load.CPUProfile); err != nil {
+		return err
+	}
 	ms, err := startMetrics(load)
 	if err != nil {
 		return err
@@ -189,13 +192,21 @@ func runBench(opts *BenchOptions) error {
 	file.Config.Count = opts.Count
 	file.Config.Sweep = opts.Sweep
 	plan := opts.plan().Runs()
+	stopProfile, err := startProfile(load.CPUProfile)
+	if err != nil {
+		return err
+	}
 	results, err := s.Execute(ctx, plan, file, ms.watch(s, progressWatch(load)))
+	profileErr := stopProfile()
 	if err != nil {
 		return err
 	}
 
 	if err := formats.Render(load.IO.Out, load.Global.Format, file); err != nil {
 		return err
+	}
+	if profileErr != nil {
+		return profileErr
 	}
 	// Written after printing, so that a folder that cannot be written
 	// loses nothing: the results then go to a fallback file.

@@ -44,6 +44,9 @@ type RunOptions struct {
 	// MetricsAddr, when set, is where /metrics is served while the runs
 	// last: --metrics-addr.
 	MetricsAddr string
+	// CPUProfile, when set, is where the CPU profile of the runs is
+	// written: --cpuprofile.
+	CPUProfile string
 	// HTTP, when its URL is set, is the API every run drives instead of
 	// rlbench's own limiters.
 	HTTP HTTPOptions
@@ -115,6 +118,7 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"so that generators on several machines send together; at most 24h ahead, up to 1s late")
 	f.StringVar(&o.GeneratorID, "generator-id", "", "name this generator `ID` in its results and reports (default random), such as its host name: "+
 		"letters, digits and . _ : -, at most 64")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the runs to `file`, for go tool pprof")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))
 }

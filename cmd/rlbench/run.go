@@ -111,6 +111,9 @@ func runRun(opts *RunOptions) error {
 			return usageErrorf("cannot write -o %v", err)
 		}
 	}
+	if err := checkProfile(opts.CPUProfile); err != nil {
+		return err
+	}
 	ms, err := startMetrics(opts)
 	if err != nil {
 		return err
@@ -129,7 +132,12 @@ func runRun(opts *RunOptions) error {
 		// clock, between each send and its answer.
 		file.Config.Clock, file.Config.ClockSkewAllowanceUS = "client", 0
 	}
+	stopProfile, err := startProfile(opts.CPUProfile)
+	if err != nil {
+		return err
+	}
 	results, err := s.Execute(ctx, plan, file, ms.watch(s, progressWatch(opts)))
+	profileErr := stopProfile()
 	if err != nil {
 		return err
 	}
@@ -143,6 +151,9 @@ func runRun(opts *RunOptions) error {
 	}
 	if printErr != nil {
 		return printErr
+	}
+	if profileErr != nil {
+		return profileErr
 	}
 	return finish(ctx, results, len(plan))
 }
