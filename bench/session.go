@@ -139,7 +139,20 @@ type Watch func(Run, *workload.Config) (done func(workload.Result))
 // Execute runs runs in order, appending each to file, and stops early when
 // ctx is cancelled: the results of what ran are returned, and file says it
 // was interrupted. watch may be nil.
+//
+// When a run cannot go on (its target cannot be built, the engine fails,
+// a deployment cannot be healed), the runs before it are in file, which
+// then ends in error and says why: partial results, marked.
 func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, watch Watch) ([]workload.Result, error) {
+	results, err := s.execute(ctx, runs, file, watch)
+	if err != nil && len(file.Runs) > 0 {
+		file.EndedAt = time.Now().UTC()
+		file.EndReason, file.Error = report.EndError, err.Error()
+	}
+	return results, err
+}
+
+func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, watch Watch) ([]workload.Result, error) {
 	var results []workload.Result
 	file.Config.RunID = s.runID
 	s.preload(ctx)

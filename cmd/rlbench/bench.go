@@ -199,7 +199,12 @@ func runBench(opts *BenchOptions) error {
 	results, err := s.Execute(ctx, plan, file, ms.watch(s, progressWatch(load)))
 	profileErr := stopProfile()
 	if err != nil {
-		return err
+		return partial(load.IO, load.Global.Format, file, err, func() error {
+			if opts.OutputDir == "" {
+				return nil
+			}
+			return writeBenchReports(opts.OutputDir, file)
+		})
 	}
 
 	if err := formats.Render(load.IO.Out, load.Global.Format, file); err != nil {

@@ -139,7 +139,15 @@ func runRun(opts *RunOptions) error {
 	results, err := s.Execute(ctx, plan, file, ms.watch(s, progressWatch(opts)))
 	profileErr := stopProfile()
 	if err != nil {
-		return err
+		return partial(opts.IO, opts.Global.Format, file, err, func() error {
+			if opts.Output == "" {
+				return nil
+			}
+			if err := report.WriteFile(opts.Output, file); err != nil {
+				return keepResults(err, file)
+			}
+			return nil
+		})
 	}
 	// Printed first: a file that cannot be written must not lose the
 	// results, which then go to a fallback file the error names.
@@ -156,6 +164,21 @@ func runRun(opts *RunOptions) error {
 		return profileErr
 	}
 	return finish(ctx, results, len(plan))
+}
+
+// partial prints, then writes with write, the results of the runs that
+// ended before runErr stopped the rest, and returns runErr (and write's
+// error, which says where the results went instead); with no run ended it
+// returns runErr alone.
+func partial(io IO, format string, file *report.File, runErr error, write func() error) error {
+	if len(file.Runs) == 0 {
+		return runErr
+	}
+	_ = formats.Render(io.Out, format, file)
+	if err := write(); err != nil {
+		return fmt.Errorf("%w; %w", runErr, err)
+	}
+	return runErr
 }
 
 // keepResults saves file in a fallback file in the temporary folder after
