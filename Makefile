@@ -45,8 +45,6 @@ vet:
 	$(GO) vet ./...
 
 ## lint: go vet, gofmt, staticcheck, and no dead code outside the test helpers
-# The reference models (algorithms/model*.go) are exempt until rlbench
-# simulate and --oracle reach them (issue 13); TestDifferential uses them.
 .PHONY: lint
 lint: vet
 	@unformatted="$$(gofmt -l .)"; \
@@ -54,7 +52,7 @@ lint: vet
 		echo 'These files need gofmt -w:'; echo "$$unformatted"; exit 1; \
 	fi
 	$(STATICCHECK) ./...
-	@dead="$$($(DEADCODE) ./... | grep -v -e '^internal/redistest/' -e '^algorithms/model')"; \
+	@dead="$$($(DEADCODE) ./... | grep -v -e '^internal/redistest/')"; \
 	if [ -n "$$dead" ]; then \
 		echo 'Dead code: no command reaches these (internal/redistest serves tests only):'; echo "$$dead"; exit 1; \
 	fi

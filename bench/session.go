@@ -173,7 +173,14 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 		if s.cost != nil {
 			costed = s.cost.start(ctx, r, key)
 		}
-		cfg, err := s.config(t, promise, name, key, r)
+		// Window-edge bursts are aligned to window boundaries from a start
+		// a little ahead, so that the first pair is whole. The first run
+		// starts at StartAt when given, where other generators start theirs.
+		start := time.Now().Add(20 * time.Millisecond)
+		if !s.startAt.IsZero() {
+			start, s.startAt = s.startAt, time.Time{}
+		}
+		cfg, err := s.config(t, promise, name, key, r, start)
 		if err != nil {
 			return results, err
 		}
@@ -229,16 +236,9 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 	return results, nil
 }
 
-// config is one run's engine Config.
-func (s *Session) config(t target.Target, promise algorithms.Promise, name, key string, r Run) (workload.Config, error) {
+// config is one run's engine Config, its schedule from start.
+func (s *Session) config(t target.Target, promise algorithms.Promise, name, key string, r Run, start time.Time) (workload.Config, error) {
 	l := s.load
-	// Window-edge bursts are aligned to window boundaries from a start a
-	// little ahead, so that the first pair is whole. The first run starts
-	// at StartAt when given, where other generators start theirs.
-	start := time.Now().Add(20 * time.Millisecond)
-	if !s.startAt.IsZero() {
-		start, s.startAt = s.startAt, time.Time{}
-	}
 	pacer, err := l.Pacer(r.Workload, r.Limit, start, s.seed)
 	if err != nil {
 		return workload.Config{}, err

@@ -57,7 +57,8 @@ type Host struct {
 
 // Target is the Redis the limiters ran against. Address never holds a password.
 type Target struct {
-	// Kind is miniredis, redis, cluster, sentinel or http.
+	// Kind is miniredis, redis, cluster, sentinel, http, or simulation
+	// (rlbench simulate: the reference models in virtual time, no Redis).
 	Kind string `json:"kind"`
 	// Address is host:port; for sentinel, the master's when the run
 	// began.
@@ -170,6 +171,9 @@ type Run struct {
 	// EndedBy says what ended the run: requests, duration, schedule (the
 	// workload's schedule ran out) or interrupted.
 	EndedBy string `json:"ended_by,omitempty"`
+	// Simulation is how fast a simulated run decided; absent for a run
+	// against a real target.
+	Simulation *Simulation `json:"simulation,omitempty"`
 	// Said is what an HTTP target said in its answers, checked; absent
 	// for rlbench's own limiters, whose answers are their decisions.
 	Said *Said `json:"said,omitempty"`
@@ -493,3 +497,11 @@ type RedisCost struct {
 // MaxMemoryUsageSample is how many of a run's keys, per master, the
 // census measures with MEMORY USAGE.
 const MaxMemoryUsageSample = 20
+
+// Simulation is the cost of a run of rlbench simulate: the wall time its
+// decisions took and the decisions per second that makes. Its other
+// figures are in virtual time.
+type Simulation struct {
+	WallUS        int64   `json:"wall_us"`
+	DecisionsPerS float64 `json:"decisions_per_s"`
+}

@@ -24,6 +24,12 @@ func (t limiterTarget) Decide(ctx context.Context, req Request) Outcome {
 	if err != nil {
 		return ClassifyRedis(err)
 	}
+	return Decided(d)
+}
+
+// Decided is the outcome of decision d: what the limiter said, on its
+// own clock.
+func Decided(d algorithms.Decision) Outcome {
 	o := Outcome{Kind: Rejected, Said: Said{
 		At: d.At, Remaining: d.Remaining, RetryAfter: d.RetryAfter, ResetAfter: d.ResetAfter,
 		Has: HasRemaining | HasRetryAfter | HasResetAfter,

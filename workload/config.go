@@ -117,8 +117,6 @@ func (c Config) withDefaults() Config {
 
 func (c Config) validate() error {
 	switch {
-	case c.Target == nil:
-		return fmt.Errorf("%w: no target", ErrInvalidConfig)
 	case c.Key == "":
 		return fmt.Errorf("%w: key is empty", ErrInvalidConfig)
 	case c.Cost < 1:

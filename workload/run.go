@@ -5,6 +5,7 @@ package workload
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,9 @@ import (
 // and Run returns the partial Result with Interrupted set.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg = cfg.withDefaults()
+	if cfg.Target == nil {
+		return Result{}, fmt.Errorf("%w: no target", ErrInvalidConfig)
+	}
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
@@ -228,6 +232,13 @@ func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	}
 	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
 	s.Done = time.Now()
+	r.account(k, s)
+	return s
+}
+
+// account records the outcome of sample s of key k: admissions on the
+// target's clock, a polite client's next turn, and the observer.
+func (r *runner) account(k int, s Sample) {
 	// Admissions count on the target's clock when it says when it decided.
 	// A target that does not (an HTTP API) decided at some instant between
 	// the send and the answer, on the client's clock: admitUntimed keeps
@@ -260,7 +271,6 @@ func (r *runner) decide(hit uint64, intended time.Time) Sample {
 	if r.cfg.Observe != nil {
 		r.cfg.Observe(s)
 	}
-	return s
 }
 
 // waitRetry waits, as a polite client does, until key k may be asked

@@ -95,6 +95,7 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 
 	root.AddCommand(
 		NewCmdRun(io, global, runF),
+		NewCmdSimulate(io, global, nil),
 		NewCmdBench(io, global, nil),
 		NewCmdReport(io, global),
 		NewCmdCompare(io),

@@ -1,0 +1,95 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
+	"github.com/rlbench/rlbench/workload"
+)
+
+// KindSimulation is the target kind of a simulation's results.
+const KindSimulation = "simulation"
+
+// OpenSimulation is a session on no target at all: Simulate decides every
+// run with the reference models (algorithms.NewModel) in virtual time.
+func OpenSimulation(load *Load) *Session {
+	return newSession(load, report.Target{Kind: KindSimulation}, func() error { return nil })
+}
+
+// Simulate runs runs in order, each with fresh reference models of its
+// algorithm, every request decided at its intended instant from start, and
+// appends each to file with the wall time its decisions took. Every run
+// starts at the same virtual instant start. A cancelled ctx stops it
+// early: the results of what ran are returned, and file says it was
+// interrupted.
+func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, start time.Time) ([]workload.Result, error) {
+	var results []workload.Result
+	file.Config.RunID = s.runID
+	for i, r := range runs {
+		if ctx.Err() != nil {
+			break
+		}
+		// A limiter uses its client only to decide: this one never does.
+		promise, err := algorithms.New(r.Algorithm, nil, algorithms.Options{})
+		if err != nil {
+			return results, err
+		}
+		key := fmt.Sprintf("%s:%s:%s:%d", s.load.Key, r.Algorithm, s.runID, i)
+		cfg, err := s.config(nil, promise, promise.Name(), key, r, start)
+		if err != nil {
+			return results, err
+		}
+		decide, err := modelsDecide(r.Algorithm, cfg)
+		if err != nil {
+			return results, err
+		}
+		began := time.Now()
+		res, err := workload.Simulate(ctx, cfg, decide)
+		wall := time.Since(began)
+		if err != nil {
+			return results, err
+		}
+		results = append(results, res)
+		run := ReportRun(res, r, cfg, s.load.MissAfter)
+		run.Simulation = &report.Simulation{WallUS: wall.Microseconds(), DecisionsPerS: finite(perSecond(res.Decisions(), wall))}
+		file.Runs = append(file.Runs, run)
+	}
+	file.EndedAt = time.Now().UTC()
+	if ctx.Err() != nil {
+		file.EndReason = report.EndInterrupted
+	}
+	return results, nil
+}
+
+// modelsDecide decides with one model of algorithm per limit of cfg (one
+// per tier), as its limiter would with a client clock.
+func modelsDecide(algorithm string, cfg workload.Config) (workload.Decide, error) {
+	models := map[algorithms.Limit]algorithms.Model{}
+	limits := []algorithms.Limit{cfg.Limit}
+	for _, t := range cfg.Tiers {
+		limits = append(limits, t.Limit)
+	}
+	for _, l := range limits {
+		m, err := algorithms.NewModel(algorithm, l, algorithms.Options{})
+		if err != nil {
+			return nil, err
+		}
+		models[l] = m
+	}
+	one := models[cfg.Limit]
+	return func(now time.Time, req target.Request) target.Outcome {
+		m := one
+		if len(models) > 1 {
+			m = models[req.Limit]
+		}
+		d, err := m.AllowN(now, req.Key, req.Cost)
+		if err != nil {
+			return target.Outcome{Kind: target.Failed, Class: target.ClassOther, Err: err}
+		}
+		return target.Decided(d)
+	}, nil
+}

@@ -1,0 +1,76 @@
+package workload
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rlbench/rlbench/target"
+)
+
+// Decide decides one request at the instant now of a simulation's virtual
+// clock, as a reference model does (algorithms.Model).
+type Decide func(now time.Time, req target.Request) target.Outcome
+
+// Simulate decides every request of cfg's open schedule at its intended
+// instant, cfg.Start + Pacer.At(i), with decide in place of cfg.Target:
+// virtual time, no sleeping, one decision after another. Its Result is
+// counted by the code that counts Run's, admissions included; latency and
+// lag are zero, Start is cfg.Start (required) and Elapsed is the virtual
+// time the schedule covered. Cancelling ctx stops it, Interrupted set.
+// HonorRetryAfter is not simulated: it must be false.
+func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
+	cfg = cfg.withDefaults()
+	switch {
+	case cfg.Pacer == nil:
+		return Result{}, fmt.Errorf("%w: a simulation needs a schedule (an open workload)", ErrInvalidConfig)
+	case cfg.Start.IsZero():
+		return Result{}, fmt.Errorf("%w: a simulation needs a start instant", ErrInvalidConfig)
+	case cfg.HonorRetryAfter:
+		return Result{}, fmt.Errorf("%w: a simulation does not honor Retry-After", ErrInvalidConfig)
+	}
+	if err := cfg.validate(); err != nil {
+		return Result{}, err
+	}
+	r := newRunner(cfg)
+	r.start = cfg.Start
+	r.recs = []*recorder{newRecorder(r.start, cfg.Interval, cfg.MissAfter)}
+	r.workers = 1
+	rec := r.recs[0]
+	pastDuration := false
+	for hit := uint64(0); cfg.Requests == 0 || hit < uint64(cfg.Requests); hit++ {
+		if hit%4096 == 0 && ctx.Err() != nil {
+			r.interrupted.Store(true)
+			break
+		}
+		offset, ok := cfg.Pacer.At(hit)
+		if !ok {
+			r.endedBy = EndedBySchedule
+			break
+		}
+		if cfg.Duration > 0 && offset >= cfg.Duration {
+			pastDuration = true
+			r.endedBy = EndedByDuration
+			break
+		}
+		now := r.start.Add(offset)
+		k := cfg.Keys.Key(hit)
+		r.admissions.key(k) // asked for, even if never admitted
+		s := Sample{Key: k, KeyName: cfg.keyName(k), Intended: now, Sent: now, Done: now}
+		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cfg.Cost})
+		r.account(k, s)
+		rec.observe(s)
+		r.scheduled = offset
+	}
+	if r.endedBy == "" {
+		r.endedBy = EndedByRequests
+	}
+	if pastDuration {
+		r.scheduled = cfg.Duration
+	} else if rate := cfg.Pacer.Rate(r.scheduled); rate > 0 {
+		r.scheduled += time.Duration(float64(time.Second) / rate)
+	}
+	res := r.result()
+	res.Elapsed = r.scheduled
+	return res, nil
+}
