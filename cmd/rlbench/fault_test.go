@@ -204,3 +204,30 @@ func TestFaultClusterPauseAndKill(t *testing.T) {
 		}
 	}
 }
+
+// A cluster master restarted empty comes back with its slots and none of
+// its counters; whatever the cluster did meanwhile, the next run finds it
+// whole again.
+func TestFaultClusterRestart(t *testing.T) {
+	redistest.RequireBinary(t)
+	path := filepath.Join(t.TempDir(), "results.json")
+	io, _, errOut := newTestIO(nil, "run", "--redis", "local-cluster", "-q", "-o", path,
+		"--algo", "fixed,token", "--workload", "steady", "--rate", "400", "--requests", "400",
+		"--limit", "100", "--window", "1h", "--timeout", "200ms", "--fault", "restart@500ms")
+	if code := Main(io); code > 1 {
+		t.Fatalf("exit %d; stderr %q", code, errOut)
+	}
+	f := readResultsFile(t, path)
+	if len(f.Runs) != 2 || f.EndReason == "error" {
+		t.Fatalf("%d runs, end %q (%s); want both runs, the cluster healed between them", len(f.Runs), f.EndReason, f.Error)
+	}
+	for _, r := range f.Runs {
+		if len(r.Events) != 1 || r.Events[0].Error != "" || !strings.Contains(r.Events[0].Detail, "restarted master 127.0.0.1:") {
+			t.Fatalf("%s: events %+v, want one restart of a master", r.Algorithm, r.Events)
+		}
+		// The first 100 are admitted long before the restart.
+		if r.Counts.Accepted < 100 {
+			t.Errorf("%s: %d accepted, want at least the 100 before the restart", r.Algorithm, r.Counts.Accepted)
+		}
+	}
+}
