@@ -3,7 +3,6 @@ package redisconn
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,32 +13,12 @@ import (
 // failoverTimeout bounds the wait for a replica to become master.
 const failoverTimeout = 30 * time.Second
 
-// injectCluster causes a fault in the cluster rlbench started: pause and
-// script-flush on every node, the others on the master that serves key.
-func (t *Target) injectCluster(ctx context.Context, kind string, d time.Duration, key string) (string, error) {
+// injectCluster causes a fault of kind on the master that serves key.
+func (t *Target) injectCluster(ctx context.Context, kind string, key string) (string, error) {
 	c := t.LocalCluster
 	cc, ok := t.Client.(*redis.ClusterClient)
 	if !ok {
 		return "", fmt.Errorf("%s: not a cluster client", t.Address)
-	}
-	switch kind {
-	case FaultPause:
-		ms := max(d.Milliseconds(), 1)
-		err := t.eachNode(ctx, func(ctx context.Context, n *redisserver.Node, rc *redis.Client) error {
-			return rc.Do(ctx, "CLIENT", "PAUSE", ms, "ALL").Err()
-		})
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("paused every node for %v", time.Duration(ms)*time.Millisecond), nil
-	case FaultScriptFlush:
-		err := t.eachNode(ctx, func(ctx context.Context, n *redisserver.Node, rc *redis.Client) error {
-			return rc.ScriptFlush(ctx).Err()
-		})
-		if err != nil {
-			return "", err
-		}
-		return "flushed the scripts of every node", nil
 	}
 	master, err := t.masterNode(ctx, cc, key)
 	if err != nil {
@@ -57,7 +36,7 @@ func (t *Target) injectCluster(ctx context.Context, kind string, d time.Duration
 		}
 		return fmt.Sprintf("restarted master %s empty (pid %d, now %d)", master.Addr, pid, master.Pid), nil
 	case FaultFailover:
-		replica, err := t.replicaOf(ctx, master)
+		replica, err := t.replicaOf(ctx, cc, master)
 		if err != nil {
 			return "", err
 		}
@@ -77,24 +56,6 @@ func (t *Target) nodeClient(n *redisserver.Node) *redis.Client {
 	return redis.NewClient(&redis.Options{Addr: n.Addr, Password: n.Password(), MaxRetries: -1, PoolSize: 1})
 }
 
-// eachNode runs fn on every live node of the cluster.
-func (t *Target) eachNode(ctx context.Context, fn func(context.Context, *redisserver.Node, *redis.Client) error) error {
-	for _, n := range t.LocalCluster.Nodes {
-		select {
-		case <-n.Exited():
-			continue // killed by an earlier fault
-		default:
-		}
-		rc := t.nodeClient(n)
-		err := fn(ctx, n, rc)
-		_ = rc.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", n.Addr, err)
-		}
-	}
-	return nil
-}
-
 // masterNode is the node that serves key now, as the client's slot map
 // says.
 func (t *Target) masterNode(ctx context.Context, cc *redis.ClusterClient, key string) (*redisserver.Node, error) {
@@ -111,36 +72,22 @@ func (t *Target) masterNode(ctx context.Context, cc *redis.ClusterClient, key st
 	return nil, fmt.Errorf("master %s of %q is not a node rlbench started", addr, key)
 }
 
-// replicaOf is a live replica of master, as master's CLUSTER NODES says
-// now (a failover swaps roles).
-func (t *Target) replicaOf(ctx context.Context, master *redisserver.Node) (*redisserver.Node, error) {
-	rc := t.nodeClient(master)
-	defer rc.Close()
-	text, err := rc.ClusterNodes(ctx).Result()
+// replicaOf is a live replica of master, as the cluster says now (a
+// failover swaps roles; shards leaves out failed nodes).
+func (t *Target) replicaOf(ctx context.Context, cc *redis.ClusterClient, master *redisserver.Node) (*redisserver.Node, error) {
+	now, err := shards(ctx, cc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: CLUSTER NODES: %w", master.Addr, err)
+		return nil, err
 	}
-	var id string
-	type line struct{ addr, flags, master string }
-	var lines []line
-	for l := range strings.Lines(text) {
-		f := strings.Fields(l)
-		if len(f) < 4 {
+	for _, sh := range now {
+		if sh.Master != master.Addr {
 			continue
 		}
-		addr, _, _ := strings.Cut(f[1], "@")
-		if strings.Contains(f[2], "myself") {
-			id = f[0]
-		}
-		lines = append(lines, line{addr, f[2], f[3]})
-	}
-	for _, l := range lines {
-		if l.master != id || strings.Contains(l.flags, "fail") {
-			continue
-		}
-		for _, n := range t.LocalCluster.Nodes {
-			if n.Addr == l.addr {
-				return n, nil
+		for _, addr := range sh.Replicas {
+			for _, n := range t.LocalCluster.Nodes {
+				if n.Addr == addr {
+					return n, nil
+				}
 			}
 		}
 	}

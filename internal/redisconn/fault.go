@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rlbench/rlbench/internal/redisserver"
 )
 
 // Faults rlbench can inject into a deployment it started itself.
@@ -81,31 +83,21 @@ func (t *Target) Inject(ctx context.Context, kind string, d time.Duration, key s
 	}
 	t.faultMu.Lock()
 	defer t.faultMu.Unlock()
+	if kind == FaultPause || kind == FaultScriptFlush {
+		servers, err := t.faultServers(ctx)
+		if err != nil {
+			return "", err
+		}
+		return onServers(ctx, servers, kind, d)
+	}
 	if t.LocalCluster != nil {
-		return t.injectCluster(ctx, kind, d, key)
+		return t.injectCluster(ctx, kind, key)
 	}
 	if t.LocalSentinel != nil {
-		return injectSentinel(ctx, t.LocalSentinel, kind, d)
+		return injectSentinel(ctx, t.LocalSentinel, kind)
 	}
 	s := t.Local
 	switch kind {
-	case FaultPause:
-		// A client of its own: a paused pool connection would hold a
-		// worker's place.
-		c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password(), MaxRetries: -1})
-		defer c.Close()
-		ms := max(d.Milliseconds(), 1)
-		if err := c.Do(ctx, "CLIENT", "PAUSE", ms, "ALL").Err(); err != nil {
-			return "", fmt.Errorf("CLIENT PAUSE on %s: %w", s.Addr, err)
-		}
-		return fmt.Sprintf("paused %s for %v", s.Addr, time.Duration(ms)*time.Millisecond), nil
-	case FaultScriptFlush:
-		c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password(), MaxRetries: -1})
-		defer c.Close()
-		if err := c.ScriptFlush(ctx).Err(); err != nil {
-			return "", fmt.Errorf("SCRIPT FLUSH on %s: %w", s.Addr, err)
-		}
-		return "flushed the scripts of " + s.Addr, nil
 	case FaultRestart:
 		next, err := s.Restart(ctx)
 		if err != nil {
@@ -118,7 +110,58 @@ func (t *Target) Inject(ctx context.Context, kind string, d time.Duration, key s
 		<-s.Exited()
 		return fmt.Sprintf("killed %s (pid %d)", s.Addr, s.Pid), nil
 	}
-	return "", fmt.Errorf("fault %q: not implemented", kind)
+	return "", faultErrorf("--fault %s is not possible on a %s", kind, t.Kind)
+}
+
+// faultServers are the servers a pause or a script flush acts on: the one
+// server, every live node of a cluster, a Sentinel deployment's master of
+// the moment.
+func (t *Target) faultServers(ctx context.Context) ([]*redisserver.Server, error) {
+	switch {
+	case t.LocalCluster != nil:
+		var live []*redisserver.Server
+		for _, n := range t.LocalCluster.Nodes {
+			select {
+			case <-n.Exited(): // killed by an earlier fault
+			default:
+				live = append(live, n.Server)
+			}
+		}
+		return live, nil
+	case t.LocalSentinel != nil:
+		m, err := t.LocalSentinel.MasterNow(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []*redisserver.Server{m}, nil
+	}
+	return []*redisserver.Server{t.Local}, nil
+}
+
+// onServers pauses every one of servers for d (CLIENT PAUSE ALL) or
+// flushes its scripts, each through a client of its own (a paused pool
+// connection would hold a worker's place), and says so.
+func onServers(ctx context.Context, servers []*redisserver.Server, kind string, d time.Duration) (string, error) {
+	ms := max(d.Milliseconds(), 1)
+	addrs := make([]string, len(servers))
+	for i, s := range servers {
+		addrs[i] = s.Addr
+		c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.Password(), MaxRetries: -1, PoolSize: 1})
+		var err error
+		if kind == FaultPause {
+			err = c.Do(ctx, "CLIENT", "PAUSE", ms, "ALL").Err()
+		} else {
+			err = c.ScriptFlush(ctx).Err()
+		}
+		_ = c.Close()
+		if err != nil {
+			return "", fmt.Errorf("%s on %s: %w", kind, s.Addr, err)
+		}
+	}
+	if kind == FaultPause {
+		return fmt.Sprintf("paused %s for %v", strings.Join(addrs, ", "), time.Duration(ms)*time.Millisecond), nil
+	}
+	return "flushed the scripts of " + strings.Join(addrs, ", "), nil
 }
 
 // Heal brings a deployment rlbench started back to health after a run

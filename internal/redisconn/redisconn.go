@@ -406,10 +406,8 @@ func serverVersion(ctx context.Context, client redis.UniversalClient) string {
 	if err != nil {
 		return "unknown"
 	}
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
-			return v
-		}
+	if v := redisserver.ParseInfo(info)["redis_version"]; v != "" {
+		return v
 	}
 	return "unknown"
 }
