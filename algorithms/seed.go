@@ -46,6 +46,12 @@ func expireSeconds(d time.Duration) int64 {
 	return max(1, int64(math.Ceil(d.Seconds())))
 }
 
+// expireDuration is d rounded up to whole seconds as the seed's EXPIRE
+// argument, at most the longest whole number of seconds a Duration holds.
+func expireDuration(d time.Duration) time.Duration {
+	return time.Duration(min(expireSeconds(d), int64(math.MaxInt64/time.Second))) * time.Second
+}
+
 // pythonTime formats t as Python's str(time.time()) does: float seconds in
 // their shortest round-trip form, so members collide as the seed's did.
 func pythonTime(t time.Time) (float64, string) {
@@ -169,7 +175,8 @@ func (s *SeedLeaky) AllowN(ctx context.Context, key string, limit Limit, n int64
 	at := s.now()
 	capacity := limit.Capacity()
 	// capacity / (Requests per Window) seconds: 100 / (1/s) = 100 s in the seed.
-	quiet := time.Duration(capacity) * limit.Window / time.Duration(limit.Requests)
+	// The product is taken in 128 bits: 1e15 over a year overflows int64.
+	quiet := time.Duration(mulDivSat(capacity, int64(limit.Window), limit.Requests))
 	if err := s.rdb.LTrim(ctx, k, 0, capacity-1).Err(); err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
@@ -192,7 +199,7 @@ func (s *SeedLeaky) AllowN(ctx context.Context, key string, limit Limit, n int64
 	if err := s.rdb.LPush(ctx, k, values...).Err(); err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
-	if err := s.rdb.Expire(ctx, k, time.Duration(expireSeconds(quiet))*time.Second).Err(); err != nil {
+	if err := s.rdb.Expire(ctx, k, expireDuration(quiet)).Err(); err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	return Decision{Allowed: true, Remaining: capacity - length - n, ResetAfter: quiet, At: at}, nil

@@ -123,3 +123,21 @@ func TestSeedLeakyNeverLeaks(t *testing.T) {
 		t.Errorf("after the key expired: %d admitted, want 10", got)
 	}
 }
+
+// A huge capacity over a long window must not overflow the quiet period
+// (capacity × window in nanoseconds): the key expires one window after the
+// push, as the seed's capacity/rate says.
+func TestSeedLeakyHugeLimitExpiry(t *testing.T) {
+	m, rdb := startMini(t)
+	clock := &fakeClock{t: epoch}
+	l := algorithms.NewSeedLeaky(rdb, algorithms.Options{Clock: clock})
+	window := 8784 * time.Hour
+	limit := algorithms.Limit{Requests: 1e15, Window: window}
+	d := ask(t, l, "ip", limit, 1)[0]
+	if !d.Allowed || d.ResetAfter != window {
+		t.Errorf("decision %+v, want allowed with ResetAfter %v", d, window)
+	}
+	if ttl := m.TTL("rate_limit:ip"); ttl != window {
+		t.Errorf("TTL %v, want %v", ttl, window)
+	}
+}
