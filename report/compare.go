@@ -434,10 +434,18 @@ func (c Comparison) ThresholdSummary() string {
 	if n != 1 {
 		s += "s"
 	}
-	// One count of failures, the one the command's error gives: every
-	// line of Failed, those that name no threshold (a run only in base)
-	// included.
-	failed := len(c.Failed)
+	// Thresholds that failed, each once however many runs it failed on;
+	// then, when that differs, the failing checks (the lines of Failed,
+	// those that name no threshold, such as a run only in base, included),
+	// the count the command's error gives.
+	k, m := c.failedThresholds(), len(c.Failed)
+	failed := fmt.Sprintf("%d failed", k)
+	switch {
+	case k == 0:
+		failed = fmt.Sprintf("none failed; %d failing %s", m, Plural(m, "check"))
+	case m != k:
+		failed += fmt.Sprintf(", %d failing %s", m, Plural(m, "check"))
+	}
 	var skipped string
 	if k := c.count(VerdictSkipped); k > 0 {
 		skipped = fmt.Sprintf("\n%d %s skipped: the run is on one side only", k, Plural(k, "check"))
@@ -448,7 +456,18 @@ func (c Comparison) ThresholdSummary() string {
 	case len(c.Failed) == 0:
 		return s + ", all passed" + skipped
 	case len(c.Failed) == 1:
-		return fmt.Sprintf("%s, %d failed: %s%s", s, failed, c.Failed[0], skipped)
+		return fmt.Sprintf("%s, %s: %s%s", s, failed, c.Failed[0], skipped)
 	}
-	return fmt.Sprintf("%s, %d failed:\n  %s%s", s, failed, strings.Join(c.Failed, "\n  "), skipped)
+	return fmt.Sprintf("%s, %s:\n  %s%s", s, failed, strings.Join(c.Failed, "\n  "), skipped)
+}
+
+// failedThresholds is how many of the thresholds failed on some run.
+func (c Comparison) failedThresholds() int {
+	failed := map[string]bool{}
+	for _, v := range c.Verdicts {
+		if v.Status == VerdictFailed && v.Threshold.Metric != "" {
+			failed[v.Check] = true
+		}
+	}
+	return len(failed)
 }

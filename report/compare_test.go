@@ -321,7 +321,24 @@ func TestSummaryCountsEveryFailure(t *testing.T) {
 		Thresholds: []Threshold{{Metric: "response_p99_us"}},
 		Failed:     []string{"a is only in base: NEW has no such run", "b is only in base: NEW has no such run"},
 	}
-	if got := c.ThresholdSummary(); !strings.HasPrefix(got, "1 threshold, 2 failed:") {
+	if got := c.ThresholdSummary(); !strings.HasPrefix(got, "1 threshold, none failed; 2 failing checks:") {
 		t.Errorf("summary %q, want it to count the 2 failures", got)
+	}
+}
+
+// The summary counts thresholds that failed, not the lines of Failed: one
+// threshold failing on two runs is one failed threshold and two failing
+// checks.
+func TestCompareSummaryCountsThresholds(t *testing.T) {
+	base, new := compareFiles(
+		[]Run{compareRun("fixed", 0, 512, 500, 0), compareRun("token", 0, 512, 500, 0)},
+		[]Run{compareRun("fixed", 0, 512, 500, 3), compareRun("token", 0, 512, 500, 5)},
+	)
+	c := Compare(base, new, mustThresholds(t, "over_admitted==0", "errors==0"), 0.05)
+	want := "2 thresholds, 1 failed, 2 failing checks:\n" +
+		"  over_admitted==0 on fixed/steady/100per1s: 3\n" +
+		"  over_admitted==0 on token/steady/100per1s: 5"
+	if got := c.ThresholdSummary(); got != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
 	}
 }

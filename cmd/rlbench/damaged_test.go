@@ -194,7 +194,7 @@ func TestMainCompareCountsFailuresOnce(t *testing.T) {
 	if code := Main(io); code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	wantOut := "\n1 threshold, 2 failed:\n" +
+	wantOut := "\n1 threshold, 1 failed, 2 failing checks:\n" +
 		"  accepted>+50% on sliding/closed/100per1h: 100 → 100 (0.0 %)\n" +
 		"  token/closed/100per1h is only in base: NEW has no such run to check the thresholds on\n" +
 		"1 check skipped: the run is on one side only\n"
