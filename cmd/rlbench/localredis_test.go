@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -117,4 +118,31 @@ func TestLocalRedisServerDies(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "rlbench: redis-server (pid "+strconv.Itoa(pid)+") on 127.0.0.1:") || !strings.Contains(last, "exited on its own") {
 		t.Errorf("last line of stderr %q, want one saying the server exited on its own", last)
 	}
+}
+
+// TestLocalRedisKilled: local-redis killed with SIGKILL, which it cannot
+// catch, takes its server with it (Linux's parent-death signal): a
+// throwaway server never outlives the process that started it.
+func TestLocalRedisKilled(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux's")
+	}
+	cmd, _, _, pid, _ := startLocalRedis(t)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	waitFor(t, "redis-server to die with local-redis", func() bool { return !processAlive(pid) })
+}
+
+// processAlive says whether pid runs: a zombie, dead but not yet reaped by
+// whoever adopted it, is not.
+func processAlive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses: "123 (redis-server) S ...".
+	i := bytes.LastIndexByte(stat, ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }

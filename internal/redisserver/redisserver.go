@@ -299,9 +299,7 @@ func start(ctx context.Context, bin string, opts Options, port int) (*Server, er
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	// Its own process group: a Ctrl-C at the terminal reaches rlbench,
-	// which stops the server when it is done with it, not in mid-run.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
