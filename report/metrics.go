@@ -187,7 +187,7 @@ var metrics = []Metric{
 	{Name: "rejected", Header: "rejected", In: InTable | InCSV | InCompare | InThreshold, count: func(r *Run) int64 { return r.Counts.Rejected }},
 	{Name: "unknown", Header: "unknown", In: InTable | InCSV | InThreshold, count: func(r *Run) int64 { return r.Counts.Unknown }, csvAppended: 1},
 	{Name: "errors", Header: "errors", In: InTable | InCSV | InCompare | InThreshold, count: func(r *Run) int64 { return r.Counts.Errors }},
-	{Name: "missed", Header: "missed", In: InTable | InCSV | InThreshold, count: func(r *Run) int64 { return r.Counts.Missed }},
+	{Name: "missed", Header: "missed", In: InTable | InCSV | InThreshold, tableIf: timed, count: func(r *Run) int64 { return r.Counts.Missed }},
 
 	{Name: "offered_per_s", Unit: "/s", In: InCSV | InThreshold, float: func(r *Run) float64 { return r.Rates.OfferedPerS }},
 	{Name: "achieved_per_s", Header: "achieved/s", Unit: "/s", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt,
@@ -198,19 +198,19 @@ var metrics = []Metric{
 	// Latency is response time, from each request's intended send time,
 	// because that is what a caller waits; service time is from the
 	// actual send.
-	{Name: "response_mean_us", Aliases: []string{"mean"}, Header: "mean µs", Unit: "µs", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt,
+	{Name: "response_mean_us", Aliases: []string{"mean"}, Header: "mean µs", Unit: "µs", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt, tableIf: timed,
 		Bench: BenchUnit{Unit: "ns/op", Scale: 1e3},
 		float: func(r *Run) float64 { return r.Latency.ResponseUS.Mean }},
-	{Name: "response_p50_us", Aliases: []string{"p50"}, Header: "p50 µs", Unit: "µs", In: InTable | InCSV | InCompare | InThreshold,
+	{Name: "response_p50_us", Aliases: []string{"p50"}, Header: "p50 µs", Unit: "µs", In: InTable | InCSV | InCompare | InThreshold, tableIf: timed,
 		float: func(r *Run) float64 { return r.Latency.ResponseUS.P50 }},
 	{Name: "response_p90_us", Aliases: []string{"p90"}, Unit: "µs", In: InCSV | InThreshold,
 		float: func(r *Run) float64 { return r.Latency.ResponseUS.P90 }},
-	{Name: "response_p99_us", Aliases: []string{"p99"}, Header: "p99 µs", Unit: "µs", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt,
+	{Name: "response_p99_us", Aliases: []string{"p99"}, Header: "p99 µs", Unit: "µs", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt, tableIf: timed,
 		Bench: BenchUnit{Unit: "p99-µs", Scale: 1, Better: "lower"},
 		float: func(r *Run) float64 { return r.Latency.ResponseUS.P99 }},
 	{Name: "response_p999_us", Aliases: []string{"p999"}, Unit: "µs", In: InCSV | InThreshold,
 		float: func(r *Run) float64 { return r.Latency.ResponseUS.P999 }},
-	{Name: "response_max_us", Aliases: []string{"max"}, Header: "max µs", Unit: "µs", In: InTable | InCSV | InThreshold,
+	{Name: "response_max_us", Aliases: []string{"max"}, Header: "max µs", Unit: "µs", In: InTable | InCSV | InThreshold, tableIf: timed,
 		float: func(r *Run) float64 { return r.Latency.ResponseUS.Max }},
 	{Name: "service_mean_us", Unit: "µs", In: InCSV, float: func(r *Run) float64 { return r.Latency.ServiceUS.Mean }},
 	{Name: "service_p50_us", Aliases: []string{"service_p50"}, Unit: "µs", In: InCSV | InThreshold,
@@ -314,4 +314,11 @@ func costCell(f func(*RedisCost) float64) func(*Run) string {
 		}
 		return strconv.FormatFloat(f(redisCost(r)), 'f', 2, 64)
 	}
+}
+
+// timed says whether some run was timed: a simulation decides in virtual
+// time, every request on its instant, so its latency and missed columns
+// would be zeros that say nothing.
+func timed(runs []Run) bool {
+	return slices.ContainsFunc(runs, func(r Run) bool { return r.Simulation == nil })
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -199,4 +200,27 @@ func metricNamed(t *testing.T, name string) Metric {
 	}
 	t.Fatalf("no metric %s", name)
 	return Metric{}
+}
+
+// A simulation decides in virtual time: its table has no latency or
+// missed columns, which would be zeros; a timed run beside it brings them
+// back.
+func TestSimulatedRunsHaveNoLatencyColumns(t *testing.T) {
+	headers := func(runs []Run) []string {
+		var hs []string
+		for _, c := range runColumns(runs) {
+			hs = append(hs, c.header)
+		}
+		return hs
+	}
+	simulated := Run{Algorithm: "fixed", Simulation: &Simulation{WallUS: 1}}
+	timedRun := Run{Algorithm: "fixed"}
+	for _, h := range []string{"missed", "mean µs", "p50 µs", "p99 µs", "max µs"} {
+		if slices.Contains(headers([]Run{simulated}), h) {
+			t.Errorf("a simulation's table has the %q column", h)
+		}
+		if !slices.Contains(headers([]Run{simulated, timedRun}), h) {
+			t.Errorf("a table with a timed run lacks the %q column", h)
+		}
+	}
 }
