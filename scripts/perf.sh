@@ -170,6 +170,10 @@ declare -A raw unit
 names=()
 commands=()
 record() { # NAME UNIT VALUE
+	if ! [[ "$3" =~ ^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$ || "$3" == failed ]]; then
+		echo "perf: $1 (repetition $rep) is '$3', not a number: did a field move?" >&2
+		exit 1
+	fi
 	if [[ -z "${unit[$1]+x}" ]]; then
 		names+=("$1")
 		unit[$1]="$2"
