@@ -75,7 +75,11 @@ check: lint test
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## perf: benchmark rlbench against redis-benchmark on a local redis-server
+## perf: rlbench's own cost against redis-benchmark and redis_rate: one table of goals, met or not
+# PERF_REPS (5), PERF_REQUESTS (100000) and PERF_OUT=DIR, from the
+# environment or the command line (make perf PERF_REPS=3). A repetition
+# takes one to two minutes on 2 cores: run it on a quiet machine. It
+# fetches go-redis/redis_rate into a throwaway module, never vendored.
 .PHONY: perf
 perf:
 	scripts/perf.sh
