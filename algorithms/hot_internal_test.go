@@ -2,6 +2,7 @@ package algorithms
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -54,7 +55,7 @@ func TestDecisionAllocs(t *testing.T) {
 				}
 			}
 			allow() // fills the caches, as the first decision of a key does
-			goRedis, rlbench := testing.AllocsPerRun(200, plain), testing.AllocsPerRun(200, allow)
+			goRedis, rlbench := fewestAllocs(plain, allow)
 			t.Logf("allocations per decision: go-redis alone %.0f, through AllowN %.0f", goRedis, rlbench)
 			if rlbench > goRedis {
 				t.Errorf("AllowN allocates %.0f per decision, go-redis alone %.0f: rlbench adds %.0f", rlbench, goRedis, rlbench-goRedis)
@@ -161,4 +162,16 @@ func scriptedOf(t *testing.T, l Limiter) scripted {
 	}
 	t.Fatalf("%T is not an atomic algorithm", l)
 	return scripted{}
+}
+
+// fewestAllocs is the fewest allocations per call of a and of b over a
+// few rounds, interleaved: what a background goroutine of the client
+// allocates meanwhile counts too, and is seldom there in every round.
+func fewestAllocs(a, b func()) (float64, float64) {
+	fewestA, fewestB := math.Inf(1), math.Inf(1)
+	for range 3 {
+		fewestA = min(fewestA, testing.AllocsPerRun(200, a))
+		fewestB = min(fewestB, testing.AllocsPerRun(200, b))
+	}
+	return fewestA, fewestB
 }
