@@ -210,8 +210,9 @@ func TestWorkerDecisionAllocs(t *testing.T) {
 }
 
 // BenchmarkDecision is one decision as the engine asks it, on miniredis:
-// through the shared pool under a context.WithTimeout (pooled), and on a
-// worker's own connection under the deadline it keeps (dedicated).
+// through the shared pool under a context.WithTimeout (pooled), on a
+// worker's own connection under a context.WithTimeout (dedicated-context)
+// and under the deadline it keeps itself (dedicated).
 func BenchmarkDecision(b *testing.B) {
 	m := miniredis.RunT(b)
 	benchmarkDecision(b, loadClient(b, m.Addr()))
@@ -237,6 +238,17 @@ func benchmarkDecision(b *testing.B, client *redis.Client) {
 			for b.Loop() {
 				ctx, cancel := context.WithTimeout(ctx, timeout)
 				if o := t.Decide(ctx, req); o.Kind != Accepted {
+					b.Fatalf("%v: %v", o.Kind, o.Err)
+				}
+				cancel()
+			}
+		})
+		b.Run(name+"/dedicated-context", func(b *testing.B) {
+			w, release := Dedicated(l, client).(PerWorker).ForWorker()
+			defer func() { _ = release.Close() }()
+			for b.Loop() {
+				ctx, cancel := context.WithTimeout(ctx, timeout)
+				if o := w.Decide(ctx, req); o.Kind != Accepted {
 					b.Fatalf("%v: %v", o.Kind, o.Err)
 				}
 				cancel()
