@@ -25,12 +25,12 @@ type FixedWindow struct{ scripted }
 
 // NewFixedWindow returns a fixed-window limiter that runs on rdb.
 func NewFixedWindow(rdb redis.Scripter, opts Options) *FixedWindow {
-	return &FixedWindow{scripted{name: "fixed", script: fixedScript, rdb: rdb, opts: opts}}
+	return &FixedWindow{newScripted("fixed", fixedScript, rdb, opts, windowParams)}
 }
 
 // AllowN implements Limiter.
 func (f *FixedWindow) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return f.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), n)
+	return f.decide(ctx, key, limit, n, "")
 }
 
 // Bound is Requests for every aligned window a span can touch: 2×Requests

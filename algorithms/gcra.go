@@ -27,12 +27,12 @@ type GCRA struct{ scripted }
 
 // NewGCRA returns a GCRA limiter that runs on rdb.
 func NewGCRA(rdb redis.Scripter, opts Options) *GCRA {
-	return &GCRA{scripted{name: "gcra", script: gcraScript, rdb: rdb, opts: opts}}
+	return &GCRA{newScripted("gcra", gcraScript, rdb, opts, capacityParams)}
 }
 
 // AllowN implements Limiter.
 func (g *GCRA) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return g.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+	return g.decide(ctx, key, limit, n, "")
 }
 
 // Bound is B + ⌊D/T⌋: the burst, then one per emission interval.

@@ -27,12 +27,12 @@ type LeakyBucket struct{ scripted }
 
 // NewLeakyBucket returns a policing leaky-bucket limiter that runs on rdb.
 func NewLeakyBucket(rdb redis.Scripter, opts Options) *LeakyBucket {
-	return &LeakyBucket{scripted{name: "leaky", script: leakyScript, rdb: rdb, opts: opts}}
+	return &LeakyBucket{newScripted("leaky", leakyScript, rdb, opts, capacityParams)}
 }
 
 // AllowN implements Limiter.
 func (l *LeakyBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return l.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+	return l.decide(ctx, key, limit, n, "")
 }
 
 // Bound is the depth plus what drains during the span: C + ⌊r·D⌋.

@@ -29,6 +29,14 @@ type scripted struct {
 	script *redis.Script
 	rdb    redis.Scripter
 	opts   Options
+	params params
+	hot    *hot
+}
+
+// newScripted is the shared part of an atomic algorithm whose ARGV after
+// the time are params.
+func newScripted(name string, script *redis.Script, rdb redis.Scripter, opts Options, p params) scripted {
+	return scripted{name: name, script: script, rdb: rdb, opts: opts, params: p, hot: new(hot)}
 }
 
 // key names the state of userKey for this algorithm. The braces make the
@@ -45,18 +53,18 @@ func (s scripted) nowArg() string {
 	return strconv.FormatInt(s.opts.Clock.Now().UnixMicro(), 10)
 }
 
-// run validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
-// type-checks its reply. args follow ARGV[1], the time.
-func (s scripted) run(ctx context.Context, key string, limit Limit, n int64, args ...any) (Decision, error) {
+// decide validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
+// type-checks its reply. Its ARGV are the time, the algorithm's params,
+// extra when not "" (the sliding log's member) and the TTL padding; KEYS
+// and ARGV come from the limiter's cache (hot.go).
+func (s scripted) decide(ctx context.Context, key string, limit Limit, n int64, extra string) (Decision, error) {
 	if err := s.opts.Validate(); err != nil {
 		return Decision{}, err
 	}
 	if err := checkRequest(limit, n); err != nil {
 		return Decision{}, err
 	}
-	// The last ARGV is the TTL padding in microseconds, read by clock.lua.
-	argv := append(append([]any{s.nowArg()}, args...), s.opts.skewAllowance().Microseconds())
-	reply, err := s.script.Run(ctx, s.rdb, []string{s.key(key)}, argv...).Result()
+	reply, err := s.script.Run(ctx, s.rdb, s.keysOf(key), s.argvOf(limit, n, extra)...).Result()
 	if err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}

@@ -2,9 +2,7 @@ package algorithms
 
 import (
 	"context"
-	"crypto/rand"
 	_ "embed"
-	"encoding/hex"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -39,11 +37,9 @@ type SlidingLog struct {
 
 // NewSlidingLog returns a sliding-window-log limiter that runs on rdb.
 func NewSlidingLog(rdb redis.Scripter, opts Options) *SlidingLog {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return &SlidingLog{
-		scripted: scripted{name: "sliding", script: slidingScript, rdb: rdb, opts: opts},
-		nonce:    hex.EncodeToString(b[:]),
+		scripted: newScripted("sliding", slidingScript, rdb, opts, windowParams),
+		nonce:    newNonce(),
 	}
 }
 
@@ -52,7 +48,7 @@ func (s *SlidingLog) AllowN(ctx context.Context, key string, limit Limit, n int6
 	// The member prefix is unique per process and call, even across many
 	// load generators sharing one Redis.
 	member := s.nonce + ":" + strconv.FormatUint(s.serial.Add(1), 36)
-	return s.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), n, member)
+	return s.decide(ctx, key, limit, n, member)
 }
 
 // Bound is Requests per whole window the span covers.

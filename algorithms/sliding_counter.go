@@ -29,12 +29,12 @@ type SlidingCounter struct{ scripted }
 
 // NewSlidingCounter returns a sliding-window-counter limiter that runs on rdb.
 func NewSlidingCounter(rdb redis.Scripter, opts Options) *SlidingCounter {
-	return &SlidingCounter{scripted{name: "sliding-counter", script: slidingCounterScript, rdb: rdb, opts: opts}}
+	return &SlidingCounter{newScripted("sliding-counter", slidingCounterScript, rdb, opts, windowParams)}
 }
 
 // AllowN implements Limiter.
 func (s *SlidingCounter) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return s.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), n)
+	return s.decide(ctx, key, limit, n, "")
 }
 
 // Bound is the same as a fixed window's: at most Requests per aligned

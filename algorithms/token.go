@@ -26,12 +26,12 @@ type TokenBucket struct{ scripted }
 
 // NewTokenBucket returns a token-bucket limiter that runs on rdb.
 func NewTokenBucket(rdb redis.Scripter, opts Options) *TokenBucket {
-	return &TokenBucket{scripted{name: "token", script: tokenScript, rdb: rdb, opts: opts}}
+	return &TokenBucket{newScripted("token", tokenScript, rdb, opts, capacityParams)}
 }
 
 // AllowN implements Limiter.
 func (t *TokenBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return t.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+	return t.decide(ctx, key, limit, n, "")
 }
 
 // Bound is the capacity plus what refills during the span: C + ⌊r·D⌋.

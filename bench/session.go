@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/report"
@@ -70,6 +72,12 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 		limiter, err := algorithms.New(r.Algorithm, t.Client, algOpts)
 		if err != nil {
 			return nil, nil, "", err
+		}
+		// One server (not a Cluster, whose keys pick the node, nor
+		// Sentinel, whose master moves): each closed-model worker on a
+		// connection of its own.
+		if c, ok := t.Client.(*redis.Client); ok && (t.Kind == redisconn.KindRedis || t.Kind == redisconn.KindMiniredis) {
+			return target.Dedicated(limiter, c), limiter, limiter.Name(), nil
 		}
 		return target.Limiter(limiter), limiter, limiter.Name(), nil
 	}

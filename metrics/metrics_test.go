@@ -270,3 +270,34 @@ func labels(m *dto.Metric) map[string]string {
 	}
 	return out
 }
+
+// A counted target keeps the engine's faster path: a PerWorker stays one,
+// and its workers stay SelfTimed.
+func TestTargetKeepsPerWorkerAndSelfTimed(t *testing.T) {
+	m := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = client.Close() })
+	l, err := algorithms.New("gcra", client, algorithms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsOf := metrics.New()
+	s := metricsOf.Series("redis", "gcra")
+	pw, ok := s.Target(target.Dedicated(l, client)).(target.PerWorker)
+	if !ok {
+		t.Fatal("a counted PerWorker target is not a PerWorker")
+	}
+	w, release := pw.ForWorker()
+	defer func() { _ = release.Close() }()
+	timed, ok := w.(target.SelfTimed)
+	if !ok {
+		t.Fatal("a counted worker of a PerWorker target is not SelfTimed")
+	}
+	req := target.Request{Key: "k", Limit: algorithms.Limit{Requests: 10, Window: time.Second}, Cost: 1}
+	if o := timed.DecideBy(t.Context(), req, time.Now().Add(time.Second)); o.Kind != target.Accepted {
+		t.Errorf("DecideBy through the counted worker: %v (%v), want accepted", o.Kind, o.Err)
+	}
+	if _, ok := s.Target(target.Limiter(l)).(target.PerWorker); ok {
+		t.Error("a counted plain target claims to be a PerWorker")
+	}
+}

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"context"
+	"io"
+	"time"
 
 	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/target"
@@ -17,9 +19,18 @@ func (s *Series) Observe(sample workload.Sample) {
 }
 
 // Target wraps t so that its requests in flight are counted: the engine
-// shows an observer only answered requests.
+// shows an observer only answered requests. The wrapper is a
+// target.PerWorker or target.SelfTimed when t is, so that counting does
+// not take the engine off t's faster path.
 func (s *Series) Target(t target.Target) target.Target {
-	return countedTarget{t, s}
+	c := countedTarget{t, s}
+	switch t.(type) {
+	case target.PerWorker:
+		return countedPerWorker{c}
+	case target.SelfTimed:
+		return countedSelfTimed{c}
+	}
+	return c
 }
 
 type countedTarget struct {
@@ -31,6 +42,21 @@ func (t countedTarget) Decide(ctx context.Context, req target.Request) target.Ou
 	t.s.inFlight.Inc()
 	defer t.s.inFlight.Dec()
 	return t.Target.Decide(ctx, req)
+}
+
+type countedPerWorker struct{ countedTarget }
+
+func (t countedPerWorker) ForWorker() (target.Target, io.Closer) {
+	w, release := t.Target.(target.PerWorker).ForWorker()
+	return t.s.Target(w), release
+}
+
+type countedSelfTimed struct{ countedTarget }
+
+func (t countedSelfTimed) DecideBy(ctx context.Context, req target.Request, deadline time.Time) target.Outcome {
+	t.s.inFlight.Inc()
+	defer t.s.inFlight.Dec()
+	return t.Target.(target.SelfTimed).DecideBy(ctx, req, deadline)
 }
 
 // Done records what only the end of a run knows: how many admissions

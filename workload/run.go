@@ -6,6 +6,7 @@ package workload
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -114,6 +115,13 @@ func (r *runner) closed(ctx context.Context) {
 	for w := range r.workers {
 		rec := r.recs[w%len(r.recs)]
 		wg.Go(func() {
+			t := r.cfg.Target
+			if pw, ok := t.(target.PerWorker); ok {
+				var release io.Closer
+				t, release = pw.ForWorker()
+				defer func() { _ = release.Close() }()
+			}
+			d := newDecider(t)
 			for !r.cancelled() && (r.cfg.Duration == 0 || time.Since(r.start) < r.cfg.Duration) {
 				hit := issued.Add(1) - 1
 				if r.cfg.Requests > 0 && hit >= r.cfg.Requests {
@@ -121,7 +129,7 @@ func (r *runner) closed(ctx context.Context) {
 					return
 				}
 				// No schedule: each request is due when it is sent.
-				rec.observe(r.decide(uint64(hit), time.Time{}))
+				rec.observe(r.decide(d, uint64(hit), time.Time{}))
 			}
 		})
 	}
@@ -145,9 +153,10 @@ func (r *runner) open(ctx context.Context) {
 	var wg sync.WaitGroup
 	for w := range r.workers {
 		rec := r.recs[w%len(r.recs)]
+		d := newDecider(r.cfg.Target)
 		wg.Go(func() {
 			for j := range jobs {
-				rec.observe(r.decide(j.hit, j.intended))
+				rec.observe(r.decide(d, j.hit, j.intended))
 			}
 		})
 	}
@@ -212,25 +221,43 @@ func (r *runner) waitUntil(ctx context.Context, timer *time.Timer, intended time
 	}
 }
 
-// decide asks for one decision for request hit, due at intended.
-func (r *runner) decide(hit uint64, intended time.Time) Sample {
+// decider is the target one worker asks, and the same as a SelfTimed
+// when it is one.
+type decider struct {
+	target target.Target
+	timed  target.SelfTimed
+}
+
+func newDecider(t target.Target) decider {
+	timed, _ := t.(target.SelfTimed)
+	return decider{t, timed}
+}
+
+// decide asks d for one decision for request hit, due at intended, under
+// the per-decision timeout: a SelfTimed target keeps it itself, any other
+// gets a context with that deadline.
+func (r *runner) decide(d decider, hit uint64, intended time.Time) Sample {
 	k := r.cfg.Keys.Key(hit)
 	r.admissions.key(k) // asked for, even if never admitted
 	var waited time.Duration
 	if r.cfg.HonorRetryAfter {
 		waited = r.waitRetry(k)
 	}
-	ctx := r.inFlight
-	if r.cfg.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
-		defer cancel()
-	}
 	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Intended: intended, Sent: time.Now(), Waited: waited}
 	if intended.IsZero() {
 		s.Intended = s.Sent
 	}
-	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
+	req := target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost}
+	switch {
+	case r.cfg.Timeout <= 0:
+		s.Outcome = d.target.Decide(r.inFlight, req)
+	case d.timed != nil:
+		s.Outcome = d.timed.DecideBy(r.inFlight, req, s.Sent.Add(r.cfg.Timeout))
+	default:
+		ctx, cancel := context.WithTimeout(r.inFlight, r.cfg.Timeout)
+		s.Outcome = d.target.Decide(ctx, req)
+		cancel()
+	}
 	s.Done = time.Now()
 	r.account(k, s)
 	return s

@@ -187,18 +187,20 @@ func openEmbedded(ctx context.Context, opts Options) (*Target, error) {
 	if err := m.Start(); err != nil {
 		return nil, fmt.Errorf("%w: cannot start embedded miniredis: %v", ErrUnreachable, err)
 	}
-	ro := &redis.Options{Addr: m.Addr()}
+	// Read once: a stopped miniredis has no address (Addr panics).
+	addr := m.Addr()
+	ro := &redis.Options{Addr: addr}
 	tune(ro, opts)
 	t := &Target{
 		Client:        redis.NewClient(ro),
 		Kind:          KindMiniredis,
-		Address:       m.Addr(),
+		Address:       addr,
 		ServerVersion: miniredisVersion(),
 		embedded:      m,
 	}
 	if _, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
 		_ = t.Close()
-		return nil, fmt.Errorf("%w: embedded miniredis at %s: %w", ErrUnreachable, m.Addr(), err)
+		return nil, fmt.Errorf("%w: embedded miniredis at %s: %w", ErrUnreachable, addr, err)
 	}
 	return t, nil
 }

@@ -17,6 +17,21 @@ import (
 
 const password = "s3cret-pw"
 
+// An embedded server that did not answer in time is an error that names
+// it, not a panic on the address of a server already stopped.
+func TestOpenEmbeddedCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	tgt, err := Open(ctx, "", Options{PoolSize: 4})
+	if err == nil {
+		_ = tgt.Close()
+		t.Fatal("Open with a cancelled context succeeded")
+	}
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "embedded miniredis at 127.0.0.1:") {
+		t.Errorf("Open = %v, want ErrUnreachable naming the embedded miniredis", err)
+	}
+}
+
 func TestOpenEmbedded(t *testing.T) {
 	tgt, err := Open(t.Context(), "", Options{PoolSize: 4, DialTimeout: time.Second})
 	if err != nil {

@@ -3,7 +3,7 @@
 //
 //	gcra        rlbench's gcra from package algorithms, called in a plain loop
 //	engine      the same limiter driven by rlbench's engine: workload.Run over
-//	            target.Limiter, configured as "rlbench run" configures it
+//	            target.Dedicated, configured as "rlbench run" configures it
 //	redis_rate  go-redis/redis_rate v10's GCRA, called in a plain loop
 //	            (redisrate.go, only in the module perf.sh makes)
 //
@@ -86,7 +86,10 @@ func measure(addr, mode string, workers int, n int64, key string, l limit) (floa
 	if workers < 1 || n < 1 {
 		return 0, fmt.Errorf("-c %d and -n %d must be at least 1", workers, n)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: max(workers, 10)})
+	// Deadlines from the context, as rlbench run's client: the engine's
+	// workers then keep their decision's deadline on a connection each
+	// (target.Dedicated); the plain loops pass none, so it costs them nothing.
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: max(workers, 10), ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	ctx := context.Background()
 	warm := int64(workers) * 20
@@ -140,7 +143,7 @@ func loop(ctx context.Context, d decide, workers int, n int64) (time.Duration, e
 	return time.Since(start), errors.Join(errs...)
 }
 
-// engine times workload.Run over target.Limiter(gcra), configured as
+// engine times workload.Run over target.Dedicated(gcra), configured as
 // bench.Session configures "rlbench run --workload closed" by default
 // (a 1 s timeout per decision, 1 s time-series points, the gcra bound as
 // the promise), after a warm-up run of warm decisions.
@@ -154,7 +157,7 @@ func engine(ctx context.Context, rdb *redis.Client, workers int, warm, n int64, 
 	}
 	run := func(requests int64) (time.Duration, error) {
 		cfg := workload.Config{
-			Target: target.Limiter(g), Promise: g, Name: g.Name(),
+			Target: target.Dedicated(g, rdb), Promise: g, Name: g.Name(),
 			Limit:       algorithms.Limit{Requests: l.requests, Window: l.window, Burst: l.burst},
 			Key:         key,
 			Concurrency: workers,
