@@ -3,6 +3,7 @@ package algorithms_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -269,7 +270,7 @@ func checkStepBack(t *testing.T, e env, name string) {
 			}
 		}
 	}
-	adm = report.SortedCopy(adm)
+	adm = slices.Sorted(slices.Values(adm))
 	if most, from := report.MaxInSpan(adm, limit.Window.Microseconds()); int64(most) > l.Bound(limit, limit.Window) {
 		t.Errorf("%d admitted in the window from +%dµs, bound %d (admissions at %v µs)", most, from, l.Bound(limit, limit.Window), adm)
 	}

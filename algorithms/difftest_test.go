@@ -131,7 +131,7 @@ func randomStep(rng *rand.Rand, limit algorithms.Limit) int64 {
 }
 
 // randomCost is mostly 1, sometimes a few or any up to the capacity, and
-// sometimes past it. The sliding log's script adds one member per unit, so
+// sometimes past it. The sliding log's script adds one list element per unit, so
 // its costs stay below 100 unless they pass the limit.
 func randomCost(rng *rand.Rand, name string, limit algorithms.Limit) int64 {
 	capacity := limit.Requests

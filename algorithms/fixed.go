@@ -30,7 +30,7 @@ func NewFixedWindow(rdb redis.Scripter, opts Options) *FixedWindow {
 
 // AllowN implements Limiter.
 func (f *FixedWindow) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return f.decide(ctx, key, limit, n, "")
+	return f.decide(ctx, key, limit, n)
 }
 
 // Bound is Requests for every aligned window a span can touch: 2×Requests

@@ -32,7 +32,7 @@ func NewGCRA(rdb redis.Scripter, opts Options) *GCRA {
 
 // AllowN implements Limiter.
 func (g *GCRA) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return g.decide(ctx, key, limit, n, "")
+	return g.decide(ctx, key, limit, n)
 }
 
 // Bound is B + ⌊D/T⌋: the burst, then one per emission interval.

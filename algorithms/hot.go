@@ -1,8 +1,6 @@
 package algorithms
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -69,21 +67,18 @@ func (s scripted) keysOf(userKey string) []string {
 	return keys
 }
 
-// argvOf is ARGV for limit and cost n, extra (the sliding log's member)
-// before the padding when not "". The slice is shared when there is no
-// extra and the time is Redis's, and must not be written to.
-func (s scripted) argvOf(limit Limit, n int64, extra string) []any {
+// argvOf is ARGV for limit and cost n. With the time Redis's the slice is
+// shared and must not be written to; with a client clock it is a copy
+// with the time in front.
+func (s scripted) argvOf(limit Limit, n int64) []any {
 	argv := s.cachedArgv(limit, n)
-	if extra == "" && s.opts.Clock == nil {
+	if s.opts.Clock == nil {
 		return argv
 	}
-	own := make([]any, 0, len(argv)+1)
-	own = append(own, s.nowArg())
-	own = append(own, argv[1:len(argv)-1]...)
-	if extra != "" {
-		own = append(own, extra)
-	}
-	return append(own, argv[len(argv)-1])
+	own := make([]any, len(argv))
+	copy(own, argv)
+	own[0] = s.nowArg()
+	return own
 }
 
 // cachedArgv is the ARGV of limit and n with the server clock, formatted
@@ -147,11 +142,8 @@ func (l *LeakyBucket) Rebind(rdb redis.Scripter) Limiter { return &LeakyBucket{l
 // Rebind implements Rebinder.
 func (g *GCRA) Rebind(rdb redis.Scripter) Limiter { return &GCRA{g.on(rdb)} }
 
-// Rebind implements Rebinder: the copy draws its members from a nonce of
-// its own, so that they stay unique.
-func (s *SlidingLog) Rebind(rdb redis.Scripter) Limiter {
-	return &SlidingLog{scripted: s.on(rdb), nonce: newNonce()}
-}
+// Rebind implements Rebinder.
+func (s *SlidingLog) Rebind(rdb redis.Scripter) Limiter { return &SlidingLog{s.on(rdb)} }
 
 // windowParams are the ARGV of fixed, sliding and sliding-counter: the
 // limit, the window in µs, the cost.
@@ -161,12 +153,4 @@ func windowParams(l Limit, n int64) []int64 { return []int64{l.Requests, l.windo
 // window in µs, the capacity, the cost.
 func capacityParams(l Limit, n int64) []int64 {
 	return []int64{l.Requests, l.windowMicros(), l.Capacity(), n}
-}
-
-// newNonce is 16 random hex digits: the sliding log's members start with
-// one, unique per limiter.
-func newNonce() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
 }

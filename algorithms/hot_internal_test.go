@@ -72,16 +72,16 @@ func TestKeysAndArgsCached(t *testing.T) {
 	if a, b := s.keysOf("u"), s.keysOf("u"); &a[0] != &b[0] || a[0] != "rl:{u}:fixed" {
 		t.Errorf("keysOf(u) = %v then %v, want one cached rl:{u}:fixed", a, b)
 	}
-	if got := s.argvOf(limit, 2, ""); len(got) != 5 || got[0] != "" || got[1] != "10" || got[2] != "1000000" || got[3] != "2" || got[4] != "0" {
+	if got := s.argvOf(limit, 2); len(got) != 5 || got[0] != "" || got[1] != "10" || got[2] != "1000000" || got[3] != "2" || got[4] != "0" {
 		t.Errorf("argvOf = %q, want [\"\" 10 1000000 2 0]", got)
 	}
 	for i := range maxCachedArgs + 10 {
-		s.argvOf(Limit{Requests: int64(i + 1), Window: time.Second}, 1, "")
+		s.argvOf(Limit{Requests: int64(i + 1), Window: time.Second}, 1)
 	}
 	if n := len(*s.hot.args.Load()); n != maxCachedArgs {
 		t.Errorf("%d limits cached, want at most %d", n, maxCachedArgs)
 	}
-	if got := s.argvOf(Limit{Requests: 500, Window: time.Second}, 1, ""); got[1] != "500" {
+	if got := s.argvOf(Limit{Requests: 500, Window: time.Second}, 1); got[1] != "500" {
 		t.Errorf("argvOf past the cache's bound = %q, want the limit 500", got)
 	}
 	for i := range maxCachedKeys + 10 {
@@ -93,8 +93,8 @@ func TestKeysAndArgsCached(t *testing.T) {
 
 	now := time.UnixMicro(1_700_000_000_123_456)
 	clocked := newScripted("sliding", slidingScript, nil, Options{Clock: ClockFunc(func() time.Time { return now })}, windowParams)
-	got := clocked.argvOf(limit, 1, "m")
-	want := []any{"1700000000123456", "10", "1000000", "1", "m", "1000000"}
+	got := clocked.argvOf(limit, 1)
+	want := []any{"1700000000123456", "10", "1000000", "1", "1000000"}
 	if len(got) != len(want) {
 		t.Fatalf("argvOf with a client clock = %q, want %q", got, want)
 	}
@@ -105,7 +105,7 @@ func TestKeysAndArgsCached(t *testing.T) {
 		}
 	}
 	now = now.Add(time.Millisecond)
-	if got := clocked.argvOf(limit, 1, "m"); got[0] != "1700000000124456" {
+	if got := clocked.argvOf(limit, 1); got[0] != "1700000000124456" {
 		t.Errorf("the time after the clock moved = %q, want 1700000000124456", got[0])
 	}
 }

@@ -32,7 +32,7 @@ func NewLeakyBucket(rdb redis.Scripter, opts Options) *LeakyBucket {
 
 // AllowN implements Limiter.
 func (l *LeakyBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return l.decide(ctx, key, limit, n, "")
+	return l.decide(ctx, key, limit, n)
 }
 
 // Bound is the depth plus what drains during the span: C + ⌊r·D⌋.

@@ -18,13 +18,13 @@ import (
 // ResetAfter 800ms (the newest leaves at 1.3 s).
 //
 // The admissions of one instant are one run, so a request for a million at
-// once is one entry, not a million as in the script's sorted set.
+// once is one entry, not a million as in the script's list.
 type slidingModel struct {
 	modelBase
 	keys map[string]*admissionLog
 }
 
-// admissionLog is a key's sorted set. Units are numbered from 1 in the
+// admissionLog is a key's list. Units are numbered from 1 in the
 // order admitted; runs[head:] are in the log, oldest first, and base is the
 // number of the last unit that has left it.
 type admissionLog struct {
@@ -54,7 +54,7 @@ func (l *admissionLog) count() int64 {
 func (l *admissionLog) newest() int64 { return l.runs[len(l.runs)-1].at }
 
 // trim drops every admission at or before the instant cutoff:
-// ZREMRANGEBYSCORE -inf cutoff.
+// LTRIM of the oldest elements up to cutoff.
 func (l *admissionLog) trim(cutoff int64) {
 	for !l.empty() && l.runs[l.head].at <= cutoff {
 		l.base = l.runs[l.head].last
@@ -66,7 +66,7 @@ func (l *admissionLog) trim(cutoff int64) {
 }
 
 // at is the instant of the k-th oldest admission in the log (k from 1):
-// ZRANGE k-1 k-1 WITHSCORES.
+// LINDEX -k.
 func (l *admissionLog) at(k int64) int64 {
 	runs := l.runs[l.head:]
 	i := sort.Search(len(runs), func(i int) bool { return runs[i].last >= l.base+k })

@@ -54,17 +54,30 @@ func (s scripted) nowArg() string {
 }
 
 // decide validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
-// type-checks its reply. Its ARGV are the time, the algorithm's params,
-// extra when not "" (the sliding log's member) and the TTL padding; KEYS
-// and ARGV come from the limiter's cache (hot.go).
-func (s scripted) decide(ctx context.Context, key string, limit Limit, n int64, extra string) (Decision, error) {
-	if err := s.opts.Validate(); err != nil {
+// type-checks its reply.
+func (s scripted) decide(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
+	keys, argv, err := s.call(key, limit, n)
+	if err != nil {
 		return Decision{}, err
+	}
+	return s.decision(s.script.Run(ctx, s.rdb, keys, argv...).Result())
+}
+
+// call validates a request and returns the KEYS and ARGV of its script:
+// the time, the algorithm's params and the TTL padding, from the
+// limiter's caches (hot.go). Both are shared and must not be written to.
+func (s scripted) call(key string, limit Limit, n int64) ([]string, []any, error) {
+	if err := s.opts.Validate(); err != nil {
+		return nil, nil, err
 	}
 	if err := checkRequest(limit, n); err != nil {
-		return Decision{}, err
+		return nil, nil, err
 	}
-	reply, err := s.script.Run(ctx, s.rdb, s.keysOf(key), s.argvOf(limit, n, extra)...).Result()
+	return s.keysOf(key), s.argvOf(limit, n), nil
+}
+
+// decision type-checks a script's reply, or names the algorithm in err.
+func (s scripted) decision(reply any, err error) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}

@@ -34,7 +34,7 @@ func NewSlidingCounter(rdb redis.Scripter, opts Options) *SlidingCounter {
 
 // AllowN implements Limiter.
 func (s *SlidingCounter) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return s.decide(ctx, key, limit, n, "")
+	return s.decide(ctx, key, limit, n)
 }
 
 // Bound is the same as a fixed window's: at most Requests per aligned

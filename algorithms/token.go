@@ -31,7 +31,7 @@ func NewTokenBucket(rdb redis.Scripter, opts Options) *TokenBucket {
 
 // AllowN implements Limiter.
 func (t *TokenBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return t.decide(ctx, key, limit, n, "")
+	return t.decide(ctx, key, limit, n)
 }
 
 // Bound is the capacity plus what refills during the span: C + ⌊r·D⌋.

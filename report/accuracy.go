@@ -1,8 +1,6 @@
 // Package report holds rlbench's result model, accuracy and latency summaries, and renderers.
 package report
 
-import "slices"
-
 // MaxInSpan is the largest number of admissions that fall in one half-open
 // span [t, t+span) of the given length, and the start t of the first such
 // span. times are admission instants in any unit (microseconds in rlbench),
@@ -26,12 +24,4 @@ func MaxInSpan(times []int64, span int64) (most int, start int64) {
 		}
 	}
 	return most, start
-}
-
-// SortedCopy returns times sorted ascending, leaving times as it was: for
-// admission instants gathered from many workers.
-func SortedCopy(times []int64) []int64 {
-	out := slices.Clone(times)
-	slices.Sort(out)
-	return out
 }

@@ -1,6 +1,9 @@
 package report
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestMaxInSpan(t *testing.T) {
 	tests := []struct {
@@ -40,7 +43,7 @@ func TestMaxInSpanMatchesBruteForce(t *testing.T) {
 		x = (x*1103515245 + 12345) % 2147483648
 		times = append(times, x%5000)
 	}
-	times = SortedCopy(times)
+	times = slices.Sorted(slices.Values(times))
 	for _, span := range []int64{1, 10, 100, 333, 1000, 5000} {
 		want := 0
 		for _, s := range times {

@@ -12,8 +12,9 @@ import (
 
 // MaxKeptAdmissions is how many admissions, over all keys, a run keeps in
 // its results file for an exact merge. Past it Admissions.Complete is
-// false and a merge can only bound accuracy. A million instants take about
-// 8 MB while the run lasts and 3-4 MB in the file.
+// false and a merge can only bound accuracy. A million instants a few µs
+// apart take 1-2 MB while the run lasts (a load generator keeps them as
+// EncodeInstants's varints) and a third more in the file.
 const MaxKeptAdmissions = 1_000_000
 
 // Admissions keeps what an exact merge of several generators' accuracy
@@ -21,7 +22,8 @@ const MaxKeptAdmissions = 1_000_000
 // span in which each unknown outcome was decided, if it was.
 type Admissions struct {
 	// Complete is false when the run admitted more than the generator kept
-	// (MaxKeptAdmissions): Keys then hold only the first admissions.
+	// (MaxKeptAdmissions): Keys then hold only the first admissions (a load
+	// generator keeps each key's earliest).
 	Complete bool            `json:"complete"`
 	Keys     []KeyAdmissions `json:"keys"`
 }

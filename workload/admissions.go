@@ -26,9 +26,13 @@ const BurstSpanDivisor = 100
 // admissions in one window, not the requests sent.
 //
 // The busiest half-open span of length D holds as many admissions as the
-// busiest span (a−D, a] ending at an admission a, so each admission carries
-// the count of the span that ends at it; a late admission adds one to the
-// counts of the admissions within D after it.
+// busiest span (a−D, a] ending at an admission a, so each admission counts
+// the span that ends at it, and a late admission recounts the spans of the
+// admissions within D after it (two pointers, no count kept per instant).
+//
+// Every admission instant is also kept for an exact merge: as instants
+// leave the window they enter the key's instantLog in order, a byte or two
+// each, so that the kept list costs little and encodes without a copy.
 type admissions struct {
 	// shards hold the keys asked for, created on first use, so that memory
 	// follows the keys used rather than the keys declared (--keys 1e8).
@@ -45,11 +49,15 @@ type admissions struct {
 	offLo, offHi       int64
 	offMinLo, offMaxHi int64
 
-	// kept counts the admission instants kept for an exact merge, over
-	// all keys, up to report.MaxKeptAdmissions; dropped is set past it.
-	kept    atomic.Int64
-	dropped atomic.Bool
+	// total counts the admissions of all keys: past
+	// report.MaxKeptAdmissions the kept list is incomplete. kept counts
+	// those moved into the keys' logs, up to that many.
+	total atomic.Int64
+	kept  atomic.Int64
 }
+
+// complete reports whether every admission is kept.
+func (a *admissions) complete() bool { return a.total.Load() <= report.MaxKeptAdmissions }
 
 // noOffsetSlack widens an unknown outcome's span on both sides when no
 // decision was seen to estimate the limiter's clock from: the limiter's
@@ -130,9 +138,8 @@ const (
 
 type keyAdmissions struct {
 	mu       sync.Mutex
-	spans    [2]int64   // µs: the key's window, and its burst span
-	times    []int64    // sorted admission instants, µs
-	counts   [2][]int64 // counts[s][i]: admissions in (times[i]-spans[s], times[i]]
+	spans    [2]int64 // µs: the key's window, and its burst span
+	times    []int64  // sorted recent admission instants, µs
 	most     [2]int64
 	admitted int64
 	unknown  [][2]int64 // client-clock [sent, done] µs of each unknown unit
@@ -140,8 +147,9 @@ type keyAdmissions struct {
 	// ⌊At/window⌋; only the recent windows are kept.
 	aligned     map[int64]int64
 	mostAligned int64
-	// keep holds every admission instant kept for Admissions, as admitted.
-	keep []int64
+	// keep holds the admission instants that left times, in the order
+	// they left, for Admissions: with times, every instant kept.
+	keep instantLog
 	// untimed is set when the target gave no decision instants: each
 	// admission is then kept at its send, and rtt is the longest round
 	// trip of an admission, which bounds how late its decision came.
@@ -244,23 +252,18 @@ func (a *admissions) admit(k int, at time.Time) {
 // admitLocked records one admission at t µs; ka.mu is held.
 func (a *admissions) admitLocked(ka *keyAdmissions, t int64) {
 	ka.admitted++
+	a.total.Add(1)
 	a.admitAligned(ka, t)
-	if a.kept.Add(1) <= report.MaxKeptAdmissions {
-		ka.keep = append(ka.keep, t)
-	} else {
-		a.dropped.Store(true)
-	}
 
 	// Forget what no span reaching the newest admission can hold, keeping
-	// the reorder allowance for answers still on their way.
+	// the reorder allowance for answers still on their way; what leaves is
+	// kept, in order.
 	if n := len(ka.times); n > 0 {
 		horizon := ka.times[n-1] - ka.spans[windowSpan] - a.reorder
 		drop, _ := slices.BinarySearch(ka.times, horizon)
 		if drop > 0 && drop > len(ka.times)/2 {
+			a.keepInstants(ka, ka.times[:drop])
 			ka.times = slices.Delete(ka.times, 0, drop)
-			for s := range ka.counts {
-				ka.counts[s] = slices.Delete(ka.counts[s], 0, drop)
-			}
 		}
 	}
 
@@ -269,13 +272,26 @@ func (a *admissions) admitLocked(ka *keyAdmissions, t int64) {
 	ka.times = slices.Insert(ka.times, pos, t)
 	for s, span := range ka.spans {
 		first, _ := slices.BinarySearch(ka.times[:pos], t-span+1)
-		count := int64(pos-first) + 1
-		ka.counts[s] = slices.Insert(ka.counts[s], pos, count)
-		ka.most[s] = max(ka.most[s], count)
+		ka.most[s] = max(ka.most[s], int64(pos-first)+1)
+		// The span ending at each later admission within span now holds t
+		// too: (times[j]−span, times[j]] starts at lo, which only moves on.
+		lo := first
 		for j := pos + 1; j < len(ka.times) && ka.times[j] < t+span; j++ {
-			ka.counts[s][j]++
-			ka.most[s] = max(ka.most[s], ka.counts[s][j])
+			for ka.times[j]-ka.times[lo] >= span {
+				lo++
+			}
+			ka.most[s] = max(ka.most[s], int64(j-lo)+1)
 		}
+	}
+}
+
+// keepInstants moves sorted instants that left ka.times into its log, as
+// many as report.MaxKeptAdmissions leaves room for; ka.mu is held.
+func (a *admissions) keepInstants(ka *keyAdmissions, ts []int64) {
+	n := int64(len(ts))
+	before := a.kept.Add(n) - n
+	for _, t := range ts[:max(0, min(n, report.MaxKeptAdmissions-before))] {
+		ka.keep.add(t)
 	}
 }
 
@@ -345,7 +361,11 @@ type Accuracy struct {
 // when p is nil). asked reports whether a key was asked for at all.
 // name and tier give a key's name and its tier's name ("" without tiers).
 func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.Promise, name, tier func(int) string) Accuracy {
-	acc := Accuracy{Kept: &report.Admissions{Complete: !a.dropped.Load()}}
+	complete := a.complete()
+	acc := Accuracy{Kept: &report.Admissions{Complete: complete}}
+	// Instants still in the keys' windows are kept too, as far as
+	// MaxKeptAdmissions allows; the logs are left as they are.
+	room := max(0, report.MaxKeptAdmissions-a.kept.Load())
 	defer func() {
 		slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
 	}()
@@ -361,12 +381,18 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.
 		}
 		spans := a.unknownSpans(ka)
 		mostAligned := ka.mostAligned
-		keep := report.SortedCopy(ka.keep)
+		tail := ka.times[:min(int64(len(ka.times)), room)]
+		room -= int64(len(tail))
+		instants := ka.keep.encode(tail)
+		var keep []int64
+		if ka.untimed && complete {
+			keep = ka.keep.sorted(tail)
+		}
 		untimed, rtt := ka.untimed, ka.rtt
 		ka.mu.Unlock()
 		key.Unknown = int64(len(spans))
 		upperWindow, upperBurst := key.MostInWindow, key.MostInBurst
-		if untimed && !a.dropped.Load() {
+		if untimed && complete {
 			// Each admission was decided somewhere between its send (kept)
 			// and its answer, at most rtt later. It surely lies in a span
 			// only when all of that does, and may lie in any span it
@@ -402,7 +428,7 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.
 		acc.Kept.Keys = append(acc.Kept.Keys, report.KeyAdmissions{
 			Key: pk.Key, Tier: pk.Tier, WindowUS: pk.WindowUS, Bound: pk.Bound,
 			BurstSpanUS: pk.BurstSpanUS, BurstBound: pk.BurstBound, AlignedBound: pk.AlignedBound,
-			Instants: report.EncodeInstants(keep), Unknown: report.EncodeSpans(spans),
+			Instants: instants, Unknown: report.EncodeSpans(spans),
 			Figures: pk,
 		})
 		acc.OverAdmittedAtMost += key.OverAtMost()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestAdmissionsMatchesTheSweep(t *testing.T) {
 			for _, us := range delivered {
 				a.admit(0, time.UnixMicro(us))
 			}
-			sorted := report.SortedCopy(instants)
+			sorted := slices.Sorted(slices.Values(instants))
 			for s, span := range a.key(0).spans {
 				want, _ := report.MaxInSpan(sorted, span)
 				if got := a.key(0).most[s]; got != int64(want) {
@@ -118,7 +119,7 @@ func TestStreamingMatchesKeyFigures(t *testing.T) {
 		ka := a.key(0)
 		k := report.KeyAdmissions{Key: "k", WindowUS: got.WindowUS, Bound: got.Bound,
 			BurstSpanUS: got.BurstSpanUS, BurstBound: got.BurstBound, AlignedBound: got.AlignedBound}
-		want := report.KeyFigures(k, report.SortedCopy(instants), a.unknownSpans(ka))
+		want := report.KeyFigures(k, slices.Sorted(slices.Values(instants)), a.unknownSpans(ka))
 		got.WindowStartUS = want.WindowStartUS // the stream does not track where
 		if got != want {
 			t.Errorf("seed %d:\nstreaming %+v\nKeyFigures %+v", seed, got, want)
