@@ -25,12 +25,12 @@ type FixedWindow struct{ scripted }
 
 // NewFixedWindow returns a fixed-window limiter that runs on rdb.
 func NewFixedWindow(rdb redis.Scripter, opts Options) *FixedWindow {
-	return &FixedWindow{scripted{name: "fixed", script: fixedScript, rdb: rdb, opts: opts}}
+	return &FixedWindow{scripted{name: "fixed", script: fixedScript, rdb: rdb, opts: opts, args: fixedArgs}}
 }
 
 // AllowN implements Limiter.
 func (f *FixedWindow) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return f.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), n)
+	return f.run(ctx, key, limit, n)
 }
 
 // Bound is Requests for every aligned window a span can touch: 2×Requests
@@ -49,3 +49,8 @@ func fixedBound(limit Limit, span time.Duration) int64 {
 
 // Name implements Limiter.
 func (s scripted) Name() string { return s.name }
+
+// fixedArgs are the fixed script's ARGV after the time.
+func fixedArgs(limit Limit, n int64) []any {
+	return []any{limit.Requests, limit.windowMicros(), n}
+}

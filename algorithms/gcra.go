@@ -27,12 +27,12 @@ type GCRA struct{ scripted }
 
 // NewGCRA returns a GCRA limiter that runs on rdb.
 func NewGCRA(rdb redis.Scripter, opts Options) *GCRA {
-	return &GCRA{scripted{name: "gcra", script: gcraScript, rdb: rdb, opts: opts}}
+	return &GCRA{scripted{name: "gcra", script: gcraScript, rdb: rdb, opts: opts, args: gcraArgs}}
 }
 
 // AllowN implements Limiter.
 func (g *GCRA) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return g.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+	return g.run(ctx, key, limit, n)
 }
 
 // Bound is B + ⌊D/T⌋: the burst, then one per emission interval.
@@ -42,4 +42,9 @@ func (g *GCRA) Bound(limit Limit, span time.Duration) int64 {
 	}
 	interval := ceilDiv(limit.windowMicros(), limit.Requests)
 	return addSat(limit.Capacity(), span.Microseconds()/interval)
+}
+
+// gcraArgs are the gcra script's ARGV after the time.
+func gcraArgs(limit Limit, n int64) []any {
+	return []any{limit.Requests, limit.windowMicros(), limit.Capacity(), n}
 }

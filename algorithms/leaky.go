@@ -27,15 +27,20 @@ type LeakyBucket struct{ scripted }
 
 // NewLeakyBucket returns a policing leaky-bucket limiter that runs on rdb.
 func NewLeakyBucket(rdb redis.Scripter, opts Options) *LeakyBucket {
-	return &LeakyBucket{scripted{name: "leaky", script: leakyScript, rdb: rdb, opts: opts}}
+	return &LeakyBucket{scripted{name: "leaky", script: leakyScript, rdb: rdb, opts: opts, args: leakyArgs}}
 }
 
 // AllowN implements Limiter.
 func (l *LeakyBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return l.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+	return l.run(ctx, key, limit, n)
 }
 
 // Bound is the depth plus what drains during the span: C + ⌊r·D⌋.
 func (l *LeakyBucket) Bound(limit Limit, span time.Duration) int64 {
 	return bucketBound(limit, span)
+}
+
+// leakyArgs are the leaky script's ARGV after the time.
+func leakyArgs(limit Limit, n int64) []any {
+	return []any{limit.Requests, limit.windowMicros(), limit.Capacity(), n}
 }

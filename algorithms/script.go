@@ -29,6 +29,9 @@ type scripted struct {
 	script *redis.Script
 	rdb    redis.Scripter
 	opts   Options
+	// args are the algorithm's ARGV after ARGV[1], the time, for one
+	// request: the one place AllowN and AllowBatch both take them from.
+	args func(limit Limit, n int64) []any
 }
 
 // key names the state of userKey for this algorithm. The braces make the
@@ -46,17 +49,30 @@ func (s scripted) nowArg() string {
 }
 
 // run validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
-// type-checks its reply. args follow ARGV[1], the time.
-func (s scripted) run(ctx context.Context, key string, limit Limit, n int64, args ...any) (Decision, error) {
-	if err := s.opts.Validate(); err != nil {
+// type-checks its reply.
+func (s scripted) run(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
+	keys, argv, err := s.call(key, limit, n)
+	if err != nil {
 		return Decision{}, err
+	}
+	return s.decision(s.script.Run(ctx, s.rdb, keys, argv...).Result())
+}
+
+// call validates a request and returns the KEYS and ARGV of its script.
+func (s scripted) call(key string, limit Limit, n int64) ([]string, []any, error) {
+	if err := s.opts.Validate(); err != nil {
+		return nil, nil, err
 	}
 	if err := checkRequest(limit, n); err != nil {
-		return Decision{}, err
+		return nil, nil, err
 	}
 	// The last ARGV is the TTL padding in microseconds, read by clock.lua.
-	argv := append(append([]any{s.nowArg()}, args...), s.opts.skewAllowance().Microseconds())
-	reply, err := s.script.Run(ctx, s.rdb, []string{s.key(key)}, argv...).Result()
+	argv := append(append([]any{s.nowArg()}, s.args(limit, n)...), s.opts.skewAllowance().Microseconds())
+	return []string{s.key(key)}, argv, nil
+}
+
+// decision type-checks a script's reply, or names the algorithm in err.
+func (s scripted) decision(reply any, err error) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
 	}

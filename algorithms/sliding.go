@@ -41,18 +41,25 @@ type SlidingLog struct {
 func NewSlidingLog(rdb redis.Scripter, opts Options) *SlidingLog {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return &SlidingLog{
+	s := &SlidingLog{
 		scripted: scripted{name: "sliding", script: slidingScript, rdb: rdb, opts: opts},
 		nonce:    hex.EncodeToString(b[:]),
 	}
+	s.args = s.argv
+	return s
 }
 
 // AllowN implements Limiter.
 func (s *SlidingLog) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
+	return s.run(ctx, key, limit, n)
+}
+
+// argv is the script's ARGV after the time, with a new member.
+func (s *SlidingLog) argv(limit Limit, n int64) []any {
 	// The member prefix is unique per process and call, even across many
 	// load generators sharing one Redis.
 	member := s.nonce + ":" + strconv.FormatUint(s.serial.Add(1), 36)
-	return s.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), n, member)
+	return []any{limit.Requests, limit.windowMicros(), n, member}
 }
 
 // Bound is Requests per whole window the span covers.

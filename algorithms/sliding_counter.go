@@ -29,16 +29,21 @@ type SlidingCounter struct{ scripted }
 
 // NewSlidingCounter returns a sliding-window-counter limiter that runs on rdb.
 func NewSlidingCounter(rdb redis.Scripter, opts Options) *SlidingCounter {
-	return &SlidingCounter{scripted{name: "sliding-counter", script: slidingCounterScript, rdb: rdb, opts: opts}}
+	return &SlidingCounter{scripted{name: "sliding-counter", script: slidingCounterScript, rdb: rdb, opts: opts, args: slidingCounterArgs}}
 }
 
 // AllowN implements Limiter.
 func (s *SlidingCounter) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return s.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), n)
+	return s.run(ctx, key, limit, n)
 }
 
 // Bound is the same as a fixed window's: at most Requests per aligned
 // window, so 2×Requests in a span of one window.
 func (s *SlidingCounter) Bound(limit Limit, span time.Duration) int64 {
 	return fixedBound(limit, span)
+}
+
+// slidingCounterArgs are the sliding-counter script's ARGV after the time.
+func slidingCounterArgs(limit Limit, n int64) []any {
+	return []any{limit.Requests, limit.windowMicros(), n}
 }

@@ -26,12 +26,12 @@ type TokenBucket struct{ scripted }
 
 // NewTokenBucket returns a token-bucket limiter that runs on rdb.
 func NewTokenBucket(rdb redis.Scripter, opts Options) *TokenBucket {
-	return &TokenBucket{scripted{name: "token", script: tokenScript, rdb: rdb, opts: opts}}
+	return &TokenBucket{scripted{name: "token", script: tokenScript, rdb: rdb, opts: opts, args: tokenArgs}}
 }
 
 // AllowN implements Limiter.
 func (t *TokenBucket) AllowN(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
-	return t.run(ctx, key, limit, n, limit.Requests, limit.windowMicros(), limit.Capacity(), n)
+	return t.run(ctx, key, limit, n)
 }
 
 // Bound is the capacity plus what refills during the span: C + ⌊r·D⌋.
@@ -45,4 +45,9 @@ func bucketBound(limit Limit, span time.Duration) int64 {
 	}
 	// r·D is a 128-bit product: a billion a day over a day is 8.6e19.
 	return addSat(limit.Capacity(), mulDivSat(span.Microseconds(), limit.Requests, limit.windowMicros()))
+}
+
+// tokenArgs are the token script's ARGV after the time.
+func tokenArgs(limit Limit, n int64) []any {
+	return []any{limit.Requests, limit.windowMicros(), limit.Capacity(), n}
 }
