@@ -256,6 +256,7 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 		Keys:        keys,
 		Pacer:       pacer,
 		Concurrency: l.Concurrency,
+		Pipeline:    pipelineOf(r.Workload, l.Pipeline),
 		MaxInflight: l.MaxInflight,
 		Requests:    l.Requests,
 		Duration:    l.Duration,

@@ -17,9 +17,24 @@ func (s *Series) Observe(sample workload.Sample) {
 }
 
 // Target wraps t so that its requests in flight are counted: the engine
-// shows an observer only answered requests.
+// shows an observer only answered requests. A target.BatchTarget stays
+// one, each request of a batch in flight until the batch is answered.
 func (s *Series) Target(t target.Target) target.Target {
+	if bt, ok := t.(target.BatchTarget); ok {
+		return countedBatchTarget{countedTarget{t, s}, bt}
+	}
 	return countedTarget{t, s}
+}
+
+type countedBatchTarget struct {
+	countedTarget
+	bt target.BatchTarget
+}
+
+func (t countedBatchTarget) DecideBatch(ctx context.Context, reqs []target.Request, out []target.Outcome) {
+	t.s.inFlight.Add(float64(len(reqs)))
+	defer t.s.inFlight.Sub(float64(len(reqs)))
+	t.bt.DecideBatch(ctx, reqs, out)
 }
 
 type countedTarget struct {
