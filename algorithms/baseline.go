@@ -2,7 +2,6 @@ package algorithms
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,14 +31,7 @@ func (b *Baseline) AllowN(ctx context.Context, key string, limit Limit, n int64)
 	if err := checkRequest(limit, n); err != nil {
 		return Decision{}, err
 	}
-	if err := b.rdb.Ping(ctx).Err(); err != nil {
-		return Decision{}, fmt.Errorf("baseline: %w", err)
-	}
-	at := time.Now()
-	if b.opts.Clock != nil {
-		at = b.opts.Clock.Now()
-	}
-	return Decision{Allowed: true, Remaining: limit.Capacity(), At: at}, nil
+	return b.pong(limit, b.rdb.Ping(ctx).Err())
 }
 
 // Bound implements Limiter: the baseline promises nothing.

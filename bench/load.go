@@ -30,7 +30,7 @@ var workloads = []struct {
 	name string
 	uses []string
 }{
-	{Closed, []string{"concurrency"}},
+	{Closed, []string{"concurrency", "pipeline"}},
 	{Steady, []string{"rate", "max-inflight", "miss-after", "spin-wait"}},
 	{Bursty, []string{"rate", "burst-size", "burst-every", "max-inflight", "miss-after", "spin-wait"}},
 	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after", "spin-wait"}},
@@ -97,6 +97,9 @@ type Load struct {
 	// Concurrency is the closed model's workers; MaxInflight bounds the
 	// open model's requests in flight.
 	Concurrency, MaxInflight int
+	// Pipeline is how many requests each closed-model worker sends in one
+	// round trip (workload.Config.Pipeline); 0 or 1 is one at a time.
+	Pipeline int
 	// Key is the user key; with Keys > 1 keys are Key:0 ... Key:N-1,
 	// chosen by KeyDist (uniform or zipf, with ZipfS).
 	Key     string

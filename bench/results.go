@@ -44,6 +44,7 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 	for _, w := range workloads {
 		if w == Closed {
 			cfg.Concurrency = opts.Concurrency
+			cfg.Pipeline = pipelineOf(w, opts.Pipeline)
 		} else {
 			cfg.MaxInflight = opts.MaxInflight
 			cfg.MissAfterUS = opts.MissAfter.Microseconds()
@@ -157,7 +158,20 @@ func schedule(cfg workload.Config) string {
 	if cfg.Pacer != nil {
 		return cfg.Pacer.String()
 	}
-	return fmt.Sprintf("closed, %d %s", cfg.Concurrency, report.Plural(int64(cfg.Concurrency), "worker"))
+	s := fmt.Sprintf("closed, %d %s", cfg.Concurrency, report.Plural(int64(cfg.Concurrency), "worker"))
+	if cfg.Pipeline > 1 {
+		s += fmt.Sprintf(", pipeline %d", cfg.Pipeline)
+	}
+	return s
+}
+
+// pipelineOf is the pipeline of a run of the named workload: the load's
+// for the closed model, which alone sends batches, else 0.
+func pipelineOf(workload string, pipeline int) int {
+	if workload != Closed || pipeline <= 1 {
+		return 0
+	}
+	return pipeline
 }
 
 // percentiles summarises a histogram of nanoseconds in microseconds.

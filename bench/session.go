@@ -75,8 +75,9 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 		}
 		// One server (not a Cluster, whose keys pick the node, nor
 		// Sentinel, whose master moves): each closed-model worker on a
-		// connection of its own.
-		if c, ok := t.Client.(*redis.Client); ok && (t.Kind == redisconn.KindRedis || t.Kind == redisconn.KindMiniredis) {
+		// connection of its own. Pipelined workers share the pool, whose
+		// pipelines write a whole batch at once.
+		if c, ok := t.Client.(*redis.Client); ok && load.Pipeline <= 1 && (t.Kind == redisconn.KindRedis || t.Kind == redisconn.KindMiniredis) {
 			return target.Dedicated(limiter, c), limiter, limiter.Name(), nil
 		}
 		return target.Limiter(limiter), limiter, limiter.Name(), nil
@@ -264,6 +265,7 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 		Keys:        keys,
 		Pacer:       pacer,
 		Concurrency: l.Concurrency,
+		Pipeline:    pipelineOf(r.Workload, l.Pipeline),
 		MaxInflight: l.MaxInflight,
 		Requests:    l.Requests,
 		Duration:    l.Duration,

@@ -20,17 +20,28 @@ func (s *Series) Observe(sample workload.Sample) {
 
 // Target wraps t so that its requests in flight are counted: the engine
 // shows an observer only answered requests. The wrapper is a
-// target.PerWorker or target.SelfTimed when t is, so that counting does
-// not take the engine off t's faster path.
+// target.BatchTarget, target.PerWorker or target.SelfTimed when t is, so
+// that counting does not take the engine off t's faster path; each
+// request of a batch is in flight until the batch is answered.
 func (s *Series) Target(t target.Target) target.Target {
 	c := countedTarget{t, s}
 	switch t.(type) {
+	case target.BatchTarget:
+		return countedBatchTarget{c}
 	case target.PerWorker:
 		return countedPerWorker{c}
 	case target.SelfTimed:
 		return countedSelfTimed{c}
 	}
 	return c
+}
+
+type countedBatchTarget struct{ countedTarget }
+
+func (t countedBatchTarget) DecideBatch(ctx context.Context, reqs []target.Request, out []target.Outcome) {
+	t.s.inFlight.Add(float64(len(reqs)))
+	defer t.s.inFlight.Sub(float64(len(reqs)))
+	t.Target.(target.BatchTarget).DecideBatch(ctx, reqs, out)
 }
 
 type countedTarget struct {

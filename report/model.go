@@ -105,16 +105,19 @@ type Config struct {
 	BurstEveryUS int64   `json:"burst_every_us,omitempty"`
 	EdgeOffsetUS int64   `json:"edge_offset_us,omitempty"`
 	Concurrency  int     `json:"concurrency"`
-	MaxInflight  int     `json:"max_inflight,omitempty"`
-	MissAfterUS  int64   `json:"miss_after_us,omitempty"`
-	TimeoutUS    int64   `json:"timeout_us"`
-	IntervalUS   int64   `json:"interval_us"`
-	Keys         int     `json:"keys"`
-	KeyDist      string  `json:"key_dist"`
-	ZipfS        float64 `json:"zipf_s,omitempty"`
-	Tiers        []Tier  `json:"tiers,omitempty"`
-	Limit        Limit   `json:"limit"`
-	Clock        string  `json:"clock"`
+	// Pipeline is how many requests each closed-model worker sent in one
+	// round trip (--pipeline), when more than one; latency is then per batch.
+	Pipeline    int     `json:"pipeline,omitempty"`
+	MaxInflight int     `json:"max_inflight,omitempty"`
+	MissAfterUS int64   `json:"miss_after_us,omitempty"`
+	TimeoutUS   int64   `json:"timeout_us"`
+	IntervalUS  int64   `json:"interval_us"`
+	Keys        int     `json:"keys"`
+	KeyDist     string  `json:"key_dist"`
+	ZipfS       float64 `json:"zipf_s,omitempty"`
+	Tiers       []Tier  `json:"tiers,omitempty"`
+	Limit       Limit   `json:"limit"`
+	Clock       string  `json:"clock"`
 	// ClockSkewAllowanceUS pads every TTL under the client clock.
 	ClockSkewAllowanceUS int64  `json:"clock_skew_allowance_us,omitempty"`
 	Seed                 uint64 `json:"seed"`

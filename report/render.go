@@ -242,6 +242,9 @@ func (c Config) Shape(name string) string {
 		if c.Concurrency > 0 {
 			s += fmt.Sprintf(", %d %s", c.Concurrency, Plural(c.Concurrency, "worker"))
 		}
+		if c.Pipeline > 1 {
+			s += fmt.Sprintf(", pipeline %d", c.Pipeline)
+		}
 	case "steady", "poisson":
 		if c.Rate > 0 {
 			s += at(c.Rate)
@@ -324,6 +327,10 @@ func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // errors by class.
 func notes(f *File) []string {
 	var out []string
+	if p := f.Config.Pipeline; p > 1 {
+		out = append(out, fmt.Sprintf("latency per batch of %d: each closed-model worker sent %d requests in one round trip (--pipeline %d); "+
+			"every latency figure of those runs is one batch's round trip, not one decision's", p, p, p))
+	}
 	for _, r := range f.Runs {
 		if r.EndReason != "" && r.EndReason != EndCompleted {
 			out = append(out, fmt.Sprintf("partial: %s/%s: %s after %s; its figures cover only what ran",

@@ -14,8 +14,14 @@ import (
 )
 
 // Limiter is the target of a Redis-backed limiter: every decision it
-// makes is one Outcome, its errors classified by ClassifyRedis.
-func Limiter(l algorithms.Limiter) Target { return limiterTarget{l} }
+// makes is one Outcome, its errors classified by ClassifyRedis. It is a
+// BatchTarget when l is an algorithms.Batcher.
+func Limiter(l algorithms.Limiter) Target {
+	if b, ok := l.(algorithms.Batcher); ok {
+		return batchLimiterTarget{limiterTarget{l}, b}
+	}
+	return limiterTarget{l}
+}
 
 type limiterTarget struct{ l algorithms.Limiter }
 

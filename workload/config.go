@@ -54,6 +54,11 @@ type Config struct {
 	Pacer Pacer
 	// Concurrency is the number of workers of the closed model.
 	Concurrency int
+	// Pipeline, above 1, makes each worker of the closed model send that
+	// many requests in one round trip (a target.BatchTarget's DecideBatch),
+	// as redis-benchmark -P does: each request is still one decision, but
+	// latency is recorded once per batch. 0 and 1 send one at a time.
+	Pipeline int
 	// MaxInflight bounds the requests in flight in the open model; 0 means
 	// DefaultMaxInflight.
 	MaxInflight int
@@ -139,6 +144,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: tiers and their assignment go together", ErrInvalidConfig)
 	case c.Keys.N() < 1:
 		return fmt.Errorf("%w: %d keys, want at least 1", ErrInvalidConfig, c.Keys.N())
+	}
+	if err := c.validatePipeline(); err != nil {
+		return err
 	}
 	if err := c.Limit.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)

@@ -73,6 +73,14 @@ func newRecorder(start time.Time, interval, missAfter time.Duration) *recorder {
 func (r *recorder) observe(s Sample) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.count(s) {
+		r.latency(s)
+	}
+}
+
+// count records s's outcome, lag and point in the time series, and
+// reports whether it was a decision.
+func (r *recorder) count(s Sample) bool {
 	r.sent++
 	lag := s.Sent.Sub(s.Intended) - s.Waited
 	if s.Waited > 0 {
@@ -102,8 +110,13 @@ func (r *recorder) observe(s Sample) {
 		if r.firstErr == nil {
 			r.firstErr = s.Outcome.Err
 		}
-		return
+		return false
 	}
+	return true
+}
+
+// latency records s's response and service times.
+func (r *recorder) latency(s Sample) {
 	if !r.record(r.response, s.Done.Sub(s.Intended)) {
 		r.overRange++
 	}

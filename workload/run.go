@@ -31,7 +31,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	r := newRunner(cfg)
-	if cfg.Pacer == nil {
+	if cfg.Pipeline > 1 {
+		r.pipelined(ctx)
+	} else if cfg.Pacer == nil {
 		r.closed(ctx)
 	} else {
 		r.open(ctx)

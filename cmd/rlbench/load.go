@@ -95,6 +95,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.Int64Var(&o.Requests, "requests", 10000, "requests to send to each run at most, up to 1e12; 0 for no bound; given without --duration, no time bound")
 	f.DurationVar(&o.Duration, "duration", d.duration, "how long each run lasts at most, up to 8784h; 0 for no bound; given without --requests, no request bound")
 	f.IntVar(&o.Concurrency, "concurrency", 10, "workers of the closed model, at most 10000")
+	f.IntVar(&o.Pipeline, "pipeline", 1, "requests each worker of the closed model sends in one round trip, as redis-benchmark -P: 1 to 10000; "+
+		"latency is then per batch")
 	f.IntVar(&o.MaxInflight, "max-inflight", workload.DefaultMaxInflight, "requests in flight at most in the open model, up to 100000")
 	f.StringVar(&o.Key, "key", "user:1", "user `key` the requests ask for")
 	f.IntVar(&o.Keys, "keys", 1, "number of user keys, <key>:0 to <key>:N-1, at most 100000000")
@@ -157,6 +159,8 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return usageErrorf("invalid --concurrency %d: must be at least 1", o.Concurrency)
 	case o.MaxInflight < 1:
 		return usageErrorf("invalid --max-inflight %d: must be at least 1", o.MaxInflight)
+	case o.Pipeline < 1:
+		return usageErrorf("invalid --pipeline %d: want 1 (one request per round trip) to %d", o.Pipeline, workload.MaxPipeline)
 	case o.Key == "":
 		return usageErrorf("invalid --key \"\": must not be empty")
 	case o.Keys < 1:
@@ -194,6 +198,9 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		}
 	}
 	if err := o.checkApplies(changed, workloads); err != nil {
+		return err
+	}
+	if err := o.checkPipeline(names); err != nil {
 		return err
 	}
 	if o.BurstSize == 0 {
@@ -241,6 +248,7 @@ func (o *RunOptions) checkBounds() error {
 		flag   string
 		v, max int64
 	}{{"concurrency", int64(o.Concurrency), maxConcurrency}, {"max-inflight", int64(o.MaxInflight), maxInflight},
+		{"pipeline", int64(o.Pipeline), workload.MaxPipeline},
 		{"keys", int64(o.Keys), maxKeys}, {"limit", o.Limit.Requests, maxLimit}, {"burst", o.Limit.Burst, maxLimit},
 		{"burst-size", o.BurstSize, maxLimit}, {"requests", o.Requests, maxRequests}} {
 		if n.v > n.max {
@@ -279,6 +287,8 @@ func (o *RunOptions) checkApplies(changed func(string) bool, workloads []string)
 			msg += ": closed runs --concurrency workers back to back"
 		case !slices.Contains(workloads, workloadClosed) && flag == "concurrency":
 			msg += ": open workloads keep to a schedule, with at most --max-inflight requests in flight"
+		case !slices.Contains(workloads, workloadClosed) && flag == "pipeline":
+			msg += ": open workloads send each request at its own slot"
 		}
 		return usageErrorf("%s", msg)
 	}
@@ -304,6 +314,27 @@ func (o *RunOptions) checkApplies(changed func(string) bool, workloads []string)
 		return usageErrorf("--limit does not apply with --tier: every key has its tier's limit")
 	case changed("window") && !windowRead:
 		return usageErrorf("--window does not apply with --tier: every key has its tier's limit and window")
+	}
+	return nil
+}
+
+// checkPipeline refuses --pipeline above 1 where batches cannot go: an
+// HTTP API, polite clients, and the seed replays, whose decisions take
+// several commands each.
+func (o *RunOptions) checkPipeline(names []string) error {
+	if o.Pipeline <= 1 {
+		return nil
+	}
+	switch {
+	case o.HTTP.URL != "":
+		return usageErrorf("--pipeline does not apply with --target: an HTTP API is sent one request per round trip")
+	case o.HonorRetryAfter:
+		return usageErrorf("--pipeline does not apply with --honor-retry-after: a polite client waits for each answer before asking again")
+	}
+	for _, name := range names {
+		if slices.Contains(algorithms.SeedNames(), name) {
+			return usageErrorf("--pipeline applies to the atomic algorithms and baseline, not %s: its decisions take several commands each, which one batch cannot carry", name)
+		}
 	}
 	return nil
 }

@@ -45,6 +45,7 @@ func TestNewCmdRun(t *testing.T) {
 			Requests:           10000,
 			Concurrency:        10,
 			MaxInflight:        256,
+			Pipeline:           1,
 			Key:                "user:1",
 			Keys:               1,
 			KeyDist:            "uniform",
