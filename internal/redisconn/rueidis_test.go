@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -210,5 +211,59 @@ func TestRueidisErrors(t *testing.T) {
 	_ = tgt.Close()
 	if err := c.Ping(ctx).Err(); !errors.Is(err, redis.ErrClosed) {
 		t.Errorf("PING after Close = %v, want redis.ErrClosed", err)
+	}
+}
+
+// TestRueidisUserAndPassword: rueidis logs in as the URL's ACL user with
+// its password, and when the server refuses them, the error names neither
+// the password nor any part of it.
+func TestRueidisUserAndPassword(t *testing.T) {
+	const secret = "Tr0ub4dor#3?x@y/z"
+	srv := redistest.Start(t)
+	admin := srv.Client(t)
+	if err := admin.Do(t.Context(), "acl", "setuser", "alice", "on", ">"+secret, "~*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	tgt, c := rueidisOn(t, "redis://alice:"+url.QueryEscape(secret)+"@"+srv.Addr+"/0", Options{})
+	if who := c.Do(t.Context(), "acl", "whoami").Val(); who != "alice" {
+		t.Errorf("ACL WHOAMI through rueidis = %v, want alice", who)
+	}
+	_ = tgt.Close()
+
+	// Open succeeds with go-redis; the password changes before rueidis
+	// connects.
+	tgt, err := Open(t.Context(), "redis://alice:"+url.QueryEscape(secret)+"@"+srv.Addr+"/0", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	if err := admin.Do(t.Context(), "acl", "setuser", "alice", "resetpass", ">other").Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tgt.Driver(t.Context(), ClientRueidis)
+	if err == nil || !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "WRONGPASS") {
+		t.Fatalf("Driver(rueidis) with a refused password = %v, want ErrUnreachable saying WRONGPASS", err)
+	}
+	for _, form := range []string{secret, url.QueryEscape(secret), "Tr0ub4dor"} {
+		if strings.Contains(err.Error(), form) {
+			t.Errorf("the error holds the password (%q): %v", form, err)
+		}
+	}
+}
+
+// TestRueidisTLS: rueidis connects to a TLS-only server that requires a
+// client certificate with the CA, certificate and password go-redis uses.
+func TestRueidisTLS(t *testing.T) {
+	srv := redistest.StartTLS(t, true, password)
+	c := srv.Certs
+	_, r := rueidisOn(t, srv.URL, Options{Password: password, PasswordFrom: "test",
+		TLS: TLS{CAFile: c.CAFile, CertFile: c.ClientCert, KeyFile: c.ClientKey}})
+	if err := r.Set(t.Context(), "k", "v", time.Minute).Err(); err != nil {
+		t.Fatalf("SET over TLS through rueidis: %v", err)
+	}
+	// The server speaks only TLS: an answer from its port came over TLS.
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	if info := r.Info(t.Context(), "server").Val(); !strings.Contains(info, "tcp_port:"+port+"\r\n") {
+		t.Errorf("INFO server through rueidis is not that of the server at %s:\n%s", srv.Addr, info)
 	}
 }
