@@ -90,9 +90,6 @@ func (c *Rueidis) Close() error {
 	return c.Client.Close()
 }
 
-// Rueidis is the rueidis client underneath.
-func (c *Rueidis) Rueidis() rueidis.Client { return c.r }
-
 // NewRueidis opens a rueidis client with opt, made fit for a load test
 // (no client-side cache, no retries, no background PING), PINGs every
 // node it knows, and wraps it.
