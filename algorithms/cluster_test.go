@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/internal/redistest"
 )
 
@@ -47,11 +48,16 @@ func masterOf(t *testing.T, rdb *redis.ClusterClient, userKey string) string {
 // masters and three replicas: the same exact admissions as on one server.
 func TestConformanceCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
-	runConformance(t, func(t *testing.T) env {
-		redistest.StartCluster(t) // every master emptied
-		clock := &fakeClock{t: epoch}
-		return env{rdb: c.Client(t), opts: algorithms.Options{Clock: clock}, setNow: clock.Set, slack: time.Second}
-	})
+	for _, client := range redisconn.Clients() {
+		t.Run(client, func(t *testing.T) {
+			decide := through(t, client, nil, c.URL)
+			runConformance(t, func(t *testing.T) env {
+				redistest.StartCluster(t) // every master emptied
+				clock := &fakeClock{t: epoch}
+				return env{rdb: c.Client(t), decide: decide, opts: algorithms.Options{Clock: clock}, setNow: clock.Set, slack: time.Second}
+			})
+		})
+	}
 }
 
 // TestStormCluster is TestStormRedis on the cluster, with keys on every
@@ -70,18 +76,22 @@ func TestStormCluster(t *testing.T) {
 	if len(masters) != 3 {
 		t.Fatalf("storm keys %v reach %d masters, want 3", keys, len(masters))
 	}
-	for _, name := range algorithms.Names() {
-		t.Run(name, func(t *testing.T) {
-			l, err := algorithms.New(name, rdb, algorithms.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, key := range keys {
-				if got := storm(t, l, key, limit, 64, 10); got != 100 {
-					t.Errorf("key %s on %s: %d admitted, want exactly 100", key, masterOf(t, rdb, key), got)
+	for _, client := range redisconn.Clients() {
+		redistest.StartCluster(t) // every master emptied: the same keys again
+		decide := through(t, client, rdb, c.URL)
+		for _, name := range algorithms.Names() {
+			t.Run(client+"/"+name, func(t *testing.T) {
+				l, err := algorithms.New(name, decide, algorithms.Options{})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				for _, key := range keys {
+					if got := storm(t, l, key, limit, 64, 10); got != 100 {
+						t.Errorf("key %s on %s: %d admitted, want exactly 100", key, masterOf(t, rdb, key), got)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -166,7 +176,6 @@ func TestScriptFlushCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
 	rdb := clusterClient(t, c, 4)
 	ctx := context.Background()
-	limit := algorithms.Limit{Requests: 10, Window: time.Minute}
 	users := []string{"flush:a", "flush:b", "flush:c", "flush:d", "flush:e", "flush:f"}
 	masters := c.MasterClients(t)
 	reached := map[string]bool{}
@@ -180,12 +189,27 @@ func TestScriptFlushCluster(t *testing.T) {
 		name  string
 		nodes []*redis.Client
 	}{{"one master", masters[:1]}, {"every master", masters}}
-	if err := algorithms.Preload(ctx, rdb); err != nil {
-		t.Fatal(err)
+	for _, client := range redisconn.Clients() {
+		redistest.StartCluster(t) // every master emptied: the same users again
+		decide := through(t, client, rdb, c.URL)
+		if err := algorithms.Preload(ctx, rdb); err != nil {
+			t.Fatal(err)
+		}
+		scriptFlushes(t, client, decide, rdb, users, flushes)
 	}
+}
+
+// scriptFlushes is TestScriptFlushCluster through the client named client,
+// decide: rdb reads where keys live.
+func scriptFlushes(t *testing.T, client string, decide redis.UniversalClient, rdb *redis.ClusterClient, users []string, flushes []struct {
+	name  string
+	nodes []*redis.Client
+}) {
+	ctx := context.Background()
+	limit := algorithms.Limit{Requests: 10, Window: time.Minute}
 	for _, name := range algorithms.Names() {
-		t.Run(name, func(t *testing.T) {
-			l, err := algorithms.New(name, rdb, algorithms.Options{Clock: algorithms.ClockFunc(func() time.Time { return epoch })})
+		t.Run(client+"/"+name, func(t *testing.T) {
+			l, err := algorithms.New(name, decide, algorithms.Options{Clock: algorithms.ClockFunc(func() time.Time { return epoch })})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -87,7 +87,11 @@ func runConformance(t *testing.T, newEnv func(t *testing.T) env) {
 
 func newLimiter(t *testing.T, e env, name string) algorithms.Limiter {
 	t.Helper()
-	l, err := algorithms.New(name, e.rdb, e.opts)
+	rdb := e.rdb
+	if e.decide != nil {
+		rdb = e.decide
+	}
+	l, err := algorithms.New(name, rdb, e.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
 )
 
 // epoch is where simulated time starts: aligned to every window the tests use.
@@ -39,8 +40,11 @@ func (c *fakeClock) Set(t time.Time) {
 // env is one Redis and one way of telling it the time: what the
 // conformance table runs on.
 type env struct {
-	rdb  redis.UniversalClient
-	opts algorithms.Options
+	// rdb is where the test reads keys; decide, when set, is the client
+	// the limiters decide through (rueidis), else rdb.
+	rdb    redis.UniversalClient
+	decide redis.UniversalClient
+	opts   algorithms.Options
 	// setNow moves the time the limiters see.
 	setNow func(time.Time)
 	// slack is how much real time may pass between a write and a PTTL read.
@@ -70,6 +74,28 @@ func startMini(t testing.TB) (*miniredis.Miniredis, *redis.Client) {
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
 	return m, rdb
+}
+
+// through is a client of the deployment at rawURL (a redis://, cluster or
+// redis-sentinel:// URL) that decides through client: base itself for
+// go-redis, a rueidis client behind go-redis's interface for rueidis,
+// opened as rlbench opens it and closed with the test. Parameterizing a
+// test by it runs the same checks on every client rlbench has.
+func through(t *testing.T, client string, base redis.UniversalClient, rawURL string) redis.UniversalClient {
+	t.Helper()
+	if client == redisconn.ClientGoRedis {
+		return base
+	}
+	tgt, err := redisconn.Open(t.Context(), rawURL, redisconn.Options{})
+	if err != nil {
+		t.Fatalf("redisconn.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = tgt.Close() })
+	c, err := tgt.Driver(t.Context(), client)
+	if err != nil {
+		t.Fatalf("Driver(%s): %v", client, err)
+	}
+	return c
 }
 
 // ask sends count requests of cost 1 at one instant and returns the decisions.

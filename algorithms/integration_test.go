@@ -10,19 +10,26 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/internal/redistest"
 )
 
 // TestConformanceRedis runs the conformance table on a real redis-server,
-// with the client clock so that the instants are exact.
+// with the client clock so that the instants are exact, deciding through
+// each client.
 func TestConformanceRedis(t *testing.T) {
 	srv := redistest.Start(t)
 	t.Logf("redis-server %s at %s", srv.Version, srv.Addr)
-	runConformance(t, func(t *testing.T) env {
-		clock := &fakeClock{t: epoch}
-		// TTLs tick in real time on a real server: allow for the test's own pace.
-		return env{rdb: srv.Client(t), opts: algorithms.Options{Clock: clock}, setNow: clock.Set, slack: time.Second}
-	})
+	for _, client := range redisconn.Clients() {
+		t.Run(client, func(t *testing.T) {
+			decide := through(t, client, nil, srv.URL)
+			runConformance(t, func(t *testing.T) env {
+				clock := &fakeClock{t: epoch}
+				// TTLs tick in real time on a real server: allow for the test's own pace.
+				return env{rdb: srv.Client(t), decide: decide, opts: algorithms.Options{Clock: clock}, setNow: clock.Set, slack: time.Second}
+			})
+		})
+	}
 }
 
 // storm sends workers×each requests of cost 1 at one key, all at once, and
@@ -65,24 +72,28 @@ func stormClient(t *testing.T, srv *redistest.Server) *redis.Client {
 
 // TestStormRedis is the seed's atomicity claim, tested: 64 goroutines send
 // 10 requests each at one key with limit 100, on the server clock, twenty
-// times over; every atomic algorithm admits exactly 100 every time.
+// times over; every atomic algorithm admits exactly 100 every time,
+// through each client (rueidis pipelines the 64 goroutines' scripts onto
+// shared connections).
 func TestStormRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb := stormClient(t, srv)
 	limit := algorithms.Limit{Requests: 100, Window: 600 * time.Second}
-	for _, name := range algorithms.Names() {
-		t.Run(name, func(t *testing.T) {
-			l, err := algorithms.New(name, rdb, algorithms.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for round := range 20 {
-				key := "storm:" + string(rune('a'+round))
-				if got := storm(t, l, key, limit, 64, 10); got != 100 {
-					t.Errorf("round %d: %d admitted, want exactly 100", round, got)
+	for _, client := range redisconn.Clients() {
+		rdb := through(t, client, stormClient(t, srv), srv.URL)
+		for _, name := range algorithms.Names() {
+			t.Run(client+"/"+name, func(t *testing.T) {
+				l, err := algorithms.New(name, rdb, algorithms.Options{})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				for round := range 20 {
+					key := client + ":storm:" + string(rune('a'+round))
+					if got := storm(t, l, key, limit, 64, 10); got != 100 {
+						t.Errorf("round %d: %d admitted, want exactly 100", round, got)
+					}
+				}
+			})
+		}
 	}
 }
 

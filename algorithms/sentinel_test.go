@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/internal/redisserver"
 	"github.com/rlbench/rlbench/internal/redistest"
 )
@@ -19,15 +20,25 @@ import (
 // same client: it follows the new master, whose script cache is empty
 // (EVALSHA's NOSCRIPT, then EVAL), and every decision is as exact as
 // before.
+//
+// It runs through each client, on a deployment of its own: rueidis
+// follows the master through its own sentinel client.
 func TestConformanceSentinel(t *testing.T) {
+	for _, client := range redisconn.Clients() {
+		t.Run(client, func(t *testing.T) { sentinelConformance(t, client) })
+	}
+}
+
+func sentinelConformance(t *testing.T, client string) {
 	d := redistest.StartSentinel(t)
-	rdb := d.Client(t)
+	base := d.Client(t)
+	rdb := through(t, client, base, d.URL)
 	newEnv := func(t *testing.T) env {
-		if err := rdb.FlushAll(t.Context()).Err(); err != nil {
+		if err := base.FlushAll(t.Context()).Err(); err != nil {
 			t.Fatalf("FLUSHALL: %v", err)
 		}
 		clock := &fakeClock{t: epoch}
-		return env{rdb: rdb, opts: algorithms.Options{Clock: clock}, setNow: clock.Set, slack: time.Second}
+		return env{rdb: base, decide: rdb, opts: algorithms.Options{Clock: clock}, setNow: clock.Set, slack: time.Second}
 	}
 	t.Run("before failover", func(t *testing.T) {
 		checkServedBy(t, rdb, d.Master)
@@ -63,6 +74,13 @@ func TestConformanceSentinel(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("%d decisions failed while the client found the new master", failed)
+	// The go-redis client that reads and empties the keys finds it too.
+	for base.Set(t.Context(), "after-failover:probe", 1, time.Minute).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the go-redis failover client found no writable master 30s after the failover")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	checkServedBy(t, rdb, promoted)
 	stats, err := direct.Info(t.Context(), "commandstats").Result()
 	if err != nil {
@@ -90,7 +108,7 @@ func TestConformanceSentinel(t *testing.T) {
 }
 
 // checkServedBy asserts that rdb's commands reach s.
-func checkServedBy(t *testing.T, rdb *redis.Client, s *redisserver.Server) {
+func checkServedBy(t *testing.T, rdb redis.UniversalClient, s *redisserver.Server) {
 	t.Helper()
 	info, err := rdb.Info(t.Context(), "server").Result()
 	if err != nil {

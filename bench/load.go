@@ -135,6 +135,9 @@ type Load struct {
 	// Faults are injected into every run, each at its time from the
 	// run's start, on a deployment rlbench started itself.
 	Faults []Fault
+	// Clients are the Redis clients each algorithm decides through, in
+	// turn (redisconn.Clients); none means go-redis alone.
+	Clients []string
 }
 
 // Pacer builds the schedule of the named workload under limit for a run

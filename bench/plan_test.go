@@ -2,10 +2,14 @@ package bench
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -30,6 +34,34 @@ func TestPlanInterleavesRepetitions(t *testing.T) {
 	}
 	if plan[0].Limit.Requests != 10 || plan[4].Limit.Requests != 100 || plan[1].Algorithm != "gcra" || plan[2].Workload != "bursty" {
 		t.Errorf("plan order %+v", plan[:5])
+	}
+}
+
+// TestPlanAlternatesClients: with several clients, each algorithm runs
+// through each in turn, clients innermost.
+func TestPlanAlternatesClients(t *testing.T) {
+	plan := Plan{
+		Algorithms: []string{"fixed", "gcra"},
+		Workloads:  []string{"closed"},
+		Limits:     []algorithms.Limit{{Requests: 10, Window: time.Second}},
+		Count:      2,
+		Clients:    []string{"go-redis", "rueidis"},
+	}.Runs()
+	var got []string
+	for _, r := range plan {
+		got = append(got, fmt.Sprintf("%d:%s:%s", r.Repeat, r.Client, r.Algorithm))
+	}
+	want := []string{"0:go-redis:fixed", "0:rueidis:fixed", "0:go-redis:gcra", "0:rueidis:gcra",
+		"1:go-redis:fixed", "1:rueidis:fixed", "1:go-redis:gcra", "1:rueidis:gcra"}
+	if !slices.Equal(got, want) {
+		t.Errorf("runs %v\nwant %v", got, want)
+	}
+}
+
+// TestClientNames: the results file accepts the clients rlbench has.
+func TestClientNames(t *testing.T) {
+	if !slices.Equal(report.Clients, redisconn.Clients()) {
+		t.Errorf("report.Clients %v, redisconn.Clients() %v: a results file would refuse a client rlbench has", report.Clients, redisconn.Clients())
 	}
 }
 

@@ -42,6 +42,10 @@ type Session struct {
 	cluster *redisconn.Target
 	// cost, when set, measures what each run costs Redis.
 	cost *costMeter
+	// clients are the Redis clients the runs decide through, as the
+	// results file's config.client records them; "" for a target that
+	// is no Redis.
+	clients string
 }
 
 // Open connects to the Redis at url (the embedded one when empty) as conn
@@ -68,19 +72,45 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 	if t.Kind == redisconn.KindCluster {
 		s.cluster = t
 	}
+	// Every client is opened before the first run, so that no run pays
+	// for a dial; the control plane (preload, cost, faults) stays on
+	// go-redis.
+	clients := map[string]redis.UniversalClient{}
+	for _, name := range load.Clients {
+		c, err := t.Driver(ctx, name)
+		if err != nil {
+			_ = t.Close()
+			return nil, err
+		}
+		clients[name] = c
+	}
+	s.clients = strings.Join(load.Clients, ",")
+	if s.clients == "" {
+		s.clients = redisconn.ClientGoRedis
+	}
 	s.build = func(r Run) (target.Target, algorithms.Promise, string, error) {
-		limiter, err := algorithms.New(r.Algorithm, t.Client, algOpts)
+		rdb, ok := clients[r.Client]
+		if !ok {
+			rdb = t.Client
+		}
+		limiter, err := algorithms.New(r.Algorithm, rdb, algOpts)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		// One server (not a Cluster, whose keys pick the node, nor
-		// Sentinel, whose master moves): each closed-model worker on a
-		// connection of its own. Pipelined workers share the pool, whose
-		// pipelines write a whole batch at once.
-		if c, ok := t.Client.(*redis.Client); ok && load.Pipeline <= 1 && (t.Kind == redisconn.KindRedis || t.Kind == redisconn.KindMiniredis) {
-			return target.Dedicated(limiter, c), limiter, limiter.Name(), nil
+		name := limiter.Name()
+		if len(load.Clients) > 1 {
+			// One table shows what each client costs each limiter.
+			name = r.Client + ":" + name
 		}
-		return target.Limiter(limiter), limiter, limiter.Name(), nil
+		// go-redis on one server (not a Cluster, whose keys pick the
+		// node, nor Sentinel, whose master moves): each closed-model
+		// worker on a connection of its own. Pipelined workers share the
+		// pool, whose pipelines write a whole batch at once; rueidis
+		// multiplexes every caller onto its own connections.
+		if c, ok := rdb.(*redis.Client); ok && rdb == t.Client && load.Pipeline <= 1 && (t.Kind == redisconn.KindRedis || t.Kind == redisconn.KindMiniredis) {
+			return target.Dedicated(limiter, c), limiter, name, nil
+		}
+		return target.Limiter(limiter), limiter, name, nil
 	}
 	// Every script is loaded before the first timed request, so that
 	// none is an EVAL. When that fails (the connection went away), each
@@ -164,6 +194,7 @@ func (s *Session) Execute(ctx context.Context, runs []Run, file *report.File, wa
 func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, watch Watch) ([]workload.Result, error) {
 	var results []workload.Result
 	file.Config.RunID = s.runID
+	file.Config.Client = s.clients
 	s.preload(ctx)
 	if err := waitStart(ctx, s.load.StartAt); err != nil {
 		return nil, err

@@ -136,6 +136,11 @@ type Config struct {
 	// Faults are the --fault specs injected into every run, such as
 	// "restart@2s"; each run's Events say what became of them.
 	Faults []string `json:"faults,omitempty"`
+	// Client is the Redis client the runs decided through, or several
+	// in turn, comma-separated ("go-redis,rueidis": each run's algorithm
+	// is then named after its client, "rueidis:fixed"). Empty for a
+	// target that is no Redis, and in files from before it was recorded.
+	Client string `json:"client,omitempty"`
 }
 
 // Tier is a share of the key population with its own limit.

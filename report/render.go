@@ -157,6 +157,10 @@ func summary(f *File) string {
 	if c.Clock != "" {
 		parts = append(parts, "clock "+c.Clock)
 	}
+	// The default client, go-redis, goes unsaid.
+	if clients := strings.Split(c.Client, ","); c.Client != "" && c.Client != Clients[0] {
+		parts = append(parts, Plural(len(clients), "client")+" "+strings.Join(clients, ", "))
+	}
 	parts = append(parts, "seed "+strconv.FormatUint(c.Seed, 10))
 	// Generators show when named, or when a merge combined several.
 	if len(f.GeneratorIDs) > 0 {

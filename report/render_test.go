@@ -151,6 +151,9 @@ func TestSummary(t *testing.T) {
 		{"a named generator and its start", File{GeneratorID: "east-1", EndReason: EndCompleted,
 			Config: Config{GeneratorID: "east-1", StartAt: time.Date(2026, 12, 2, 16, 0, 0, 500_000_000, time.UTC)}},
 			"seed 0 · generator east-1 · start-at 2026-12-02T16:00:00.5Z · completed"},
+		{"the default client goes unsaid", File{Config: Config{Client: "go-redis"}}, "seed 0"},
+		{"another client", File{Config: Config{Client: "rueidis"}}, "client rueidis · seed 0"},
+		{"clients in turn", File{Config: Config{Client: "go-redis,rueidis"}}, "clients go-redis, rueidis · seed 0"},
 		{"merged generators", File{GeneratorIDs: []string{"east-1", "07a106ec88c33e8b", "west-1"}},
 			"seed 0 · generators east-1, 07a106ec88c33e8b, west-1"},
 		{"ramp and zipf", File{Config: Config{

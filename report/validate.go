@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -224,7 +225,24 @@ func (c *checker) config(cfg *Config) {
 		c.limit(path+".limit", t.Limit)
 		c.real(path+".share", t.Share)
 	}
+	if cfg.Client != "" {
+		names := strings.Split(cfg.Client, ",")
+		for i, name := range names {
+			switch {
+			case !slices.Contains(Clients, name):
+				c.fail("config.client", "%q, want %s, or several of them comma-separated", cfg.Client, strings.Join(Clients, ", "))
+				return
+			case slices.Index(names, name) < i:
+				c.fail("config.client", "%q names %s twice, want each client once", cfg.Client, name)
+				return
+			}
+		}
+	}
 }
+
+// Clients are the Redis clients rlbench decides through, as config.client
+// names them.
+var Clients = []string{"go-redis", "rueidis"}
 
 // generators checks the generator ids: a named generator's id is its
 // name, and a merged file lists each generator once.

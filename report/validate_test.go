@@ -55,6 +55,11 @@ var damaged = []struct {
 		want: "%s: runs[0].said.remaining_disagreed: 1, want at most remaining_checked (0)"},
 	{name: "said: negative quota", edit: func(f *File) { f.Runs[0].Said = &Said{DeclaredQuota: -1} },
 		want: "%s: runs[0].said.declared_quota: -1, want 0 or more"},
+	// Config.
+	{name: "unknown client", edit: func(f *File) { f.Config.Client = "go-redis,jedis" },
+		want: `%s: config.client: "go-redis,jedis", want go-redis, rueidis, or several of them comma-separated`},
+	{name: "client twice", edit: func(f *File) { f.Config.Client = "rueidis,rueidis" },
+		want: `%s: config.client: "rueidis,rueidis" names rueidis twice, want each client once`},
 	// Redis cost.
 	{name: "redis cost: commands not adding up", edit: func(f *File) { f.Runs[0].RedisCost = validCost(); f.Runs[0].RedisCost.Commands = 7 },
 		want: "%s: runs[0].redis_cost.commands: 7, want the sum of commands_by_name (450)"},

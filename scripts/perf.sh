@@ -304,6 +304,7 @@ rueidis_c50() {
 	$has_rueidis || return 0
 	rlb "rlbench --client rueidis, 50 workers" 50 "$N" --client rueidis
 	record rueidis_c50_rps /s "$rps"
+	record rueidis_c50_cpu_us µs/decision "$(per_decision_us "$cpu_s" "$sent")"
 }
 rueidis_c1() {
 	$has_rueidis || return 0
@@ -459,11 +460,15 @@ if $has_rueidis; then
 	r="$(ratios rueidis_c50_rps rl_c50_rps | median)"
 	row "--client rueidis ÷ go-redis: decisions/s at 50 workers" \
 		"$(fmt "$r" %.2f) ($(fmt "$(med rueidis_c50_rps)" %.0f) ÷ $(fmt "$(med rl_c50_rps)" %.0f) /s)" 'compared, no goal' —
+	r="$(ratios rueidis_c50_cpu_us rl_c50_cpu_us | median)"
+	row "--client rueidis ÷ go-redis: client CPU per decision at 50 workers" \
+		"$(fmt "$r" %.2f) ($(fmt "$(med rueidis_c50_cpu_us)" %.1f) ÷ $(fmt "$(med rl_c50_cpu_us)" %.1f) µs)" 'compared, no goal' —
 	r="$(ratios rueidis_c1_p50 rl_c1_p50 | median)"
 	row "--client rueidis ÷ go-redis: p50 at 1 worker, unpinned" \
 		"$(fmt "$r" %.2f) ($(fmt "$(med rueidis_c1_p50)" %.1f) ÷ $(fmt "$(med rl_c1_p50)" %.1f) µs)" 'compared, no goal' —
 else
 	row "--client rueidis ÷ go-redis: decisions/s at 50 workers" 'n/a (rlbench has no --client)' 'compared, no goal' n/a
+	row "--client rueidis ÷ go-redis: client CPU per decision at 50 workers" 'n/a (rlbench has no --client)' 'compared, no goal' n/a
 	row "--client rueidis ÷ go-redis: p50 at 1 worker, unpinned" 'n/a (rlbench has no --client)' 'compared, no goal' n/a
 fi
 for r in "${OPEN_RATES[@]}"; do

@@ -157,7 +157,7 @@ func (o *BenchOptions) plan() bench.Plan {
 			limits = append(limits, l)
 		}
 	}
-	return bench.Plan{Algorithms: o.Load.Algorithms, Workloads: o.Workloads, Limits: limits, Count: o.Count}
+	return bench.Plan{Algorithms: o.Load.Algorithms, Workloads: o.Workloads, Limits: limits, Count: o.Count, Clients: o.Load.Clients}
 }
 
 // runBench runs the matrix, prints it (the table format opens with the

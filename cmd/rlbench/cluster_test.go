@@ -81,15 +81,17 @@ func TestMainRunCluster(t *testing.T) {
 func TestMainRunClusterStorm(t *testing.T) {
 	c := redistest.StartCluster(t)
 	one := "redis://" + c.Proc.Masters()[2].Addr
-	io, out, errOut := newTestIO(nil, "--redis", one, "--cluster", "run", "--algo", "all",
+	io, out, errOut := newTestIO(nil, "--redis", one, "--cluster", "--client", "go-redis,rueidis", "run", "--algo", "all",
 		"--requests", "640", "--concurrency", "64", "--limit", "100", "--window", "600s")
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	rows := tableRows(t, out.String())
 	for _, name := range algorithms.Names() {
-		if got := cell(t, rows[name], 3); got != 100 {
-			t.Errorf("%s admitted %d of 640 at limit 100, want exactly 100", name, got)
+		for _, client := range []string{"go-redis:", "rueidis:"} {
+			if got := cell(t, rows[client+name], 3); got != 100 {
+				t.Errorf("%s admitted %d of 640 at limit 100, want exactly 100", client+name, got)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redistest"
 	"github.com/rlbench/rlbench/report"
 )
@@ -69,10 +70,11 @@ func TestFaultRestartLosesCounters(t *testing.T) {
 }
 
 // After SCRIPT FLUSH every limiter finds NOSCRIPT, loads its script again
-// and goes on: no error, nothing over its bound.
+// and goes on: no error, nothing over its bound, through either client.
 func TestFaultScriptFlush(t *testing.T) {
-	f, _ := faultRun(t, 0, "--algo", "all", "--workload", "steady", "--rate", "400", "--requests", "200",
+	f, _ := faultRun(t, 0, "--client", "go-redis,rueidis", "--algo", "all", "--workload", "steady", "--rate", "400", "--requests", "200",
 		"--limit", "100", "--window", "1h", "--fault", "script-flush@200ms")
+	checkClients(t, f, len(algorithms.Names()))
 	for _, r := range f.Runs {
 		if len(r.Events) != 1 || r.Events[0].Error != "" {
 			t.Errorf("%s: events %+v, want one script flush", r.Algorithm, r.Events)
@@ -88,11 +90,12 @@ func TestFaultScriptFlush(t *testing.T) {
 
 // A pause longer than the timeout makes the requests in it unknown; a
 // killed server fails the rest of its run, and the next run finds it
-// started again.
+// started again: alike through either client.
 func TestFaultPauseAndKill(t *testing.T) {
-	f, _ := faultRun(t, 1, "--algo", "fixed,token", "--workload", "steady", "--rate", "200", "--requests", "200",
+	f, _ := faultRun(t, 1, "--client", "go-redis,rueidis", "--algo", "fixed,token", "--workload", "steady", "--rate", "200", "--requests", "200",
 		"--limit", "1000", "--window", "1h", "--timeout", "50ms",
 		"--fault", "pause:400ms@100ms", "--fault", "kill-master@700ms")
+	checkClients(t, f, 2)
 	for _, r := range f.Runs {
 		if len(r.Events) != 2 {
 			t.Fatalf("%s: events %+v, want a pause and a kill", r.Algorithm, r.Events)
@@ -228,6 +231,20 @@ func TestFaultClusterRestart(t *testing.T) {
 		// The first 100 are admitted long before the restart.
 		if r.Counts.Accepted < 100 {
 			t.Errorf("%s: %d accepted, want at least the 100 before the restart", r.Algorithm, r.Counts.Accepted)
+		}
+	}
+}
+
+// checkClients asserts that f holds each of n algorithms run through
+// go-redis, then through rueidis, in turn.
+func checkClients(t *testing.T, f *report.File, n int) {
+	t.Helper()
+	if f.Config.Client != "go-redis,rueidis" || len(f.Runs) != 2*n {
+		t.Fatalf("config.client %q, %d runs; want go-redis,rueidis and %d", f.Config.Client, len(f.Runs), 2*n)
+	}
+	for i, r := range f.Runs {
+		if want := []string{"go-redis:", "rueidis:"}[i%2]; !strings.HasPrefix(r.Algorithm, want) {
+			t.Errorf("runs[%d] is %s, want a run through %s", i, r.Algorithm, want)
 		}
 	}
 }

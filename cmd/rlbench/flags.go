@@ -10,6 +10,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/internal/redisconn"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -202,3 +203,29 @@ func (f *sweepFlag) Set(s string) error {
 
 func (f *sweepFlag) String() string { return f.text }
 func (f *sweepFlag) Type() string   { return "sweep" }
+
+// clientsFlag is --client: the Redis clients to decide through, in
+// order, once each.
+type clientsFlag []string
+
+func (f *clientsFlag) Set(s string) error {
+	var names []string
+	for _, c := range strings.Split(s, ",") {
+		c = strings.TrimSpace(c)
+		if !slices.Contains(redisconn.Clients(), c) {
+			want := "want " + strings.Join(redisconn.Clients(), ", ") + ", or several comma-separated"
+			if c == s {
+				return errors.New(want)
+			}
+			return fmt.Errorf("%q is not a client; %s", c, want)
+		}
+		if !slices.Contains(names, c) {
+			names = append(names, c)
+		}
+	}
+	*f = names
+	return nil
+}
+
+func (f *clientsFlag) String() string { return strings.Join(*f, ",") }
+func (f *clientsFlag) Type() string   { return "clients" }

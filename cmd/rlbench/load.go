@@ -366,6 +366,7 @@ func connect(ctx context.Context, opts *RunOptions, workloads []string) (*bench.
 		return openTarget(opts, workloads)
 	}
 	opts.Load.Seed = opts.Global.Seed
+	opts.Load.Clients = opts.Global.Clients
 	conn, err := opts.Global.Connection.redisOptions(opts.Global.RedisURL, opts.IO.Getenv)
 	if err != nil {
 		return nil, err

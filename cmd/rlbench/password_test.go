@@ -38,7 +38,10 @@ func TestPasswordNeverAppears(t *testing.T) {
 		{"run as json", []string{"run", "--redis", good, "--algo", "fixed", "--requests", "20", "--format", "json"}, 0, nil},
 		{"bench", []string{"bench", "--redis", good, "--algo", "fixed", "--workload", "closed", "--requests", "20", "-o", filepath.Join(dir, "bench")}, 0,
 			[]string{"bench/results.json", "bench/report.md", "bench/report.html"}},
+		{"through both clients", []string{"--client", "go-redis,rueidis", "run", "--redis", good, "--algo", "fixed", "--requests", "20", "-o", filepath.Join(dir, "clients.json")}, 0,
+			[]string{"clients.json"}},
 		{"wrong password", []string{"run", "--redis", wrong, "--requests", "5"}, 1, nil},
+		{"wrong password, rueidis", []string{"--client", "rueidis", "run", "--redis", wrong, "--requests", "5"}, 1, nil},
 		{"unencoded password", []string{"run", "--redis", raw, "--requests", "5"}, 2, nil},
 		{"from REDIS_URL", []string{"run", "--requests", "5", "--format", "csv"}, 0, nil},
 	}

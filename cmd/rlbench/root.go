@@ -27,6 +27,9 @@ type GlobalOptions struct {
 	// Seed makes randomness repeatable; 0 means a random seed, recorded
 	// in the results.
 	Seed uint64
+	// Clients is --client: the Redis clients the limiters decide
+	// through, each algorithm through each in turn.
+	Clients clientsFlag
 }
 
 // Main runs rlbench with io and returns the process's exit status. Errors
@@ -88,6 +91,8 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&global.RedisURL, "redis", "", "Redis `URL`, redis:// or rediss:// (a Redis Cluster is detected; more seed nodes as addr=host:port parameters), or redis-sentinel://[user:password@]host:port[,host:port...]/MASTER-NAME for Sentinel; \"local\" to start a redis-server from PATH for the run, \"local-cluster\" a cluster of 3 masters and 3 replicas, \"local-sentinel\" a master, a replica and 3 sentinels (default $REDIS_URL, else an embedded miniredis)")
 	addConnectionFlags(pf, &global.Connection)
+	global.Clients = clientsFlag{redisconn.ClientGoRedis}
+	pf.Var(&global.Clients, "client", "Redis `client` the limiters decide through: "+strings.Join(redisconn.Clients(), " or ")+"; several comma-separated (go-redis,rueidis) run each algorithm through each in turn, named client:algorithm")
 	pf.BoolVar(&global.Cluster, "cluster", false, "open --redis as a Redis Cluster even when the server does not say it is one (INFO cluster)")
 	pf.BoolVarP(&global.Quiet, "quiet", "q", false, "print only the results: no progress display")
 	pf.StringVar(&global.Format, "format", "table", "how to print results: "+strings.Join(formats.Names(), ", "))
@@ -119,9 +124,9 @@ func warnUnusedGlobals(cmd *cobra.Command, io IO) {
 	if !checked {
 		return
 	}
-	for _, name := range append([]string{"redis", "cluster", "seed", "format"}, connectionFlags...) {
+	for _, name := range append([]string{"redis", "cluster", "client", "seed", "format"}, connectionFlags...) {
 		group := name
-		if name == "cluster" || slices.Contains(connectionFlags, name) {
+		if name == "cluster" || name == "client" || slices.Contains(connectionFlags, name) {
 			group = "redis" // how to reach --redis
 		}
 		if cmd.Flags().Changed(name) && !slices.Contains(strings.Fields(uses), group) {

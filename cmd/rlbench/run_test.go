@@ -146,6 +146,11 @@ func TestNewCmdRun(t *testing.T) {
 			args:   []string{"-q"},
 			change: func(o *RunOptions) { o.Global.Quiet = true },
 		},
+		{
+			name:   "clients in turn, each once",
+			args:   []string{"--client", "rueidis, go-redis,rueidis"},
+			change: func(o *RunOptions) { o.Global.Clients = clientsFlag{"rueidis", "go-redis"} },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +164,7 @@ func TestNewCmdRun(t *testing.T) {
 				t.Fatal("runF was not called")
 			}
 			want := defaults
-			want.Global = &GlobalOptions{Format: "table"}
+			want.Global = &GlobalOptions{Format: "table", Clients: clientsFlag{"go-redis"}}
 			tt.change(&want)
 			got.IO = IO{}
 			if !reflect.DeepEqual(*got.Global, *want.Global) {
@@ -221,6 +226,10 @@ func TestMainBadInput(t *testing.T) {
 		{"negative timeout", nil, []string{"run", "--timeout", "-1s"}, 2, "invalid --timeout -1s: must be 0 (no timeout) or positive"},
 		{"bad bool", nil, []string{"run", "--client-clock=maybe"}, 2, `invalid --client-clock "maybe": want true or false`},
 		{"unknown flag", nil, []string{"run", "--rat", "5"}, 2, "unknown flag: --rat (see rlbench run --help)"},
+		{"unknown client", nil, []string{"--client", "jedis", "run"}, 2, `invalid --client "jedis": want go-redis, rueidis, or several comma-separated`},
+		{"unknown client in a list", nil, []string{"--client", "go-redis,,rueidis", "run"}, 2, `invalid --client "go-redis,,rueidis": "" is not a client; want go-redis, rueidis, or several comma-separated`},
+		{"clients with --target", nil, []string{"--client", "rueidis", "run", "--target", "http://127.0.0.1:1/"}, 2, "--client does not apply with --target"},
+		{"serve through two clients", nil, []string{"--client", "go-redis,rueidis", "serve"}, 2, "serve decides through one client: give --client go-redis or rueidis"},
 		{"unknown workload", nil, []string{"run", "--workload", "spiky"}, 2, `invalid --workload "spiky": want one of closed, steady, bursty, window-edge, poisson, ramp`},
 		{"zero rate", nil, []string{"run", "--workload", "steady", "--rate", "0"}, 2, "invalid --rate 0: must be a positive number of requests per second"},
 		{"edge offset too wide", nil, []string{"run", "--workload", "window-edge", "--window", "1s", "--edge-offset", "600ms"}, 2, "--edge-offset 600ms: must be positive and less than half of the window, 1s"},

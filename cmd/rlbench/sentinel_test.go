@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/internal/redisserver"
 	"github.com/rlbench/rlbench/internal/redistest"
 	"github.com/rlbench/rlbench/report"
@@ -21,7 +22,7 @@ func TestRunSentinel(t *testing.T) {
 	d := redistest.StartSentinelWith(t, redisserver.SentinelOptions{Password: password, SentinelPassword: sentinelPassword})
 	url := strings.Replace(d.URL, "://", "://:Zq%23data%20pw@", 1) + "?sentinel_password=Zq%40sentinel"
 	file := filepath.Join(t.TempDir(), "run.json")
-	io, out, errOut := newTestIO(nil, "run", "--redis", url, "--algo", "all", "--requests", "30", "--concurrency", "4",
+	io, out, errOut := newTestIO(nil, "--client", "go-redis,rueidis", "run", "--redis", url, "--algo", "all", "--requests", "30", "--concurrency", "4",
 		"--limit", "20", "--window", "600s", "-q", "-o", file)
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d; stderr %q", code, errOut)
@@ -36,9 +37,7 @@ func TestRunSentinel(t *testing.T) {
 		!slices.Equal(topo.Replicas, []string{d.Replica.Addr}) || len(topo.Sentinels) != 3 {
 		t.Errorf("target.sentinel %+v, want master %s, replica %s, 3 sentinels, quorum 2", topo, d.Master.Addr, d.Replica.Addr)
 	}
-	if len(f.Runs) != 6 {
-		t.Fatalf("%d runs, want 6: every atomic algorithm", len(f.Runs))
-	}
+	checkClients(t, f, len(algorithms.Names()))
 	for _, r := range f.Runs {
 		if r.Counts.Accepted != 20 || r.Counts.Rejected != 10 || r.Counts.Errors != 0 {
 			t.Errorf("%s: accepted %d, rejected %d, errors %d; want 20, 10, 0", r.Algorithm, r.Counts.Accepted, r.Counts.Rejected, r.Counts.Errors)
@@ -115,13 +114,14 @@ func TestRunBadSentinelURL(t *testing.T) {
 func TestFaultSentinelFailover(t *testing.T) {
 	redistest.RequireBinary(t)
 	path := filepath.Join(t.TempDir(), "results.json")
-	io, _, errOut := newTestIO(nil, "run", "--redis", "local-sentinel", "-q", "-o", path,
+	io, _, errOut := newTestIO(nil, "--client", "go-redis,rueidis", "run", "--redis", "local-sentinel", "-q", "-o", path,
 		"--algo", "fixed,gcra", "--workload", "steady", "--rate", "200", "--requests", "600",
 		"--limit", "100", "--window", "1h", "--fault", "failover@500ms", "--fault", "script-flush@2s")
 	if code := Main(io); code > 1 {
 		t.Fatalf("exit %d; stderr %q", code, errOut)
 	}
 	f := readFile(t, path)
+	checkClients(t, f, 2)
 	for _, r := range f.Runs {
 		if len(r.Events) != 2 {
 			t.Fatalf("%s: events %+v, want a failover and a script flush", r.Algorithm, r.Events)

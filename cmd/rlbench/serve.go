@@ -233,6 +233,9 @@ func runServe(o *ServeOptions) error {
 		return err
 	}
 	conn.Cluster = o.Global.Cluster
+	if len(o.Global.Clients) != 1 {
+		return usageErrorf("serve decides through one client: give --client %s", strings.Join(redisconn.Clients(), " or "))
+	}
 	ctx, stop := o.IO.Interrupt(context.Background())
 	defer stop()
 	context.AfterFunc(ctx, stop) // a second signal kills at once
@@ -254,7 +257,11 @@ func runServe(o *ServeOptions) error {
 	if err := algorithms.Preload(ctx, target.Client); err != nil {
 		return err
 	}
-	limiter, err := algorithms.New(o.Algorithm, target.Client, algorithms.Options{})
+	rdb, err := target.Driver(ctx, o.Global.Clients[0])
+	if err != nil {
+		return connectError(err, "")
+	}
+	limiter, err := algorithms.New(o.Algorithm, rdb, algorithms.Options{})
 	if err != nil {
 		return err
 	}

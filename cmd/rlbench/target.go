@@ -77,7 +77,7 @@ func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
 			return usageErrorf("--%s does not apply with --target: the API keeps its own clock", name)
 		}
 	}
-	for _, name := range append([]string{"redis"}, connectionFlags...) {
+	for _, name := range append([]string{"redis", "client"}, connectionFlags...) {
 		if cmd.Flags().Lookup(name) != nil && changed(name) {
 			return usageErrorf("--%s does not apply with --target: the API keeps its own state", name)
 		}

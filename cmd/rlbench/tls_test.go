@@ -25,8 +25,10 @@ func TestTLSAndPassword(t *testing.T) {
 	noPassword := "rediss://" + srv.Addr + "/0"
 	withPassword := "rediss://default:" + url.QueryEscape(password) + "@" + srv.Addr + "/0"
 	mutual := []string{"--tls-ca", c.CAFile, "--tls-cert", c.ClientCert, "--tls-key", c.ClientKey}
+	// Every run decides through both clients: rueidis is given the same
+	// TLS settings and password as go-redis.
 	run := func(args ...string) []string {
-		return append([]string{"run", "--algo", "fixed", "--requests", "20"}, args...)
+		return append([]string{"--client", "go-redis,rueidis", "run", "--algo", "fixed", "--requests", "20"}, args...)
 	}
 	tests := []struct {
 		name string
@@ -45,7 +47,7 @@ func TestTLSAndPassword(t *testing.T) {
 		{"insecure", nil,
 			run("--redis", noPassword, "--tls-insecure", "--tls-cert", c.ClientCert, "--tls-key", c.ClientKey, "--redis-password-file", passwordFile), 0, ""},
 		{"bench", nil,
-			append([]string{"bench", "--algo", "fixed", "--workload", "closed", "--requests", "20", "--redis", noPassword, "--redis-password-file", passwordFile, "-o", filepath.Join(dir, "bench")}, mutual...), 0, ""},
+			append([]string{"--client", "go-redis,rueidis", "bench", "--algo", "fixed", "--workload", "closed", "--requests", "20", "--redis", noPassword, "--redis-password-file", passwordFile, "-o", filepath.Join(dir, "bench")}, mutual...), 0, ""},
 		{"no CA", nil,
 			run("--redis", noPassword, "--tls-cert", c.ClientCert, "--tls-key", c.ClientKey, "--redis-password-file", passwordFile), 1,
 			`rlbench: the certificate of the server at "` + noPassword + `" did not verify: x509: certificate signed by unknown authority; give the CA that signed it with --tls-ca FILE, or skip the check with --tls-insecure`},
@@ -95,6 +97,9 @@ func TestTLSAndPassword(t *testing.T) {
 		}
 		if strings.Contains(string(b), "Tr0ub4dor") || !strings.Contains(string(b), srv.Addr) {
 			t.Errorf("%s holds the password, or does not name the server %s", name, srv.Addr)
+		}
+		if !strings.Contains(string(b), "rueidis:fixed") {
+			t.Errorf("%s has no run through rueidis", name)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func openCluster(ctx context.Context, rawURL string, opts Options) (*Target, err
 	co.DialerRetries, co.ContextTimeoutEnabled = seed.DialerRetries, seed.ContextTimeoutEnabled
 	co.Dialer = dialer(seed)
 	c := redis.NewClusterClient(co)
-	t := &Target{Client: c, Kind: KindCluster, Address: strings.Join(co.Addrs, ",")}
+	t := &Target{Client: c, Kind: KindCluster, Address: strings.Join(co.Addrs, ","), rueidisOption: rueidisOption(co.Addrs, seed, co.Dialer)}
 	if err := c.Ping(ctx).Err(); err != nil {
 		err = openError(ctx, seed, shown, passwordFrom, 1, max(opts.PoolSize, 1), err)
 		_ = t.Close()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/rlbench/rlbench/internal/redisserver"
 )
@@ -85,10 +86,15 @@ type Target struct {
 	// "local-sentinel", stopped by Close; nil otherwise.
 	LocalSentinel *redisserver.Sentinel
 
-	faultMu   sync.Mutex // held while a fault changes the deployment
-	embedded  *miniredis.Miniredis
-	closeOnce sync.Once
-	closeErr  error
+	faultMu sync.Mutex // held while a fault changes the deployment
+	// rueidisOption is how Driver opens a rueidis client of the same
+	// deployment; rueidis is that client once opened.
+	rueidisOption *rueidis.ClientOption
+	clientsMu     sync.Mutex
+	rueidis       *Rueidis
+	embedded      *miniredis.Miniredis
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // Options tune the connection pool for a load test.
@@ -158,10 +164,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Target, error) {
 	tune(ro, opts)
 	ro.Dialer = dialer(ro) // not for miniredis, which is always what it seems
 	t := &Target{
-		Client:  redis.NewClient(ro),
-		Kind:    KindRedis,
-		Address: ro.Addr,
+		Client:        redis.NewClient(ro),
+		Kind:          KindRedis,
+		Address:       ro.Addr,
+		rueidisOption: rueidisOption([]string{ro.Addr}, ro, ro.Dialer),
 	}
+	t.rueidisOption.ForceSingleClient = true
 	if opened, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
 		// Diagnose before Close: the connections that did open still hold
 		// their places under the server's maxclients.
@@ -197,7 +205,9 @@ func openEmbedded(ctx context.Context, opts Options) (*Target, error) {
 		Address:       addr,
 		ServerVersion: miniredisVersion(),
 		embedded:      m,
+		rueidisOption: rueidisOption([]string{m.Addr()}, ro, nil),
 	}
+	t.rueidisOption.ForceSingleClient = true
 	if _, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
 		_ = t.Close()
 		return nil, fmt.Errorf("%w: embedded miniredis at %s: %w", ErrUnreachable, addr, err)
@@ -225,6 +235,11 @@ func openLocal(ctx context.Context, opts Options) (*Target, error) {
 func (t *Target) Close() error {
 	t.closeOnce.Do(func() {
 		t.closeErr = t.Client.Close()
+		t.clientsMu.Lock()
+		if t.rueidis != nil {
+			_ = t.rueidis.Close()
+		}
+		t.clientsMu.Unlock()
 		if t.embedded != nil {
 			t.embedded.Close()
 		}

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/rlbench/rlbench/internal/redisserver"
 )
@@ -85,6 +87,7 @@ func openSentinel(ctx context.Context, rawURL string, opts Options) (*Target, er
 		Address:  topo.Master,
 		Sentinel: topo,
 	}
+	t.rueidisOption = rueidisSentinelOption(fo)
 	if opened, err := warm(ctx, t.Client, opts.PoolSize); err != nil {
 		ro := &redis.Options{Addr: topo.Master, Password: fo.Password, TLSConfig: fo.TLSConfig, DialTimeout: fo.DialTimeout}
 		err = openError(ctx, ro, shown, passwordFrom, opened+1, max(opts.PoolSize, 1), err)
@@ -349,4 +352,21 @@ func injectSentinel(ctx context.Context, d *redisserver.Sentinel, kind string) (
 		return "", err
 	}
 	return fmt.Sprintf("failed %s over from %s to %s", d.MasterName, old.Addr, promoted.Addr), nil
+}
+
+// rueidisSentinelOption is what a rueidis client needs to reach the master
+// that the sentinels of fo monitor, as go-redis's failover client does.
+func rueidisSentinelOption(fo *redis.FailoverOptions) *rueidis.ClientOption {
+	ro := &redis.Options{Username: fo.Username, Password: fo.Password, DB: fo.DB, TLSConfig: fo.TLSConfig, DialTimeout: fo.DialTimeout}
+	opt := rueidisOption(fo.SentinelAddrs, ro, dialer(ro))
+	opt.Sentinel = rueidis.SentinelOption{
+		MasterSet: fo.MasterName,
+		Username:  fo.SentinelUsername,
+		Password:  fo.SentinelPassword,
+		Dialer:    opt.Dialer,
+		// Beside the +switch-master events: one missed, and the client
+		// would stay with a demoted master until closed.
+		TopologyRefreshInterval: time.Second,
+	}
+	return opt
 }
