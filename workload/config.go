@@ -50,6 +50,10 @@ type Config struct {
 	TierOf func(key int) int
 	// Cost is the units each request asks for; 0 means 1.
 	Cost int64
+	// Replay, when set, is the schedule, keys and costs of the run, read
+	// in order from a Stream (a trace or a generator): it stands for Pacer
+	// and Keys, which must be nil, and each request's cost for Cost.
+	Replay *Replay
 	// Pacer schedules the open model; nil means the closed model.
 	Pacer Pacer
 	// Concurrency is the number of workers of the closed model.
@@ -109,6 +113,9 @@ func (c Config) withDefaults() Config {
 	if c.MissAfter == 0 {
 		c.MissAfter = DefaultMissAfter
 	}
+	if c.Replay != nil && c.Pacer == nil && c.Keys == nil {
+		c.Pacer, c.Keys = c.Replay, c.Replay
+	}
 	if c.Keys == nil {
 		c.Keys = oneKey{}
 	}
@@ -137,6 +144,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: interval %v must be at least 1ms", ErrInvalidConfig, c.Interval)
 	case (c.Tiers == nil) != (c.TierOf == nil):
 		return fmt.Errorf("%w: tiers and their assignment go together", ErrInvalidConfig)
+	case c.Replay != nil && (c.Pacer != c.Replay || c.Keys != c.Replay):
+		return fmt.Errorf("%w: a replay is the schedule and the keys: no pacer or keys beside it", ErrInvalidConfig)
+	case c.Replay != nil && c.MaxInflight*2 > c.Replay.ringSize():
+		return fmt.Errorf("%w: a replay built for fewer than %d requests in flight", ErrInvalidConfig, c.MaxInflight)
 	case c.Keys.N() < 1:
 		return fmt.Errorf("%w: %d keys, want at least 1", ErrInvalidConfig, c.Keys.N())
 	}
@@ -167,8 +178,19 @@ func (c Config) tierName(k int) string {
 	return c.Tiers[c.TierOf(k)].Name
 }
 
+// request is request hit's key and cost: its replay's, or Keys' and Cost.
+func (c Config) request(hit uint64) (int, int64) {
+	if c.Replay != nil {
+		return c.Replay.request(hit)
+	}
+	return c.Keys.Key(hit), c.Cost
+}
+
 // keyName is key k's user key.
 func (c Config) keyName(k int) string {
+	if c.Replay != nil {
+		return c.Key + ":" + c.Replay.stream.Name(k)
+	}
 	if c.Keys.N() == 1 {
 		return c.Key
 	}

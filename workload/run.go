@@ -214,7 +214,7 @@ func (r *runner) waitUntil(ctx context.Context, timer *time.Timer, intended time
 
 // decide asks for one decision for request hit, due at intended.
 func (r *runner) decide(hit uint64, intended time.Time) Sample {
-	k := r.cfg.Keys.Key(hit)
+	k, cost := r.cfg.request(hit)
 	r.admissions.key(k) // asked for, even if never admitted
 	var waited time.Duration
 	if r.cfg.HonorRetryAfter {
@@ -226,11 +226,11 @@ func (r *runner) decide(hit uint64, intended time.Time) Sample {
 		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
 		defer cancel()
 	}
-	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Intended: intended, Sent: time.Now(), Waited: waited}
+	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Cost: cost, Intended: intended, Sent: time.Now(), Waited: waited}
 	if intended.IsZero() {
 		s.Intended = s.Sent
 	}
-	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost})
+	s.Outcome = r.cfg.Target.Decide(ctx, target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost})
 	s.Done = time.Now()
 	r.account(k, s)
 	return s
@@ -247,7 +247,7 @@ func (r *runner) account(k int, s Sample) {
 	switch s.Outcome.Kind {
 	case target.Accepted:
 		// Bounds count units, so a request of cost n is n admissions.
-		for range r.cfg.Cost {
+		for range s.Cost {
 			if at.IsZero() {
 				r.admissions.admitUntimed(k, s.Sent, rtt)
 			} else {
@@ -262,7 +262,7 @@ func (r *runner) account(k int, s Sample) {
 			r.admissions.decided(s.Sent, s.Done, at)
 		}
 	case target.Unknown:
-		r.admissions.unknownOutcome(k, s.Sent, s.Done, r.cfg.Cost)
+		r.admissions.unknownOutcome(k, s.Sent, s.Done, s.Cost)
 	}
 	if r.cfg.HonorRetryAfter && s.Outcome.Kind == target.Rejected &&
 		s.Outcome.Said.Has&target.HasRetryAfter != 0 && s.Outcome.Said.RetryAfter > 0 {

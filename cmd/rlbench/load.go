@@ -50,6 +50,8 @@ type RunOptions struct {
 	// HTTP, when its URL is set, is the API every run drives instead of
 	// rlbench's own limiters.
 	HTTP HTTPOptions
+	// TracePath is --trace, the file --workload trace replays.
+	TracePath string
 	// Load is what shapes every run; its flags share its fields' names.
 	// BurstSize and BurstEvery default to the limit and its window when
 	// 0; BaseRate is Rate when --rate was given, else 0.
@@ -118,6 +120,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"so that generators on several machines send together; at most 24h ahead, up to 1s late")
 	f.StringVar(&o.GeneratorID, "generator-id", "", "name this generator `ID` in its results and reports (default random), such as its host name: "+
 		"letters, digits and . _ : -, at most 64")
+	addTraceFlags(f, o)
+	addGenFlags(f, &o.Synthetic)
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the runs to `file`, for go tool pprof")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))
@@ -194,6 +198,9 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		}
 	}
 	if err := o.checkApplies(changed, workloads); err != nil {
+		return err
+	}
+	if err := o.checkStreams(changed, workloads); err != nil {
 		return err
 	}
 	if o.BurstSize == 0 {

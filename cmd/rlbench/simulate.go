@@ -22,6 +22,8 @@ import (
 var simulateFlags = []string{
 	"limit", "window", "burst", "rate", "rate-start", "burst-size", "burst-every", "edge-offset",
 	"requests", "duration", "key", "keys", "key-dist", "zipf-s", "tier", "interval", "start-at",
+	"trace", "trace-speed", "sources", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal",
+	"diurnal-period", "abusive", "abusive-rate",
 }
 
 // NewCmdSimulate builds "rlbench simulate". runF, when not nil, is called
