@@ -62,7 +62,8 @@ type Config struct {
 	// DefaultMaxInflight.
 	MaxInflight int
 	// Requests and Duration end the run, whichever comes first; 0 means
-	// no bound, and at least one of them must be set.
+	// no bound, and at least one of them must be set, except for a Replay,
+	// whose stream may end by itself.
 	Requests int64
 	Duration time.Duration
 	// Timeout bounds each decision, pool wait and round trip included; a
@@ -136,7 +137,7 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: requests %d must be at least 1 (or 0 to run for the duration)", ErrInvalidConfig, c.Requests)
 	case c.Duration < 0:
 		return fmt.Errorf("%w: duration %v must be positive (or 0 to run for the requests)", ErrInvalidConfig, c.Duration)
-	case c.Requests == 0 && c.Duration == 0:
+	case c.Requests == 0 && c.Duration == 0 && c.Replay == nil:
 		return fmt.Errorf("%w: neither requests nor duration is set, so the run would never end", ErrInvalidConfig)
 	case c.Timeout < 0:
 		return fmt.Errorf("%w: timeout %v must be 0 (none) or positive", ErrInvalidConfig, c.Timeout)

@@ -90,11 +90,11 @@ func (r *Replay) At(hit uint64) (time.Duration, bool) {
 // request is the key and cost of request hit, which At has read.
 func (r *Replay) request(hit uint64) (int, int64) {
 	r.mu.Lock()
-	s := r.ring[hit&r.mask]
+	s, read := r.ring[hit&r.mask], r.read
 	r.mu.Unlock()
-	if s.hit != hit || hit >= r.read {
+	if s.hit != hit || hit >= read {
 		// The ring is sized for the requests in flight: this is a bug.
-		panic(fmt.Sprintf("workload: replay request %d is no longer held (read %d, ring %d)", hit, r.read, len(r.ring)))
+		panic(fmt.Sprintf("workload: replay request %d is no longer held (read %d, ring %d)", hit, read, len(r.ring)))
 	}
 	return s.key, s.cost
 }

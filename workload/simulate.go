@@ -21,6 +21,7 @@ type Decide func(now time.Time, req target.Request) target.Outcome
 // HonorRetryAfter is not simulated: it must be false.
 func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	cfg = cfg.withDefaults()
+	cfg.MaxInflight = 1 // one decision at a time
 	switch {
 	case cfg.Pacer == nil:
 		return Result{}, fmt.Errorf("%w: a simulation needs a schedule (an open workload)", ErrInvalidConfig)
