@@ -181,6 +181,9 @@ func reportSynthetic(p trace.Params, seed uint64) *report.Synthetic {
 // schedule says how a run sent its requests: its pacer ("steady
 // 2000/s", "bursty 100 every 50ms"), or the closed model's workers.
 func schedule(cfg workload.Config) string {
+	if cfg.Replay != nil {
+		return cfg.Replay.String()
+	}
 	if cfg.Pacer != nil {
 		return cfg.Pacer.String()
 	}

@@ -142,6 +142,11 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 	if changed("requests") && !changed("duration") && o.Requests > 0 {
 		o.Duration = 0
 	}
+	// A trace ends by itself: unless told otherwise, each run replays all of it.
+	traceOnly := len(workloads) > 0 && !slices.ContainsFunc(workloads, func(w string) bool { return w != bench.Trace })
+	if traceOnly && !changed("requests") && !changed("duration") {
+		o.Requests, o.Duration = 0, 0
+	}
 	switch {
 	case o.MetricsAddr != "" && !validListenAddr(o.MetricsAddr):
 		return usageErrorf("invalid --metrics-addr %q: want host:port, such as 127.0.0.1:9100 (port 0 picks a free one)", o.MetricsAddr)
@@ -153,7 +158,7 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return usageErrorf("invalid --burst %d: must be at least 1 (leave it out to use the limit)", o.Limit.Burst)
 	case changed("burst") && !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(algorithms.BurstNames(), n) }):
 		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(algorithms.BurstNames(), ", "), algo.text)
-	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0):
+	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0 && !traceOnly):
 		return usageErrorf("invalid --requests %d: must be at least 1 (or 0 with a --duration)", o.Requests)
 	case o.Duration < 0:
 		return usageErrorf("invalid --duration %v: must be positive (or 0 for no bound)", o.Duration)
