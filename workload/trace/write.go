@@ -18,7 +18,7 @@ import (
 func Write(ctx context.Context, w io.Writer, s workload.Stream, gz, withCost bool) (int64, error) {
 	var gzw *gzip.Writer
 	if gz {
-		gzw = gzip.NewWriter(w)
+		gzw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed) // a trace is big and cheap to store
 		w = gzw
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
