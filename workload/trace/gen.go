@@ -118,12 +118,19 @@ func (p Params) AbusiveSources() int { return int(math.Round(p.Abusive * float64
 type Generator struct {
 	p        Params
 	src      []source
-	heap     []int32 // sources by next arrival, then by index
+	heap     []entry // sources by next arrival, then by index
 	abusive  int
 	peakDiur float64 // 1 + Diurnal: thinning's bound
 	omega    float64 // 2π / DiurnalPeriod, per nanosecond
 	xmOn     float64 // Pareto scales of on and off periods, in ns
 	xmOff    float64
+}
+
+// entry is a source in the heap, its next arrival beside it so that
+// sifting reads the heap alone.
+type entry struct {
+	next int64
+	i    int32
 }
 
 type source struct {
@@ -170,7 +177,7 @@ func NewGenerator(p Params) (*Generator, error) {
 	}
 	duty := float64(p.OnMean) / float64(p.OnMean+p.OffMean)
 	rank = 0
-	g.heap = make([]int32, 0, p.Sources)
+	g.heap = make([]entry, 0, p.Sources)
 	for i := range g.src {
 		s := &g.src[i]
 		s.rng.Seed(p.Seed, uint64(i)+1)
@@ -199,7 +206,7 @@ func NewGenerator(p Params) (*Generator, error) {
 		if !g.advance(s, s.next) {
 			continue
 		}
-		g.heap = append(g.heap, int32(i))
+		g.heap = append(g.heap, entry{s.next, int32(i)})
 	}
 	for i := len(g.heap)/2 - 1; i >= 0; i-- {
 		g.down(i)
@@ -248,10 +255,11 @@ func (g *Generator) Next() (workload.Arrival, bool) {
 	if len(g.heap) == 0 {
 		return workload.Arrival{}, false
 	}
-	i := g.heap[0]
+	i := g.heap[0].i
 	s := &g.src[i]
 	a := workload.Arrival{Offset: time.Duration(s.next), Key: int(i), Cost: 1}
 	if g.advance(s, s.next) {
+		g.heap[0].next = s.next
 		g.down(0)
 	} else {
 		last := len(g.heap) - 1
@@ -264,9 +272,8 @@ func (g *Generator) Next() (workload.Arrival, bool) {
 	return a, true
 }
 
-func (g *Generator) less(a, b int32) bool {
-	na, nb := g.src[a].next, g.src[b].next
-	return na < nb || na == nb && a < b
+func less(a, b entry) bool {
+	return a.next < b.next || a.next == b.next && a.i < b.i
 }
 
 func (g *Generator) down(i int) {
@@ -278,10 +285,10 @@ func (g *Generator) down(i int) {
 			return
 		}
 		m := l
-		if r := l + 1; r < n && g.less(h[r], h[l]) {
+		if r := l + 1; r < n && less(h[r], h[l]) {
 			m = r
 		}
-		if !g.less(h[m], h[i]) {
+		if !less(h[m], h[i]) {
 			return
 		}
 		h[i], h[m] = h[m], h[i]
