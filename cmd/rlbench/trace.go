@@ -54,9 +54,6 @@ func addGenFlags(f *pflag.FlagSet, p *trace.Params) {
 	f.Float64Var(&p.AbusiveRate, "abusive-rate", d.AbusiveRate, "requests per second of each abusive source, 0 to 1e6")
 }
 
-// genFlags are the flags addGenFlags registers.
-var genFlags = []string{"sources", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal", "diurnal-period", "abusive", "abusive-rate"}
-
 // addTraceFlags registers --trace and --trace-speed.
 func addTraceFlags(f *pflag.FlagSet, o *RunOptions) {
 	f.StringVar(&o.TracePath, "trace", "", "the trace `file` --workload trace replays: CSV or JSON lines of offset, key and cost, gzip accepted")

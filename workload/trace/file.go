@@ -284,11 +284,11 @@ type parser struct {
 	in   *bufio.Reader
 	line int // lines read so far (JSON lines)
 
-	csv                *csv.Reader
-	offCol, keyCol     int
-	costCol            int // -1: no cost column
-	offUnit            string
-	headerFields, cols int
+	csv            *csv.Reader
+	offCol, keyCol int
+	costCol        int // -1: no cost column
+	offUnit        string
+	headerFields   int
 }
 
 // Offset column names and what each holds.
