@@ -231,3 +231,38 @@ func TestReplayDescribes(t *testing.T) {
 		t.Errorf("rate %v, keys %d, %q", s.Rate(), s.Keys(), s.String())
 	}
 }
+
+// FuzzScan: no input makes Scan panic, and whatever it accepts replays
+// line for line with offsets that never decrease.
+func FuzzScan(f *testing.F) {
+	f.Add("offset_us,key,cost\n0,alice,1\n1500,bob,2\n")
+	f.Add("{\"offset_ms\":1.5,\"key\":\"bob\"}\n{\"offset\":\"2s\",\"key\":\"a\"}\n")
+	f.Add("key,offset\na,1s\nb,1h\n")
+	f.Fuzz(func(t *testing.T, content string) {
+		path := filepath.Join(t.TempDir(), "t")
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file, err := Scan(path)
+		if err != nil {
+			return
+		}
+		r, err := file.Open(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var n int64
+		var last time.Duration
+		for a, ok := r.Next(); ok; a, ok = r.Next() {
+			if a.Offset < last || a.Cost < 1 || a.Key >= file.Keys() {
+				t.Fatalf("request %d: %+v after %v", n, a, last)
+			}
+			last = a.Offset
+			n++
+		}
+		if r.Err() != nil || n != file.Lines {
+			t.Fatalf("replayed %d of %d: %v", n, file.Lines, r.Err())
+		}
+	})
+}
