@@ -5,11 +5,13 @@
 package bench
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/workload"
+	"github.com/rlbench/rlbench/workload/trace"
 )
 
 // Workload names.
@@ -20,6 +22,8 @@ const (
 	WindowEdge = "window-edge"
 	Poisson    = "poisson"
 	Ramp       = "ramp"
+	Trace      = "trace"
+	Synthetic  = "synthetic"
 )
 
 // workloads is every traffic shape and the Load fields that shape it
@@ -36,6 +40,9 @@ var workloads = []struct {
 	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after", "spin-wait"}},
 	{Poisson, []string{"rate", "max-inflight", "miss-after", "spin-wait"}},
 	{Ramp, []string{"rate", "rate-start", "max-inflight", "miss-after", "spin-wait"}},
+	{Trace, []string{"trace", "trace-speed", "max-inflight", "miss-after", "spin-wait"}},
+	{Synthetic, []string{"sources", "rate", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal",
+		"diurnal-period", "abusive", "abusive-rate", "max-inflight", "miss-after", "spin-wait"}},
 }
 
 // WorkloadNames lists the workloads in the order help shows them.
@@ -138,6 +145,42 @@ type Load struct {
 	// Clients are the Redis clients each algorithm decides through, in
 	// turn (redisconn.Clients); none means go-redis alone.
 	Clients []string
+	// Trace is the trace file the trace workload replays, already checked
+	// (trace.Scan), at TraceSpeed (1: its own pace).
+	Trace      *trace.File
+	TraceSpeed float64
+	// Synthetic is the generator of the synthetic workload; its Seed 0
+	// means the run's seed.
+	Synthetic trace.Params
+}
+
+// Stream opens the request stream of the trace or synthetic workload for
+// one run with at most inflight requests in flight; nil for the others.
+// Each run reads it anew, so every algorithm sees the same requests.
+func (l *Load) Stream(name string, seed uint64, inflight int) (*workload.Replay, error) {
+	switch name {
+	case Trace:
+		if l.Trace == nil {
+			return nil, fmt.Errorf("%w: --workload trace needs a --trace file", workload.ErrInvalidConfig)
+		}
+		r, err := l.Trace.Open(l.TraceSpeed)
+		if err != nil {
+			return nil, err
+		}
+		return workload.NewReplay(r, inflight), nil
+	case Synthetic:
+		p := l.Synthetic
+		if p.Seed == 0 {
+			p.Seed = seed
+		}
+		p.Duration = 0 // the run's bounds end it
+		g, err := trace.NewGenerator(p)
+		if err != nil {
+			return nil, err
+		}
+		return workload.NewReplay(g, inflight), nil
+	}
+	return nil, nil
 }
 
 // Pacer builds the schedule of the named workload under limit for a run

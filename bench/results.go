@@ -13,6 +13,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
+	"github.com/rlbench/rlbench/workload/trace"
 )
 
 // NewFile describes a plan about to run: everything but its runs. It records the settings each workload uses and no others,
@@ -58,6 +59,18 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 			cfg.BaseRate, cfg.BurstSize, cfg.BurstEveryUS = opts.BaseRate, opts.BurstSize, opts.BurstEvery.Microseconds()
 		case WindowEdge:
 			cfg.BurstSize, cfg.EdgeOffsetUS = opts.BurstSize, opts.EdgeOffset.Microseconds()
+		case Trace:
+			if t := opts.Trace; t != nil {
+				cfg.Trace = &report.Trace{Path: t.Path, SHA256: t.SHA256, Lines: t.Lines, Keys: t.Keys(), Speed: opts.TraceSpeed}
+				if len(workloads) == 1 {
+					cfg.Keys, cfg.KeyDist = t.Keys(), Trace
+				}
+			}
+		case Synthetic:
+			cfg.Synthetic = reportSynthetic(opts.Synthetic, seed)
+			if len(workloads) == 1 {
+				cfg.Keys, cfg.KeyDist = opts.Synthetic.Sources, Synthetic
+			}
 		}
 	}
 	for _, f := range opts.Faults {
@@ -152,9 +165,26 @@ func ReportRun(res workload.Result, r Run, cfg workload.Config, missAfter time.D
 	return run
 }
 
+// reportSynthetic is the results file's record of a generator's
+// parameters, the run's seed standing for a zero Seed.
+func reportSynthetic(p trace.Params, seed uint64) *report.Synthetic {
+	if p.Seed == 0 {
+		p.Seed = seed
+	}
+	us := func(d time.Duration) int64 { return d.Microseconds() }
+	return &report.Synthetic{
+		Seed: p.Seed, Sources: p.Sources, DurationUS: us(p.Duration), Rate: p.Rate, RateZipf: p.RateZipf,
+		OnMeanUS: us(p.OnMean), OffMeanUS: us(p.OffMean), ParetoAlpha: p.ParetoAlpha,
+		Diurnal: p.Diurnal, DiurnalPeriodUS: us(p.DiurnalPeriod), Abusive: p.Abusive, AbusiveRate: p.AbusiveRate,
+	}
+}
+
 // schedule says how a run sent its requests: its pacer ("steady
 // 2000/s", "bursty 100 every 50ms"), or the closed model's workers.
 func schedule(cfg workload.Config) string {
+	if cfg.Replay != nil {
+		return cfg.Replay.String()
+	}
 	if cfg.Pacer != nil {
 		return cfg.Pacer.String()
 	}

@@ -182,16 +182,20 @@ func (t *saidTally) compare(last answer, s workload.Sample) {
 	t.said.RemainingChecked++
 	said := s.Outcome.Said
 	notReset := t.resetOnly && !last.before.IsZero() && s.Done.Before(last.before)
+	cost := t.cost
+	if s.Cost > 0 { // a trace's request has its own
+		cost = s.Cost
+	}
 	if notReset && said.Has&target.HasRemaining != 0 && said.Remaining > last.remaining {
 		t.said.RemainingRose++
 	}
 	switch s.Outcome.Kind {
 	case target.Accepted:
-		if notReset && last.remaining < t.cost {
+		if notReset && last.remaining < cost {
 			t.said.RemainingDisagreed++
 		}
 	case target.Rejected:
-		if !t.shared && last.remaining >= t.cost {
+		if !t.shared && last.remaining >= cost {
 			t.said.RemainingDisagreed++
 		}
 	}

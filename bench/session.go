@@ -242,6 +242,7 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 		}
 		res, err := workload.Run(ctx, cfg)
 		done(res)
+		replayErr := closeReplay(cfg)
 		var events []report.Event
 		var healErr error
 		if faults != nil {
@@ -265,6 +266,9 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 		if healErr != nil {
 			return results, healErr
 		}
+		if replayErr != nil {
+			return results, replayErr
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -274,6 +278,17 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 		file.EndReason = report.EndInterrupted
 	}
 	return results, nil
+}
+
+// closeReplay closes the stream of cfg's replay, if it has one, and
+// returns what stopped it early: a trace file that changed since it was
+// checked.
+func closeReplay(cfg workload.Config) error {
+	if cfg.Replay == nil {
+		return nil
+	}
+	cfg.Replay.Close()
+	return cfg.Replay.Err()
 }
 
 // config is one run's engine Config, its schedule from start.
@@ -287,6 +302,14 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 	if err != nil {
 		return workload.Config{}, err
 	}
+	replay, err := l.Stream(r.Workload, s.seed, max(l.MaxInflight, 1))
+	if err != nil {
+		return workload.Config{}, err
+	}
+	nKeys := l.Keys
+	if replay != nil {
+		pacer, keys, nKeys = nil, nil, replay.N()
+	}
 	cfg := workload.Config{
 		Target:      t,
 		Promise:     promise,
@@ -295,6 +318,7 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 		Key:         key,
 		Keys:        keys,
 		Pacer:       pacer,
+		Replay:      replay,
 		Concurrency: l.Concurrency,
 		Pipeline:    pipelineOf(r.Workload, l.Pipeline),
 		MaxInflight: l.MaxInflight,
@@ -310,7 +334,8 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 	}
 	if len(l.Tiers) > 0 {
 		cfg.Tiers = l.Tiers
-		if cfg.TierOf, err = workload.AssignTiers(l.Tiers, l.Keys); err != nil {
+		if cfg.TierOf, err = workload.AssignTiers(l.Tiers, nKeys); err != nil {
+			replay.Close()
 			return workload.Config{}, err
 		}
 	}

@@ -50,6 +50,7 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 		began := time.Now()
 		res, err := workload.Simulate(ctx, cfg, decide)
 		wall := time.Since(began)
+		replayErr := closeReplay(cfg)
 		if err != nil {
 			return results, err
 		}
@@ -57,6 +58,9 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 		run := ReportRun(res, r, cfg, s.load.MissAfter)
 		run.Simulation = &report.Simulation{WallUS: wall.Microseconds(), DecisionsPerS: finite(perSecond(res.Decisions(), wall))}
 		file.Runs = append(file.Runs, run)
+		if replayErr != nil {
+			return results, replayErr
+		}
 	}
 	file.EndedAt = time.Now().UTC()
 	if ctx.Err() != nil {

@@ -141,6 +141,38 @@ type Config struct {
 	// is then named after its client, "rueidis:fixed"). Empty for a
 	// target that is no Redis, and in files from before it was recorded.
 	Client string `json:"client,omitempty"`
+	// Trace is the recorded trace that --workload trace replayed;
+	// Synthetic the generator that fed --workload synthetic.
+	Trace     *Trace     `json:"trace,omitempty"`
+	Synthetic *Synthetic `json:"synthetic,omitempty"`
+}
+
+// Trace identifies a replayed trace file: its path as given, the SHA-256
+// of its bytes as stored, its requests and distinct keys, and the speed it
+// was replayed at (2 is twice its own pace).
+type Trace struct {
+	Path   string  `json:"path"`
+	SHA256 string  `json:"sha256"`
+	Lines  int64   `json:"lines"`
+	Keys   int     `json:"keys"`
+	Speed  float64 `json:"speed"`
+}
+
+// Synthetic is the parameters of a synthetic trace generator (rlbench
+// trace gen, --workload synthetic): the same ones give the same requests.
+type Synthetic struct {
+	Seed            uint64  `json:"seed"`
+	Sources         int     `json:"sources"`
+	DurationUS      int64   `json:"duration_us,omitempty"`
+	Rate            float64 `json:"rate"`
+	RateZipf        float64 `json:"rate_zipf"`
+	OnMeanUS        int64   `json:"on_mean_us"`
+	OffMeanUS       int64   `json:"off_mean_us"`
+	ParetoAlpha     float64 `json:"pareto_alpha"`
+	Diurnal         float64 `json:"diurnal"`
+	DiurnalPeriodUS int64   `json:"diurnal_period_us"`
+	Abusive         float64 `json:"abusive"`
+	AbusiveRate     float64 `json:"abusive_rate"`
 }
 
 // Tier is a share of the key population with its own limit.

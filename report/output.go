@@ -171,3 +171,86 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// OutputFile is a file being written bit by bit, as WriteOutput writes a whole
+// one: a regular file goes to a temporary file that Commit renames over
+// path, a device or FIFO is written in place, never replaced. Abort
+// (after a failure) leaves any previous file whole. Not safe for
+// concurrent use.
+type OutputFile struct {
+	f      *os.File
+	target string
+	old    fs.FileInfo
+	atomic bool
+}
+
+// CreateOutput opens path for writing as WriteOutput would; write to the
+// OutputFile, then Commit it, or Abort it.
+func CreateOutput(path string) (*OutputFile, error) {
+	target, err := resolveLinks(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fi = nil
+	case err != nil:
+		return nil, err
+	case fi.IsDir():
+		return nil, fmt.Errorf("%s is a directory", path)
+	case fi.Mode()&fs.ModeSocket != 0:
+		return nil, fmt.Errorf("%s is a socket", path)
+	case !fi.Mode().IsRegular():
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &OutputFile{f: f, target: target}, nil
+	}
+	tmp, err := createTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-", 0o666)
+	if err != nil {
+		return nil, err
+	}
+	return &OutputFile{f: tmp, target: target, old: fi, atomic: true}, nil
+}
+
+// Write writes to the file.
+func (o *OutputFile) Write(p []byte) (int, error) { return o.f.Write(p) }
+
+// Commit finishes the file: a regular one is synced and renamed over path.
+func (o *OutputFile) Commit() (err error) {
+	if !o.atomic {
+		return o.f.Close()
+	}
+	defer func() {
+		if err != nil {
+			o.Abort()
+		}
+	}()
+	if o.old != nil {
+		if err := o.f.Chmod(o.old.Mode().Perm()); err != nil {
+			return err
+		}
+		keepOwner(o.f, o.old)
+	}
+	if err := o.f.Sync(); err != nil {
+		return err
+	}
+	if err := o.f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(o.f.Name(), o.target); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(o.target))
+	return nil
+}
+
+// Abort gives up: the temporary file is removed, a device closed.
+func (o *OutputFile) Abort() {
+	o.f.Close()
+	if o.atomic {
+		os.Remove(o.f.Name())
+	}
+}

@@ -50,6 +50,10 @@ type Config struct {
 	TierOf func(key int) int
 	// Cost is the units each request asks for; 0 means 1.
 	Cost int64
+	// Replay, when set, is the schedule, keys and costs of the run, read
+	// in order from a Stream (a trace or a generator): it stands for Pacer
+	// and Keys, which must be nil, and each request's cost for Cost.
+	Replay *Replay
 	// Pacer schedules the open model; nil means the closed model.
 	Pacer Pacer
 	// Concurrency is the number of workers of the closed model.
@@ -63,7 +67,8 @@ type Config struct {
 	// DefaultMaxInflight.
 	MaxInflight int
 	// Requests and Duration end the run, whichever comes first; 0 means
-	// no bound, and at least one of them must be set.
+	// no bound, and at least one of them must be set, except for a Replay,
+	// whose stream may end by itself.
 	Requests int64
 	Duration time.Duration
 	// Timeout bounds each decision, pool wait and round trip included; a
@@ -114,6 +119,9 @@ func (c Config) withDefaults() Config {
 	if c.MissAfter == 0 {
 		c.MissAfter = DefaultMissAfter
 	}
+	if c.Replay != nil && c.Pacer == nil && c.Keys == nil {
+		c.Pacer, c.Keys = c.Replay, c.Replay
+	}
 	if c.Keys == nil {
 		c.Keys = oneKey{}
 	}
@@ -134,7 +142,7 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: requests %d must be at least 1 (or 0 to run for the duration)", ErrInvalidConfig, c.Requests)
 	case c.Duration < 0:
 		return fmt.Errorf("%w: duration %v must be positive (or 0 to run for the requests)", ErrInvalidConfig, c.Duration)
-	case c.Requests == 0 && c.Duration == 0:
+	case c.Requests == 0 && c.Duration == 0 && c.Replay == nil:
 		return fmt.Errorf("%w: neither requests nor duration is set, so the run would never end", ErrInvalidConfig)
 	case c.Timeout < 0:
 		return fmt.Errorf("%w: timeout %v must be 0 (none) or positive", ErrInvalidConfig, c.Timeout)
@@ -142,6 +150,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: interval %v must be at least 1ms", ErrInvalidConfig, c.Interval)
 	case (c.Tiers == nil) != (c.TierOf == nil):
 		return fmt.Errorf("%w: tiers and their assignment go together", ErrInvalidConfig)
+	case c.Replay != nil && (c.Pacer != c.Replay || c.Keys != c.Replay):
+		return fmt.Errorf("%w: a replay is the schedule and the keys: no pacer or keys beside it", ErrInvalidConfig)
+	case c.Replay != nil && c.MaxInflight*2 > c.Replay.ringSize():
+		return fmt.Errorf("%w: a replay built for fewer than %d requests in flight", ErrInvalidConfig, c.MaxInflight)
 	case c.Keys.N() < 1:
 		return fmt.Errorf("%w: %d keys, want at least 1", ErrInvalidConfig, c.Keys.N())
 	}
@@ -175,8 +187,19 @@ func (c Config) tierName(k int) string {
 	return c.Tiers[c.TierOf(k)].Name
 }
 
+// request is request hit's key and cost: its replay's, or Keys' and Cost.
+func (c Config) request(hit uint64) (int, int64) {
+	if c.Replay != nil {
+		return c.Replay.request(hit)
+	}
+	return c.Keys.Key(hit), c.Cost
+}
+
 // keyName is key k's user key.
 func (c Config) keyName(k int) string {
+	if c.Replay != nil {
+		return c.Key + ":" + c.Replay.stream.Name(k)
+	}
 	if c.Keys.N() == 1 {
 		return c.Key
 	}

@@ -30,6 +30,9 @@ type Sample struct {
 	// Key is the request's key: its number, and its name as sent.
 	Key     int
 	KeyName string
+	// Cost is the units the request asked for (Config.Cost, or its
+	// replay's), at least 1.
+	Cost int64
 	// Intended is the request's slot in the schedule (the closed model
 	// has none: it equals Sent); Sent and Done are when it was sent and
 	// when its answer came, or when it was given up.

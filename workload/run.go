@@ -239,17 +239,17 @@ func newDecider(t target.Target) decider {
 // the per-decision timeout: a SelfTimed target keeps it itself, any other
 // gets a context with that deadline.
 func (r *runner) decide(d decider, hit uint64, intended time.Time) Sample {
-	k := r.cfg.Keys.Key(hit)
+	k, cost := r.cfg.request(hit)
 	r.admissions.key(k) // asked for, even if never admitted
 	var waited time.Duration
 	if r.cfg.HonorRetryAfter {
 		waited = r.waitRetry(k)
 	}
-	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Intended: intended, Sent: time.Now(), Waited: waited}
+	s := Sample{Key: k, KeyName: r.cfg.keyName(k), Cost: cost, Intended: intended, Sent: time.Now(), Waited: waited}
 	if intended.IsZero() {
 		s.Intended = s.Sent
 	}
-	req := target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost}
+	req := target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost}
 	switch {
 	case r.cfg.Timeout <= 0:
 		s.Outcome = d.target.Decide(r.inFlight, req)
@@ -276,7 +276,7 @@ func (r *runner) account(k int, s Sample) {
 	switch s.Outcome.Kind {
 	case target.Accepted:
 		// Bounds count units, so a request of cost n is n admissions.
-		for range r.cfg.Cost {
+		for range s.Cost {
 			if at.IsZero() {
 				r.admissions.admitUntimed(k, s.Sent, rtt)
 			} else {
@@ -291,7 +291,7 @@ func (r *runner) account(k int, s Sample) {
 			r.admissions.decided(s.Sent, s.Done, at)
 		}
 	case target.Unknown:
-		r.admissions.unknownOutcome(k, s.Sent, s.Done, r.cfg.Cost)
+		r.admissions.unknownOutcome(k, s.Sent, s.Done, s.Cost)
 	}
 	if r.cfg.HonorRetryAfter && s.Outcome.Kind == target.Rejected &&
 		s.Outcome.Said.Has&target.HasRetryAfter != 0 && s.Outcome.Said.RetryAfter > 0 {

@@ -21,6 +21,7 @@ type Decide func(now time.Time, req target.Request) target.Outcome
 // HonorRetryAfter is not simulated: it must be false.
 func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	cfg = cfg.withDefaults()
+	cfg.MaxInflight = 1 // one decision at a time
 	switch {
 	case cfg.Pacer == nil:
 		return Result{}, fmt.Errorf("%w: a simulation needs a schedule (an open workload)", ErrInvalidConfig)
@@ -54,10 +55,10 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 			break
 		}
 		now := r.start.Add(offset)
-		k := cfg.Keys.Key(hit)
+		k, cost := cfg.request(hit)
 		r.admissions.key(k) // asked for, even if never admitted
-		s := Sample{Key: k, KeyName: cfg.keyName(k), Intended: now, Sent: now, Done: now}
-		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cfg.Cost})
+		s := Sample{Key: k, KeyName: cfg.keyName(k), Cost: cost, Intended: now, Sent: now, Done: now}
+		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cost})
 		r.account(k, s)
 		rec.observe(s)
 		r.scheduled = offset

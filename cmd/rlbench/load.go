@@ -50,6 +50,8 @@ type RunOptions struct {
 	// HTTP, when its URL is set, is the API every run drives instead of
 	// rlbench's own limiters.
 	HTTP HTTPOptions
+	// TracePath is --trace, the file --workload trace replays.
+	TracePath string
 	// Load is what shapes every run; its flags share its fields' names.
 	// BurstSize and BurstEvery default to the limit and its window when
 	// 0; BaseRate is Rate when --rate was given, else 0.
@@ -120,6 +122,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"so that generators on several machines send together; at most 24h ahead, up to 1s late")
 	f.StringVar(&o.GeneratorID, "generator-id", "", "name this generator `ID` in its results and reports (default random), such as its host name: "+
 		"letters, digits and . _ : -, at most 64")
+	addTraceFlags(f, o)
+	addGenFlags(f, &o.Synthetic)
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the runs to `file`, for go tool pprof")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))
@@ -140,6 +144,11 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 	if changed("requests") && !changed("duration") && o.Requests > 0 {
 		o.Duration = 0
 	}
+	// A trace ends by itself: unless told otherwise, each run replays all of it.
+	traceOnly := len(workloads) > 0 && !slices.ContainsFunc(workloads, func(w string) bool { return w != bench.Trace })
+	if traceOnly && !changed("requests") && !changed("duration") {
+		o.Requests, o.Duration = 0, 0
+	}
 	switch {
 	case o.MetricsAddr != "" && !validListenAddr(o.MetricsAddr):
 		return usageErrorf("invalid --metrics-addr %q: want host:port, such as 127.0.0.1:9100 (port 0 picks a free one)", o.MetricsAddr)
@@ -151,7 +160,7 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return usageErrorf("invalid --burst %d: must be at least 1 (leave it out to use the limit)", o.Limit.Burst)
 	case changed("burst") && !slices.ContainsFunc(names, func(n string) bool { return slices.Contains(algorithms.BurstNames(), n) }):
 		return usageErrorf("--burst applies only to %s, and --algo %s has none of them", strings.Join(algorithms.BurstNames(), ", "), algo.text)
-	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0):
+	case o.Requests < 0 || (o.Requests == 0 && o.Duration == 0 && !traceOnly):
 		return usageErrorf("invalid --requests %d: must be at least 1 (or 0 with a --duration)", o.Requests)
 	case o.Duration < 0:
 		return usageErrorf("invalid --duration %v: must be positive (or 0 for no bound)", o.Duration)
@@ -201,6 +210,9 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return err
 	}
 	if err := o.checkPipeline(names); err != nil {
+		return err
+	}
+	if err := o.checkStreams(changed, workloads); err != nil {
 		return err
 	}
 	if o.BurstSize == 0 {

@@ -106,6 +106,7 @@ use --redis local to have it start (and stop) a redis-server itself.`,
 		NewCmdCompare(io),
 		NewCmdServe(io, global, nil),
 		NewCmdLocalRedis(io, global, nil),
+		NewCmdTrace(io, global),
 		NewCmdVersion(io),
 	)
 	return root

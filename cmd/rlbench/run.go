@@ -39,6 +39,10 @@ Workloads:
                boundary and as many after: what makes a fixed window admit twice its limit
   poisson      exponential inter-arrival times at mean --rate, from --seed
   ramp         a rate rising linearly from --rate-start to --rate over --duration
+  trace        a recorded trace (--trace FILE), each request at its offset with its own
+               key and cost, --trace-speed times its pace; the whole trace by default
+  synthetic    production-like traffic from the trace generator (--sources, --rate, ...;
+               see rlbench trace gen --help), with no file
 
 In the open model latency counts from each request's slot in the schedule, so a
 slow limiter or an overloaded generator cannot hide behind fewer requests (no

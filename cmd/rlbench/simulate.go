@@ -22,6 +22,8 @@ import (
 var simulateFlags = []string{
 	"limit", "window", "burst", "rate", "rate-start", "burst-size", "burst-every", "edge-offset",
 	"requests", "duration", "key", "keys", "key-dist", "zipf-s", "tier", "interval", "start-at",
+	"trace", "trace-speed", "sources", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal",
+	"diurnal-period", "abusive", "abusive-rate", "cpuprofile",
 }
 
 // NewCmdSimulate builds "rlbench simulate". runF, when not nil, is called
@@ -116,6 +118,9 @@ func runSimulate(opts *RunOptions) error {
 			return usageErrorf("cannot write -o %v", err)
 		}
 	}
+	if err := checkProfile(opts.CPUProfile); err != nil {
+		return err
+	}
 	opts.Load.Seed = opts.Global.Seed
 	start := opts.StartAt
 	opts.StartAt = time.Time{} // the file's config: no wall-clock start to wait for
@@ -123,7 +128,14 @@ func runSimulate(opts *RunOptions) error {
 	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}}.Runs()
 	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Info, s.Seed(), toolVersion())
 	file.Config.Clock, file.Config.ClockSkewAllowanceUS = "client", 0
+	stopProfile, err := startProfile(opts.CPUProfile)
+	if err != nil {
+		return err
+	}
 	results, err := s.Simulate(ctx, plan, file, start)
+	if profileErr := stopProfile(); err == nil && profileErr != nil {
+		err = profileErr
+	}
 	if err != nil {
 		return err
 	}
