@@ -69,6 +69,19 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 		s.cluster = t
 	}
 	s.build = func(r Run) (target.Target, algorithms.Promise, string, error) {
+		if r.ClockSkew > 0 && algOpts.Clock != nil {
+			// Under the server clock the callers' clocks reach no
+			// limiter: a skew changes nothing, and none is built.
+			opts := algOpts
+			opts.ClockSkewAllowance = skewPadding(opts.ClockSkewAllowance, r.ClockSkew)
+			skewed, limiter, err := newSkewTarget(load.clockSkew(r.ClockSkew), func(o algorithms.Options) (algorithms.Limiter, error) {
+				return algorithms.New(r.Algorithm, t.Client, o)
+			}, opts)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			return skewed, limiter, limiter.Name(), nil
+		}
 		limiter, err := algorithms.New(r.Algorithm, t.Client, algOpts)
 		if err != nil {
 			return nil, nil, "", err

@@ -57,7 +57,7 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 		k := cfg.Keys.Key(hit)
 		r.admissions.key(k) // asked for, even if never admitted
 		s := Sample{Key: k, KeyName: cfg.keyName(k), Intended: now, Sent: now, Done: now}
-		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cfg.Cost})
+		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cfg.Cost, Index: hit})
 		r.account(k, s)
 		rec.observe(s)
 		r.scheduled = offset
