@@ -22,15 +22,11 @@ func hasSkewTable(f *File) bool {
 }
 
 // skewCell is one algorithm at one skew: the worst of its repetitions.
-type skewCell struct {
-	over, overAtMost, maxInWindow, bound int64
-}
+type skewCell struct{ over, overAtMost int64 }
 
-// text is "+3 (103/100)": admitted above the promise, then the most
-// admitted in one window against the bound.
-func (c skewCell) text() string {
-	return fmt.Sprintf("+%s (%d/%d)", interval(c.over, c.overAtMost), c.maxInWindow, c.bound)
-}
+// text is "+3": admitted above the promise (over_admitted), an interval
+// when unknown outcomes leave it open.
+func (c skewCell) text() string { return "+" + interval(c.over, c.overAtMost) }
 
 // skewRows gathers, for the first workload, each algorithm's worst
 // over-admission per clock skew.
@@ -51,7 +47,7 @@ func skewRows(f *File) (skews []int64, algos []string, cells map[string]map[int6
 		c, seen := cells[r.Algorithm][r.ClockSkewUS]
 		a := r.Accuracy
 		if !seen || a.OverAdmitted > c.over {
-			c = skewCell{over: a.OverAdmitted, overAtMost: max(a.OverAdmitted, a.OverAdmittedAtMost), maxInWindow: a.MaxAdmittedInWindow, bound: a.Bound}
+			c = skewCell{over: a.OverAdmitted, overAtMost: max(a.OverAdmitted, a.OverAdmittedAtMost)}
 		}
 		cells[r.Algorithm][r.ClockSkewUS] = c
 	}
@@ -64,7 +60,7 @@ func skewTitle(f *File) string {
 	groups := max(f.Config.ClockGroups, 2)
 	block := max(f.Config.ClockBlock, 1)
 	return fmt.Sprintf("Over-admission against clock skew (%s, limit %s, %d clock groups, blocks of %d requests; "+
-		"admitted above the promise, then the most admitted in one window / the bound)",
+		"requests admitted above the promise, over_admitted)",
 		f.Config.Shape(first.Workload), limit(first.Limit), groups, block)
 }
 

@@ -136,23 +136,31 @@ func TestServerClockIgnoresSkew(t *testing.T) {
 }
 
 // TestMainSkewSweepTable: a simulated sweep prints the skew table, one
-// column per skew, and the csv carries each run's skew.
+// column per skew, and each run carries its skew. Under steady saturating
+// traffic the late callers' requests fall into windows the true clock has
+// left, so the fixed window admits up to its limit again per aligned
+// window; a bucket never refills for a clock that steps back, and the
+// sliding log counts admissions ahead of a late clock, so both hold.
 func TestMainSkewSweepTable(t *testing.T) {
-	io, out, errOut := newTestIO(nil, "simulate", "--algo", "sliding,token", "--limit", "100", "--window", "1s", "--rate", "200",
+	io, out, errOut := newTestIO(nil, "simulate", "--algo", "fixed,sliding,token", "--limit", "100", "--window", "1s", "--rate", "200",
 		"--duration", "10s", "--start-at", "2026-12-02T16:00:00Z", "--sweep", "clock-skew=0,1ms,1s", "--clock-groups", "4", "--format", "markdown")
 	if code := Main(io); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	table := out.String()
 	_, skewTable, ok := strings.Cut(table, "Over-admission against clock skew (steady at 200/s, limit 100/1s, 4 clock groups, blocks of 1 requests;")
-	if !ok || !strings.Contains(skewTable, "| algorithm | skew 0 | skew 1ms | skew 1s |") {
-		t.Fatalf("no skew table with a column per skew:\n%s", table)
+	if !ok {
+		t.Fatalf("no skew table:\n%s", table)
 	}
-	if !strings.Contains(skewTable, "| sliding | +0 (100/100) |") {
-		t.Errorf("sliding without skew should keep its bound exactly:\n%s", skewTable)
-	}
-	if strings.Contains(skewTable, "| token | +0 (200/200) | +0 (200/200) | +0 (200/200) |") {
-		t.Errorf("token's row shows no effect of a 1s skew:\n%s", skewTable)
+	for _, row := range []string{
+		"| algorithm | skew 0 | skew 1ms | skew 1s |",
+		"| fixed | +0 | +1 | +99 |",
+		"| sliding | +0 | +0 | +0 |",
+		"| token | +0 | +0 | +0 |",
+	} {
+		if !strings.Contains(skewTable, row+"\n") {
+			t.Errorf("skew table has no row %q:\n%s", row, skewTable)
+		}
 	}
 }
 
