@@ -68,7 +68,7 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 // modelsDecide decides with one model of algorithm per limit of cfg (one
 // per tier), as its limiter would with a client clock. Under a skew each
 // request is decided at its group's lagging instant, every TTL padded by
-// the skew as a skewed limiter's is, and the decision moved back onto
+// the skew (as a skewed limiter's is, at least), and the decision moved back onto
 // true time.
 func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (workload.Decide, error) {
 	models := map[algorithms.Limit]algorithms.Model{}
@@ -77,7 +77,7 @@ func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (worklo
 		limits = append(limits, t.Limit)
 	}
 	for _, l := range limits {
-		m, err := algorithms.NewModel(algorithm, l, algorithms.Options{ClockSkewAllowance: skewPadding(0, skew.D)})
+		m, err := algorithms.NewModel(algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
 		if err != nil {
 			return nil, err
 		}

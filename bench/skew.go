@@ -84,10 +84,16 @@ func (t *skewTarget) Decide(ctx context.Context, req target.Request) target.Outc
 	return o
 }
 
-// skewPadding is the TTL padding of a run skewed by d: at least d, so that
-// a key does not expire, on the server's clock, while a lagging caller's
-// state still counts.
-func skewPadding(allowance, d time.Duration) time.Duration { return max(allowance, d) }
+// skewPadding is the TTL padding of a client-clock run skewed by d: the
+// allowance (0 meaning algorithms.DefaultClockSkewAllowance), and at least
+// d, so that a key does not expire, on the server's clock, while a lagging
+// caller's state still counts.
+func skewPadding(allowance, d time.Duration) time.Duration {
+	if allowance == 0 {
+		allowance = algorithms.DefaultClockSkewAllowance
+	}
+	return max(allowance, d)
+}
 
 // clockSkew is the ClockSkew of a run skewed by d under l's groups and
 // blocks (their defaults when unset).

@@ -98,8 +98,13 @@ func TestMainKnownSkewCaseRedis(t *testing.T) {
 			args = slices.Delete(args, i, i+2)
 		}
 		f := runFile(t, env, args...)
-		if r := f.Runs[0]; r.Counts.Accepted != knownSkewAdmitted[name] || r.Counts.Errors != 0 {
+		r := f.Runs[0]
+		if r.Counts.Accepted != knownSkewAdmitted[name] || r.Counts.Errors != 0 {
 			t.Errorf("%s: accepted %d, errors %d; want %d admitted", name, r.Counts.Accepted, r.Counts.Errors, knownSkewAdmitted[name])
+		}
+		// Keys are padded by the 10 s skew, and measured against that.
+		if c := r.RedisCost; c == nil || c.KeysPastTTL != 0 || c.KeysWithoutTTL != 0 || c.LongestTTLUS < 10e6 {
+			t.Errorf("%s: redis cost %+v, want every key's TTL within a longest TTL padded by 10s", name, c)
 		}
 	}
 }
