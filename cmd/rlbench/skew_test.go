@@ -206,3 +206,30 @@ func TestMainSkewBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSweepFlag: --sweep either refuses a value or holds distinct limits
+// in 1..1e15, or distinct skews in 0..24h, never both.
+func FuzzSweepFlag(f *testing.F) {
+	for _, s := range []string{"limit=10,100", "clock-skew=0,1ms,10ms,100ms,1s", "clock-skew=-1s", "clock-skew=99999999999h", "clock-skew=1s,1000ms", "limit=", "clock-skew=,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var sf sweepFlag
+		if err := sf.Set(s); err != nil {
+			return
+		}
+		if (len(sf.limits) == 0) == (len(sf.skews) == 0) {
+			t.Fatalf("%q: limits %v, skews %v; want one of them", s, sf.limits, sf.skews)
+		}
+		for i, n := range sf.limits {
+			if n < 1 || n > maxLimit || slices.Contains(sf.limits[:i], n) {
+				t.Fatalf("%q: limit %d out of range or repeated", s, n)
+			}
+		}
+		for i, d := range sf.skews {
+			if d < 0 || d > maxClockSkew || slices.Contains(sf.skews[:i], d) {
+				t.Fatalf("%q: skew %v out of range or repeated", s, d)
+			}
+		}
+	})
+}
