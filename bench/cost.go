@@ -71,9 +71,13 @@ func (m *costMeter) start(ctx context.Context, r Run, key string) (finish func(c
 // for its limit, or the longest of the tiers' limits; 0 for one that
 // writes no keys.
 func (m *costMeter) longestTTL(r Run) time.Duration {
-	longest, _ := algorithms.LongestTTL(r.Algorithm, r.Limit, m.opts)
+	opts := m.opts
+	if r.ClockSkew > 0 && opts.Clock != nil {
+		opts.ClockSkewAllowance = skewPadding(opts.ClockSkewAllowance, r.ClockSkew) // as the run's limiters pad
+	}
+	longest, _ := algorithms.LongestTTL(r.Algorithm, r.Limit, opts)
 	for _, t := range m.load.Tiers {
-		if ttl, _ := algorithms.LongestTTL(r.Algorithm, t.Limit, m.opts); ttl > longest {
+		if ttl, _ := algorithms.LongestTTL(r.Algorithm, t.Limit, opts); ttl > longest {
 			longest = ttl
 		}
 	}

@@ -126,6 +126,12 @@ type Load struct {
 	// TIME, with every TTL padded by ClockSkewAllowance.
 	ClientClock        bool
 	ClockSkewAllowance time.Duration
+	// ClockSkew, ClockGroups and ClockBlock skew the client clock of
+	// every run (ClockSkew, the D of each Run, shown here for the config):
+	// see ClockSkew. They change nothing under the server clock.
+	ClockSkew   time.Duration
+	ClockGroups int
+	ClockBlock  int64
 	// RunID names the runs' keys, <key>:<algorithm>:<run id>:<n>; "" means
 	// a random one. Generators given the same one load the same keys.
 	RunID string

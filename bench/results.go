@@ -73,6 +73,9 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 			}
 		}
 	}
+	if opts.ClockGroups > 0 {
+		cfg.ClockSkewUS, cfg.ClockGroups, cfg.ClockBlock = opts.ClockSkew.Microseconds(), opts.ClockGroups, opts.ClockBlock
+	}
 	for _, f := range opts.Faults {
 		cfg.Faults = append(cfg.Faults, f.String())
 	}
@@ -108,11 +111,12 @@ func ReportLimit(l algorithms.Limit) report.Limit {
 // results file, with the schedule it kept.
 func ReportRun(res workload.Result, r Run, cfg workload.Config, missAfter time.Duration) report.Run {
 	run := report.Run{
-		Algorithm: res.Algorithm,
-		Workload:  r.Workload,
-		Schedule:  schedule(cfg),
-		Repeat:    r.Repeat,
-		Limit:     ReportLimit(r.Limit),
+		Algorithm:   res.Algorithm,
+		Workload:    r.Workload,
+		Schedule:    schedule(cfg),
+		Repeat:      r.Repeat,
+		Limit:       ReportLimit(r.Limit),
+		ClockSkewUS: r.ClockSkew.Microseconds(),
 		Counts: report.Counts{
 			Sent: res.Sent, Accepted: res.Accepted, Rejected: res.Rejected, Errors: res.Errors,
 			Missed: res.Missed, ErrorsByClass: res.ErrorsByClass,

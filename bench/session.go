@@ -93,15 +93,24 @@ func Open(ctx context.Context, url string, conn redisconn.Options, load *Load) (
 		if !ok {
 			rdb = t.Client
 		}
+		if r.ClockSkew > 0 && algOpts.Clock != nil {
+			// Under the server clock the callers' clocks reach no
+			// limiter: a skew changes nothing, and none is built.
+			opts := algOpts
+			opts.ClockSkewAllowance = skewPadding(opts.ClockSkewAllowance, r.ClockSkew)
+			skewed, limiter, err := newSkewTarget(load.clockSkew(r.ClockSkew), func(o algorithms.Options) (algorithms.Limiter, error) {
+				return algorithms.New(r.Algorithm, rdb, o)
+			}, opts)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			return skewed, limiter, clientName(load, r, limiter), nil
+		}
 		limiter, err := algorithms.New(r.Algorithm, rdb, algOpts)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		name := limiter.Name()
-		if len(load.Clients) > 1 {
-			// One table shows what each client costs each limiter.
-			name = r.Client + ":" + name
-		}
+		name := clientName(load, r, limiter)
 		// go-redis on one server (not a Cluster, whose keys pick the
 		// node, nor Sentinel, whose master moves): each closed-model
 		// worker on a connection of its own. Pipelined workers share the
@@ -384,4 +393,14 @@ func failureClasses(r workload.Result) []string {
 	}
 	slices.Sort(more)
 	return append(classes, more...)
+}
+
+// clientName is the name of run r's limiter l in tables and results: the
+// algorithm's, after the client's when the runs go through several, so
+// that one table shows what each client costs each limiter.
+func clientName(load *Load, r Run, l algorithms.Limiter) string {
+	if len(load.Clients) > 1 {
+		return r.Client + ":" + l.Name()
+	}
+	return l.Name()
 }

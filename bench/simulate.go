@@ -43,7 +43,7 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 		if err != nil {
 			return results, err
 		}
-		decide, err := modelsDecide(r.Algorithm, cfg)
+		decide, err := modelsDecide(r.Algorithm, cfg, s.load.clockSkew(r.ClockSkew))
 		if err != nil {
 			return results, err
 		}
@@ -70,15 +70,18 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 }
 
 // modelsDecide decides with one model of algorithm per limit of cfg (one
-// per tier), as its limiter would with a client clock.
-func modelsDecide(algorithm string, cfg workload.Config) (workload.Decide, error) {
+// per tier), as its limiter would with a client clock. Under a skew each
+// request is decided at its group's lagging instant, every TTL padded by
+// the skew (as a skewed limiter's is, at least), and the decision moved back onto
+// true time.
+func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (workload.Decide, error) {
 	models := map[algorithms.Limit]algorithms.Model{}
 	limits := []algorithms.Limit{cfg.Limit}
 	for _, t := range cfg.Tiers {
 		limits = append(limits, t.Limit)
 	}
 	for _, l := range limits {
-		m, err := algorithms.NewModel(algorithm, l, algorithms.Options{})
+		m, err := algorithms.NewModel(algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
 		if err != nil {
 			return nil, err
 		}
@@ -90,10 +93,16 @@ func modelsDecide(algorithm string, cfg workload.Config) (workload.Decide, error
 		if len(models) > 1 {
 			m = models[req.Limit]
 		}
-		d, err := m.AllowN(now, req.Key, req.Cost)
+		var lag time.Duration
+		if skew.D > 0 {
+			lag = skew.Lag(skew.Group(req.Index))
+		}
+		d, err := m.AllowN(now.Add(-lag), req.Key, req.Cost)
 		if err != nil {
 			return target.Outcome{Kind: target.Failed, Class: target.ClassOther, Err: err}
 		}
-		return target.Decided(d)
+		o := target.Decided(d)
+		o.Said.At = o.Said.At.Add(lag)
+		return o
 	}, nil
 }

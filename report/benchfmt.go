@@ -102,6 +102,10 @@ func benchmarkName(r Run) string {
 			return c
 		}, s)
 	}
-	return "BenchmarkDecision/algo=" + clean(r.Algorithm) + "/workload=" + clean(r.Workload) +
+	name := "BenchmarkDecision/algo=" + clean(r.Algorithm) + "/workload=" + clean(r.Workload) +
 		"/limit=" + clean(limitName(r.Limit))
+	if r.ClockSkewUS > 0 {
+		name += "/skew=" + skewName(r.ClockSkewUS) // a run of --sweep clock-skew=...
+	}
+	return name
 }

@@ -107,6 +107,22 @@ func TestWriteBenchfmtNames(t *testing.T) {
 	if got, want := benchmarkName(run), "BenchmarkDecision/algo=my_algo/workload=a_b/limit=5per500µs"; got != want {
 		t.Errorf("benchmarkName = %q, want %q", got, want)
 	}
+	run.ClockSkewUS = 1500
+	if got, want := benchmarkName(run), "BenchmarkDecision/algo=my_algo/workload=a_b/limit=5per500µs/skew=1500us"; got != want {
+		t.Errorf("benchmarkName of a skewed run = %q, want %q", got, want)
+	}
+}
+
+// TestRunKeySkew: runs of a clock-skew sweep have keys of their own, so
+// that compare and merge never mix two skews.
+func TestRunKeySkew(t *testing.T) {
+	r := Run{Algorithm: "token", Workload: "steady", Limit: Limit{Requests: 100, WindowUS: 1e6}}
+	for us, want := range map[int64]string{0: "token/steady/100per1s", 10e3: "token/steady/100per1s-skew10ms", 1500: "token/steady/100per1s-skew1500us"} {
+		r.ClockSkewUS = us
+		if got := RunKey(r); got != want {
+			t.Errorf("RunKey at skew %dus = %q, want %q", us, got, want)
+		}
+	}
 }
 
 func TestWriteBenchfmtErrors(t *testing.T) {

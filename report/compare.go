@@ -39,11 +39,15 @@ var comparedMetrics = MetricsIn(InCompare)
 
 // RunKey identifies a run across results files, as "fixed/steady/100per1s"
 // (algorithm, workload, limit; "-burst30" follows when the burst differs
-// from the requests). Compare matches runs by it and Merge requires the
-// same keys in every file. The repetitions of a bench run with --count
-// share a key: they are samples of one thing.
+// from the requests, "-skew10ms" a run's clock skew). Compare matches runs
+// by it and Merge requires the same keys in every file. The repetitions of
+// a bench run with --count share a key: they are samples of one thing.
 func RunKey(r Run) string {
-	return r.Algorithm + "/" + r.Workload + "/" + limitName(r.Limit)
+	key := r.Algorithm + "/" + r.Workload + "/" + limitName(r.Limit)
+	if r.ClockSkewUS > 0 {
+		key += "-skew" + skewName(r.ClockSkewUS)
+	}
+	return key
 }
 
 // limitName is "100per1s": the limit without the slash of "100/1s", so

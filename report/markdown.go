@@ -46,5 +46,11 @@ func renderMarkdown(w io.Writer, f *File) error {
 		}
 		return writeSweepMarkdown(w, f)
 	}
+	if hasSkewTable(f) {
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+		return writeSkewMarkdown(w, f)
+	}
 	return nil
 }

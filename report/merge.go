@@ -267,13 +267,14 @@ func matchRuns(first, f *File, n int) ([]*Run, error) {
 func mergeRun(files []*File, parts []*Run) (Run, error) {
 	first := parts[0]
 	out := Run{
-		Algorithm: first.Algorithm,
-		Workload:  first.Workload,
-		Limit:     first.Limit,
-		Repeat:    first.Repeat,
-		Counts:    Counts{ErrorsByClass: map[string]int64{}},
-		Generator: Generator{MissAfterUS: first.Generator.MissAfterUS},
-		Accuracy:  Accuracy{Bound: first.Accuracy.Bound},
+		Algorithm:   first.Algorithm,
+		Workload:    first.Workload,
+		Limit:       first.Limit,
+		Repeat:      first.Repeat,
+		ClockSkewUS: first.ClockSkewUS,
+		Counts:      Counts{ErrorsByClass: map[string]int64{}},
+		Generator:   Generator{MissAfterUS: first.Generator.MissAfterUS},
+		Accuracy:    Accuracy{Bound: first.Accuracy.Bound},
 	}
 	out.Schedule = first.Schedule
 	name := runID{key: RunKey(*first), repeat: first.Repeat}.String()

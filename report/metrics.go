@@ -179,6 +179,9 @@ var metrics = []Metric{
 	{Name: "limit_requests", In: InCSV, count: func(r *Run) int64 { return r.Limit.Requests }},
 	{Name: "limit_window_us", Unit: "µs", In: InCSV, count: func(r *Run) int64 { return r.Limit.WindowUS }},
 	{Name: "limit_burst", In: InCSV, count: func(r *Run) int64 { return r.Limit.Burst }},
+	{Name: "clock_skew_us", Header: "clock skew", Unit: "µs", In: InTable | InCSV, csvAppended: 4,
+		count: func(r *Run) int64 { return r.ClockSkewUS }, cell: func(r *Run) string { return skewName(r.ClockSkewUS) },
+		tableIf: func(runs []Run) bool { return slices.ContainsFunc(runs, func(r Run) bool { return r.ClockSkewUS > 0 }) }},
 	{Name: "repeat", Header: "repeat", In: InTable, count: func(r *Run) int64 { return int64(r.Repeat) },
 		tableIf: func(runs []Run) bool { return slices.ContainsFunc(runs, func(r Run) bool { return r.Repeat > 0 }) }},
 

@@ -73,7 +73,7 @@ func TestMetricsInOrder(t *testing.T) {
 		o    Output
 		want string
 	}{
-		{"table", InTable, "algorithm workload limit repeat sent accepted rejected unknown errors missed achieved_per_s " +
+		{"table", InTable, "algorithm workload limit clock_skew_us repeat sent accepted rejected unknown errors missed achieved_per_s " +
 			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted " +
 			"commands_per_decision script_commands_per_decision cpu_us_per_decision memory_usage_per_key keys_without_ttl"},
 		{"compare", InCompare, "accepted rejected errors achieved_per_s response_mean_us response_p50_us response_p99_us " +

@@ -119,8 +119,13 @@ type Config struct {
 	Limit       Limit   `json:"limit"`
 	Clock       string  `json:"clock"`
 	// ClockSkewAllowanceUS pads every TTL under the client clock.
-	ClockSkewAllowanceUS int64  `json:"clock_skew_allowance_us,omitempty"`
-	Seed                 uint64 `json:"seed"`
+	ClockSkewAllowanceUS int64 `json:"clock_skew_allowance_us,omitempty"`
+	// ClockSkewUS, ClockGroups and ClockBlock are --clock-skew,
+	// --clock-groups and --clock-block: how the callers' clocks lag.
+	ClockSkewUS int64  `json:"clock_skew_us,omitempty"`
+	ClockGroups int    `json:"clock_groups,omitempty"`
+	ClockBlock  int64  `json:"clock_block,omitempty"`
+	Seed        uint64 `json:"seed"`
 	// RunID names the keys of the run; generators that loaded the same
 	// keys share it, and only their results can be merged.
 	RunID string `json:"run_id,omitempty"`
@@ -223,6 +228,10 @@ type Run struct {
 	// Repeat numbers the repetitions of one algorithm, workload and limit
 	// from 0, when a bench ran each --count times.
 	Repeat int `json:"repeat,omitempty"`
+	// ClockSkewUS is how far the slowest caller's clock lagged in this run
+	// (--clock-skew, or its value of --sweep clock-skew=...); absent for
+	// none.
+	ClockSkewUS int64 `json:"clock_skew_us,omitempty"`
 	// Generators counts the load generators whose runs were merged into
 	// this one; 0 means 1.
 	Generators int `json:"generators,omitempty"`

@@ -16,8 +16,10 @@ import (
 // evidence for the seed's "O(1)" and "O(log n)" claims. Table and Markdown
 // print it below the runs when the file holds a sweep.
 
-// hasSweepTable reports whether f holds a sweep.
-func hasSweepTable(f *File) bool { return f.Config.Sweep != "" && len(f.Runs) > 0 }
+// hasSweepTable reports whether f holds a sweep of limits.
+func hasSweepTable(f *File) bool {
+	return f.Config.Sweep != "" && !hasSkewTable(f) && len(f.Runs) > 0
+}
 
 // sweepRows gathers, for the first workload, each algorithm's mean and p99
 // service time per limit (medians over repetitions): what a decision costs

@@ -40,5 +40,11 @@ func renderTable(w io.Writer, f *File) error {
 		}
 		return writeSweepTable(w, f)
 	}
+	if hasSkewTable(f) {
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+		return writeSkewTable(w, f)
+	}
 	return nil
 }

@@ -213,6 +213,7 @@ func (c *checker) config(cfg *Config) {
 		{"concurrency", int64(cfg.Concurrency)}, {"max_inflight", int64(cfg.MaxInflight)},
 		{"miss_after_us", cfg.MissAfterUS}, {"timeout_us", cfg.TimeoutUS}, {"interval_us", cfg.IntervalUS},
 		{"keys", int64(cfg.Keys)}, {"clock_skew_allowance_us", cfg.ClockSkewAllowanceUS},
+		{"clock_skew_us", cfg.ClockSkewUS}, {"clock_groups", int64(cfg.ClockGroups)}, {"clock_block", cfg.ClockBlock},
 	} {
 		c.count("config."+v.name, v.v)
 	}
@@ -293,6 +294,7 @@ func (c *checker) run(path string, r *Run) {
 		c.fail(path+".end_reason", "%q, want %s, %s or %s", r.EndReason, EndCompleted, EndInterrupted, EndError)
 	}
 	c.count(path+".repeat", int64(r.Repeat))
+	c.count(path+".clock_skew_us", r.ClockSkewUS)
 	c.count(path+".generators", int64(r.Generators))
 	if r.Admissions != nil {
 		c.admissions(path+".admissions", r.Admissions, &r.Accuracy)

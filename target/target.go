@@ -23,13 +23,15 @@ type Target interface {
 
 // Request is one request for Cost units of Key's allowance, which the
 // run says is Limit (a target that enforces its own limit may ignore it);
-// KeyIndex numbers the key from 0, Tier names its tier ("" without tiers).
+// KeyIndex numbers the key from 0, Tier names its tier ("" without tiers);
+// Index numbers the request in its run from 0 (what --clock-skew groups by).
 type Request struct {
 	Key      string
 	KeyIndex int
 	Tier     string
 	Limit    algorithms.Limit
 	Cost     int64
+	Index    uint64
 }
 
 // Kind is what became of a request.

@@ -249,7 +249,7 @@ func (r *runner) decide(d decider, hit uint64, intended time.Time) Sample {
 	if intended.IsZero() {
 		s.Intended = s.Sent
 	}
-	req := target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost}
+	req := target.Request{Key: s.KeyName, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost, Index: hit}
 	switch {
 	case r.cfg.Timeout <= 0:
 		s.Outcome = d.target.Decide(r.inFlight, req)

@@ -58,7 +58,7 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 		k, cost := cfg.request(hit)
 		r.admissions.key(k) // asked for, even if never admitted
 		s := Sample{Key: k, KeyName: cfg.keyName(k), Cost: cost, Intended: now, Sent: now, Done: now}
-		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cost})
+		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cost, Index: hit})
 		r.account(k, s)
 		rec.observe(s)
 		r.scheduled = offset

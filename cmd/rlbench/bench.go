@@ -28,9 +28,12 @@ type BenchOptions struct {
 	// Count repeats every run, for comparisons with statistics.
 	Count int
 	// Sweep, when set, repeats the matrix for each of SweepLimits in place
-	// of --limit: how latency grows with the limit.
+	// of --limit (how latency grows with the limit), or for each of
+	// SweepSkews in place of --clock-skew (how accuracy suffers when
+	// callers' clocks disagree).
 	Sweep       string
 	SweepLimits []int64
+	SweepSkews  []time.Duration
 	// OutputDir, when set, receives results.json, report.md and report.html.
 	OutputDir string
 	// Thresholds are absolute bounds every run must keep, as in
@@ -64,6 +67,9 @@ table: latency, throughput, outcomes and accuracy.
 difference from noise. --sweep limit=10,100,1000,10000 repeats the matrix for
 each limit: the evidence for the seed's "O(1)" and "O(log n)" claims. Give a
 long --window with it, so that a sliding log really holds up to the limit.
+--sweep clock-skew=0,1ms,10ms,100ms,1s repeats it for each --clock-skew, and
+prints over-admission against skew per algorithm (with --client-clock; under
+the server clock the callers' clocks reach no limiter).
 
 -o DIR writes DIR/results.json, DIR/report.md and DIR/report.html.
 
@@ -84,7 +90,8 @@ when that is set.`,
 			if includeSeed {
 				algo.add(algorithms.SeedNames()...)
 			}
-			opts.Workloads, opts.Sweep, opts.SweepLimits = shapes, sweep.text, sweep.limits
+			opts.Workloads, opts.Sweep, opts.SweepLimits, opts.SweepSkews = shapes, sweep.text, sweep.limits, sweep.skews
+			opts.Load.skewSwept = len(sweep.skews) > 0
 			var err error
 			if opts.Thresholds, err = parseThresholds(thresholds); err != nil {
 				return err
@@ -104,7 +111,7 @@ when that is set.`,
 	f.Var(&shapes, "workload", "workloads to run: `NAME[,NAME...]` of "+strings.Join(bench.WorkloadNames(), ", "))
 	f.BoolVar(&includeSeed, "include-seed", false, "add the seed's variants: "+strings.Join(algorithms.SeedNames(), ", "))
 	f.IntVar(&opts.Count, "count", 1, "run each algorithm and workload this many times, at most 1000")
-	f.Var(sweep, "sweep", "repeat the matrix for each value: `limit=N,N,...`")
+	f.Var(sweep, "sweep", "repeat the matrix for each value: `limit=N,N,...` or clock-skew=D,D,...")
 	f.StringVarP(&opts.OutputDir, "output", "o", "", "write results.json, report.md and report.html into `DIR`")
 	f.StringArrayVar(&thresholds, "threshold", nil, "an absolute bound every run must keep: `EXPR` such as 'over_admitted==0' (repeat)")
 	addCIFlags(f, &opts.CI)
@@ -131,7 +138,10 @@ func (o *BenchOptions) check(cmd *cobra.Command, algo *algoFlag) error {
 	case o.Count > maxCount:
 		return usageErrorf("invalid --count %d: out of range, want at most %d", o.Count, maxCount)
 	}
-	if o.Sweep != "" {
+	if err := checkSkewSweep(cmd, o.SweepSkews); err != nil {
+		return err
+	}
+	if len(o.SweepLimits) > 0 {
 		switch {
 		case len(o.Load.Tiers) > 0:
 			return usageErrorf("--sweep does not apply with --tier: every key has its tier's limit, which a sweep cannot change")
@@ -157,7 +167,7 @@ func (o *BenchOptions) plan() bench.Plan {
 			limits = append(limits, l)
 		}
 	}
-	return bench.Plan{Algorithms: o.Load.Algorithms, Workloads: o.Workloads, Limits: limits, Count: o.Count, Clients: o.Load.Clients}
+	return bench.Plan{Algorithms: o.Load.Algorithms, Workloads: o.Workloads, Limits: limits, ClockSkews: o.Load.clockSkews(o.SweepSkews), Count: o.Count, Clients: o.Load.Clients}
 }
 
 // runBench runs the matrix, prints it (the table format opens with the
@@ -282,6 +292,27 @@ func writeBenchReports(dir string, file *report.File) error {
 		if err := report.WriteOutput(filepath.Join(dir, r.name), b.Bytes()); err != nil {
 			return fmt.Errorf("writing %s: %w", r.name, err)
 		}
+	}
+	return nil
+}
+
+// checkSkewSweep refuses --clock-skew beside --sweep clock-skew=..., which
+// gives each run its skew.
+func checkSkewSweep(cmd *cobra.Command, skews []time.Duration) error {
+	if len(skews) > 0 && cmd.Flags().Changed("clock-skew") {
+		return usageErrorf("--clock-skew does not apply with --sweep clock-skew=..., which gives each run its skew")
+	}
+	return nil
+}
+
+// clockSkews are the skews of the runs: those swept, or --clock-skew's
+// one, or none.
+func (o *RunOptions) clockSkews(swept []time.Duration) []time.Duration {
+	if len(swept) > 0 {
+		return swept
+	}
+	if o.ClockSkew > 0 {
+		return []time.Duration{o.ClockSkew}
 	}
 	return nil
 }

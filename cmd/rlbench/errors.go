@@ -124,7 +124,11 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 		if flagType == "duration" && bench.DurationSyntax.MatchString(invalid.GetValue()) {
 			// Well formed, yet time.ParseDuration refused it: past int64 nanoseconds.
-			return usageErrorf("invalid --%s %q: out of range, want at most 8784h (366 days)", invalid.GetFlag().Name, invalid.GetValue())
+			most := "8784h (366 days)"
+			if strings.HasPrefix(invalid.GetFlag().Name, "clock-skew") {
+				most = "24h"
+			}
+			return usageErrorf("invalid --%s %q: out of range, want at most %s", invalid.GetFlag().Name, invalid.GetValue(), most)
 		}
 		return usageErrorf("invalid --%s %q: want %s", invalid.GetFlag().Name, invalid.GetValue(), accepted(flagType))
 	}

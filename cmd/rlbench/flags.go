@@ -171,17 +171,23 @@ func (f *faultFlag) String() string {
 
 func (f *faultFlag) Type() string { return "fault" }
 
-// sweepFlag is --sweep limit=N,N,...: the limits a bench repeats its
-// matrix for, each at least 1, at most maxLimit, and given once.
+// sweepFlag is --sweep limit=N,N,... (the limits a bench repeats its
+// matrix for, each at least 1, at most maxLimit) or --sweep
+// clock-skew=D,D,... (the clock skews, each 0 to maxClockSkew), every value
+// given once.
 type sweepFlag struct {
 	limits []int64
+	skews  []time.Duration
 	text   string
 }
 
 func (f *sweepFlag) Set(s string) error {
 	name, list, ok := strings.Cut(s, "=")
-	if !ok || name != "limit" {
-		return errors.New("want limit=N,N,..., such as limit=10,100,1000,10000")
+	if !ok || (name != "limit" && name != "clock-skew") {
+		return errors.New("want limit=N,N,... or clock-skew=D,D,..., such as limit=10,100,1000,10000 or clock-skew=0,1ms,10ms,100ms,1s")
+	}
+	if name == "clock-skew" {
+		return f.setSkews(s, list)
 	}
 	var limits []int64
 	for _, v := range strings.Split(list, ",") {
@@ -197,7 +203,27 @@ func (f *sweepFlag) Set(s string) error {
 		}
 		limits = append(limits, n)
 	}
-	f.limits, f.text = limits, s
+	f.limits, f.skews, f.text = limits, nil, s
+	return nil
+}
+
+// setSkews reads the durations of clock-skew=D,D,...
+func (f *sweepFlag) setSkews(s, list string) error {
+	var skews []time.Duration
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimSpace(v)
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil && !bench.DurationSyntax.MatchString(v), err == nil && d < 0:
+			return fmt.Errorf("%q is not a clock skew of 0 or more, such as 10ms; want clock-skew=D,D,...", v)
+		case err != nil, d > maxClockSkew:
+			return fmt.Errorf("%q is out of range, want clock skews up to 24h", v)
+		case slices.Contains(skews, d):
+			return fmt.Errorf("clock skew %v is given twice; want each skew once", d)
+		}
+		skews = append(skews, d)
+	}
+	f.limits, f.skews, f.text = nil, skews, s
 	return nil
 }
 

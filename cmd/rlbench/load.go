@@ -52,6 +52,10 @@ type RunOptions struct {
 	HTTP HTTPOptions
 	// TracePath is --trace, the file --workload trace replays.
 	TracePath string
+	// skewSwept is set when --sweep clock-skew=... gives each run its skew.
+	skewSwept bool
+	// sweep is simulate's --sweep (bench keeps its own in BenchOptions).
+	sweep sweepFlag
 	// Load is what shapes every run; its flags share its fields' names.
 	// BurstSize and BurstEvery default to the limit and its window when
 	// 0; BaseRate is Rate when --rate was given, else 0.
@@ -69,6 +73,7 @@ const (
 	maxRate        = 1e7                  // requests per second
 	minRate        = 1.0 / 3600           // one an hour: a positive --rate below it is refused
 	maxDuration    = 366 * 24 * time.Hour // 8784h: every duration flag
+	maxClockSkew   = 24 * time.Hour       // --clock-skew and each skew of --sweep clock-skew=
 )
 
 // loadDefaults are the flag defaults that differ between run and bench.
@@ -114,6 +119,10 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
 	f.DurationVar(&o.ClockSkewAllowance, "clock-skew-allowance", algorithms.DefaultClockSkewAllowance,
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
+	f.DurationVar(&o.ClockSkew, "clock-skew", 0, "lag the client clock of some callers by up to `D`, such as 10s: request groups' clocks lag evenly "+
+		"from D to 0 (with --client-clock or in simulate; every TTL then padded by at least D), at most 24h")
+	f.IntVar(&o.ClockGroups, "clock-groups", bench.DefaultClockGroups, "with --clock-skew, how many callers' clocks, from D slow to true time: 2 to 1000")
+	f.Int64Var(&o.ClockBlock, "clock-block", bench.DefaultClockBlock, "with --clock-skew, how many consecutive requests each caller sends in turn, at least 1")
 	f.BoolVar(&o.HonorRetryAfter, "honor-retry-after", false, "polite clients: after a rejection that says when to retry, a user's next request waits until then")
 	f.Var((*faultFlag)(&o.Faults), "fault", "inject a fault into every run at a time from its start: `KIND@AT`, such as restart@2s or pause:500ms@1s (repeat); "+
 		"KIND is "+strings.Join(bench.FaultKinds, ", ")+"; only on a Redis rlbench starts (--redis local, local-cluster or local-sentinel)")
@@ -178,6 +187,14 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 		return usageErrorf("invalid --clock-skew-allowance %v: want 0 to 24h, such as 1s", o.ClockSkewAllowance)
 	case changed("clock-skew-allowance") && !o.ClientClock:
 		return usageErrorf("--clock-skew-allowance applies only with --client-clock: the server clock needs none")
+	case o.ClockSkew < 0 || o.ClockSkew > maxClockSkew:
+		return usageErrorf("invalid --clock-skew %v: want 0 to 24h, such as 10ms", o.ClockSkew)
+	case o.ClockGroups < 2 || o.ClockGroups > bench.MaxClockGroups:
+		return usageErrorf("invalid --clock-groups %d: want 2 to %d", o.ClockGroups, bench.MaxClockGroups)
+	case o.ClockBlock < 1 || o.ClockBlock > maxRequests:
+		return usageErrorf("invalid --clock-block %d: want 1 to 1e12 requests", o.ClockBlock)
+	case (changed("clock-groups") || changed("clock-block")) && o.ClockSkew == 0 && !o.skewSwept:
+		return usageErrorf("--clock-groups and --clock-block apply with --clock-skew or --sweep clock-skew=...")
 	case o.Timeout < 0:
 		return usageErrorf("invalid --timeout %v: must be 0 (no timeout) or positive", o.Timeout)
 	case o.Interval < time.Millisecond:
@@ -214,6 +231,9 @@ func (o *RunOptions) check(cmd *cobra.Command, algo *algoFlag, workloads []strin
 	}
 	if err := o.checkStreams(changed, workloads); err != nil {
 		return err
+	}
+	if o.ClockSkew == 0 && !o.skewSwept {
+		o.ClockGroups, o.ClockBlock = 0, 0 // no skew: nothing to record
 	}
 	if o.BurstSize == 0 {
 		o.BurstSize = o.Limit.Requests

@@ -129,7 +129,7 @@ func runRun(opts *RunOptions) error {
 	}
 	defer s.Close()
 
-	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}, Clients: opts.Load.Clients}.Runs()
+	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}, ClockSkews: opts.clockSkews(nil), Clients: opts.Load.Clients}.Runs()
 	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Info, s.Seed(), toolVersion())
 	if opts.HTTP.URL != "" {
 		// An API says no decision instants: admissions count on rlbench's

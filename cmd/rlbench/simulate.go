@@ -24,6 +24,7 @@ var simulateFlags = []string{
 	"requests", "duration", "key", "keys", "key-dist", "zipf-s", "tier", "interval", "start-at",
 	"trace", "trace-speed", "sources", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal",
 	"diurnal-period", "abusive", "abusive-rate", "cpuprofile",
+	"clock-skew", "clock-groups", "clock-block",
 }
 
 // NewCmdSimulate builds "rlbench simulate". runF, when not nil, is called
@@ -32,6 +33,7 @@ func NewCmdSimulate(io IO, global *GlobalOptions, runF func(*RunOptions) error) 
 	opts := &RunOptions{IO: io, Global: global}
 	algo := newAlgoFlag("all")
 	shape := workloadFlag(workloadSteady)
+	sweep := &sweepFlag{}
 
 	cmd := &cobra.Command{
 		Use:         "simulate",
@@ -50,10 +52,17 @@ Every run starts at the same virtual instant, --start-at (any time, default
 now). Workloads are the open ones of run: ` + strings.Join(simulateWorkloads(), ", ") + `; the
 closed model needs service times, which a simulation has none of.
 
+--clock-skew D lags the clocks of some callers (--clock-groups, taking turns
+every --clock-block requests) by up to D: the models decide at the lagging
+instants, every TTL padded by D, and accuracy is counted at true time. --sweep
+clock-skew=0,1ms,10ms,100ms,1s simulates each skew and prints over-admission
+against skew per algorithm; --sweep limit=N,N,... each limit.
+
 Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 		Example: `  rlbench simulate --algo all --workload steady --rate 1000 --limit 100 --window 1s --duration 1h
   rlbench simulate --algo fixed,sliding --workload window-edge --limit 20 --window 1s --duration 10s
-  rlbench simulate --workload poisson --rate 100000 --keys 270000 --key-dist zipf --duration 10m -o sim.json`,
+  rlbench simulate --workload poisson --rate 100000 --keys 270000 --key-dist zipf --duration 10m -o sim.json
+  rlbench simulate --algo all --limit 100 --window 1s --rate 200 --duration 10s --sweep clock-skew=0,1ms,10ms,100ms,1s`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Workload = string(shape)
@@ -69,6 +78,16 @@ Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 			// --start-at against the wall clock do not apply.
 			startAt := opts.StartAt
 			opts.StartAt = time.Time{}
+			opts.sweep, opts.skewSwept = *sweep, len(sweep.skews) > 0
+			if err := checkSkewSweep(cmd, sweep.skews); err != nil {
+				return err
+			}
+			if len(sweep.limits) > 0 && len(opts.Tiers) > 0 {
+				return usageErrorf("--sweep does not apply with --tier: every key has its tier's limit, which a sweep cannot change")
+			}
+			if len(sweep.limits) > 0 && cmd.Flags().Changed("limit") {
+				return usageErrorf("--limit does not apply with --sweep %s, which gives each run its limit", sweep.text)
+			}
 			if err := opts.check(cmd, algo, []string{opts.Workload}); err != nil {
 				return err
 			}
@@ -78,6 +97,10 @@ Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 			}
 			if opts.StartAt.Before(time.Unix(0, 0)) {
 				return usageErrorf("invalid --start-at %s: want an instant after 1970-01-01T00:00:00Z", opts.StartAt.Format(time.RFC3339Nano))
+			}
+			if most := slices.Max(append(slices.Clone(sweep.skews), opts.ClockSkew)); opts.StartAt.Add(-most).Before(time.Unix(0, 0)) {
+				return usageErrorf("invalid --start-at %s with a clock skew of %v: the slowest clock would read before 1970-01-01T00:00:00Z; want a later instant",
+					opts.StartAt.Format(time.RFC3339Nano), most)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -96,6 +119,7 @@ Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 			f.AddFlag(fl)
 		}
 	})
+	f.Var(sweep, "sweep", "simulate every algorithm for each value: `limit=N,N,...` or clock-skew=D,D,...")
 	f.Lookup("start-at").Usage = "start every run at virtual `TIME` (RFC 3339, such as 2026-12-02T16:00:00Z; default now)"
 	f.StringVarP(&opts.Output, "output", "o", "", "write the results `file` (JSON, schema version 1), also when interrupted")
 	return cmd
@@ -125,13 +149,23 @@ func runSimulate(opts *RunOptions) error {
 	start := opts.StartAt
 	opts.StartAt = time.Time{} // the file's config: no wall-clock start to wait for
 	s := bench.OpenSimulation(&opts.Load)
-	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: []algorithms.Limit{opts.Limit}}.Runs()
+	limits := []algorithms.Limit{opts.Limit}
+	if len(opts.sweep.limits) > 0 {
+		limits = nil
+		for _, n := range opts.sweep.limits {
+			l := opts.Limit
+			l.Requests = n
+			limits = append(limits, l)
+		}
+	}
+	plan := bench.Plan{Algorithms: opts.Algorithms, Workloads: []string{opts.Workload}, Limits: limits, ClockSkews: opts.clockSkews(opts.sweep.skews)}.Runs()
 	file := bench.NewFile(&opts.Load, opts.Algorithms, []string{opts.Workload}, s.Info, s.Seed(), toolVersion())
 	file.Config.Clock, file.Config.ClockSkewAllowanceUS = "client", 0
 	stopProfile, err := startProfile(opts.CPUProfile)
 	if err != nil {
 		return err
 	}
+	file.Config.Sweep = opts.sweep.text
 	results, err := s.Simulate(ctx, plan, file, start)
 	if profileErr := stopProfile(); err == nil && profileErr != nil {
 		err = profileErr

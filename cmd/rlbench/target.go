@@ -72,7 +72,7 @@ func (o *RunOptions) checkTarget(cmd *cobra.Command) error {
 		}
 		return nil
 	}
-	for _, name := range []string{"client-clock", "clock-skew-allowance"} {
+	for _, name := range []string{"client-clock", "clock-skew-allowance", "clock-skew", "clock-groups", "clock-block"} {
 		if changed(name) {
 			return usageErrorf("--%s does not apply with --target: the API keeps its own clock", name)
 		}
