@@ -203,6 +203,11 @@ type Run struct {
 	// USAGE). Both are absent for targets that are not Redis.
 	RedisCost            *RedisCost `json:"redis_cost,omitempty"`
 	RedisCostUnavailable string     `json:"redis_cost_unavailable,omitempty"`
+	// Oracle is the run judged against an exact policy (--oracle);
+	// absent without one, and when a merge cannot judge exactly, which
+	// OracleUnavailable then says.
+	Oracle            *Oracle `json:"oracle,omitempty"`
+	OracleUnavailable string  `json:"oracle_unavailable,omitempty"`
 }
 
 // Event is one fault injected during a run and what followed it: the
