@@ -77,13 +77,13 @@ type oracleKey struct {
 	judged  int64 // the latest instant judged, when any was (judging)
 	judging bool
 
-	decisions, unknown, late                int64
-	falseAllows, falseAllowsAtMost          int64
-	falseDenies, falseDeniesAtMost          int64
-	admittedByTarget, admittedByPolicy      int64
-	rateWindow, rateTarget, ratePolicy      int64 // the window being counted
-	rateWindows, rateAbs, rateBase          int64 // windows closed, Σ|target−policy|, Σpolicy
-	rateOpen                                bool
+	decisions, unknown, late           int64
+	falseAllows, falseAllowsAtMost     int64
+	falseDenies, falseDeniesAtMost     int64
+	admittedByTarget, admittedByPolicy int64
+	rateWindow, rateTarget, ratePolicy int64 // the window being counted
+	rateWindows, rateAbs, rateBase     int64 // windows closed, Σ|target−policy|, Σpolicy
+	rateOpen                           bool
 }
 
 // NewOracle returns an oracle of cfg's run under policy (one of
