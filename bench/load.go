@@ -132,6 +132,10 @@ type Load struct {
 	// Faults are injected into every run, each at its time from the
 	// run's start, on a deployment rlbench started itself.
 	Faults []Fault
+	// Oracle is the exact policy every run's decisions are judged by
+	// (workload.Oracle): one of report.OraclePolicies, or "" or "none"
+	// for no oracle.
+	Oracle string
 }
 
 // Pacer builds the schedule of the named workload under limit for a run

@@ -133,6 +133,8 @@ type Config struct {
 	// Faults are the --fault specs injected into every run, such as
 	// "restart@2s"; each run's Events say what became of them.
 	Faults []string `json:"faults,omitempty"`
+	// Oracle is --oracle: the exact policy each run was judged by.
+	Oracle string `json:"oracle,omitempty"`
 }
 
 // Tier is a share of the key population with its own limit.

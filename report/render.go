@@ -157,6 +157,9 @@ func summary(f *File) string {
 	if c.Clock != "" {
 		parts = append(parts, "clock "+c.Clock)
 	}
+	if c.Oracle != "" {
+		parts = append(parts, "oracle "+c.Oracle)
+	}
 	parts = append(parts, "seed "+strconv.FormatUint(c.Seed, 10))
 	// Generators show when named, or when a merge combined several.
 	if len(f.GeneratorIDs) > 0 {
@@ -380,6 +383,11 @@ func notes(f *File) []string {
 		}
 	}
 	out = append(out, costNotes(f.Runs)...)
+	for _, r := range f.Runs {
+		if n := oracleNote(&r); n != "" {
+			out = append(out, fmt.Sprintf("oracle: %s/%s: %s", r.Algorithm, r.Workload, n))
+		}
+	}
 	for _, r := range f.Runs {
 		if parts := saidNotes(&r); len(parts) > 0 {
 			out = append(out, fmt.Sprintf("said: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))

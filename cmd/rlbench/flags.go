@@ -10,6 +10,7 @@ import (
 
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
+	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -202,3 +203,18 @@ func (f *sweepFlag) Set(s string) error {
 
 func (f *sweepFlag) String() string { return f.text }
 func (f *sweepFlag) Type() string   { return "sweep" }
+
+// oracleFlag is --oracle: the exact policy every decision is judged by,
+// sliding when given alone, none for no oracle.
+type oracleFlag string
+
+func (f *oracleFlag) Set(s string) error {
+	if s != workload.OracleNone && !slices.Contains(report.OraclePolicies, s) {
+		return fmt.Errorf("want %s or %s", strings.Join(report.OraclePolicies, ", "), workload.OracleNone)
+	}
+	*f = oracleFlag(s)
+	return nil
+}
+
+func (f *oracleFlag) String() string { return string(*f) }
+func (f *oracleFlag) Type() string   { return "policy" }

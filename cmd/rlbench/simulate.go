@@ -22,6 +22,7 @@ import (
 var simulateFlags = []string{
 	"limit", "window", "burst", "rate", "rate-start", "burst-size", "burst-every", "edge-offset",
 	"requests", "duration", "key", "keys", "key-dist", "zipf-s", "tier", "interval", "start-at",
+	"oracle",
 }
 
 // NewCmdSimulate builds "rlbench simulate". runF, when not nil, is called
@@ -51,6 +52,7 @@ closed model needs service times, which a simulation has none of.
 Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 		Example: `  rlbench simulate --algo all --workload steady --rate 1000 --limit 100 --window 1s --duration 1h
   rlbench simulate --algo fixed,sliding --workload window-edge --limit 20 --window 1s --duration 10s
+  rlbench simulate --algo all --workload poisson --rate 1500 --limit 100 --window 1s --keys 10 --duration 10s --oracle
   rlbench simulate --workload poisson --rate 100000 --keys 270000 --key-dist zipf --duration 10m -o sim.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
