@@ -5,8 +5,8 @@ import (
 	"image/color"
 	"strconv"
 
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/rlbench/rlbench/report"
