@@ -116,7 +116,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
 		switch invalid.GetFlag().Value.(type) {
-		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag, *roleFlag, *faultFlag, instantFlag:
+		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag, *roleFlag, *faultFlag, instantFlag, *oracleFlag:
 			// rlbench's own flag values say what they accept.
 			return usageErrorf("invalid --%s %q: %v", invalid.GetFlag().Name, invalid.GetValue(), invalid.Unwrap())
 		}
