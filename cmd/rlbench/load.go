@@ -118,9 +118,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"so that generators on several machines send together; at most 24h ahead, up to 1s late")
 	f.StringVar(&o.GeneratorID, "generator-id", "", "name this generator `ID` in its results and reports (default random), such as its host name: "+
 		"letters, digits and . _ : -, at most 64")
-	o.Oracle = workload.OracleNone
 	f.Var((*oracleFlag)(&o.Oracle), "oracle", "judge every decision against an exact `POLICY`, counting false allows and false denies: "+
-		strings.Join(report.OraclePolicies, ", ")+" or none; --oracle alone is sliding (at most --limit in any trailing --window); "+
+		strings.Join(report.OraclePolicies, ", ")+" or none (the default); --oracle alone is sliding (at most --limit in any trailing --window); "+
 		"name another as --oracle=fixed")
 	f.Lookup("oracle").NoOptDefVal = "sliding"
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the runs to `file`, for go tool pprof")
