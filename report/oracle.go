@@ -85,9 +85,6 @@ type OraclePoint struct {
 	FalseDenies int64 `json:"false_denies"`
 }
 
-// Wrong is every wrong decision, surely made: false allows and denies.
-func (o *Oracle) Wrong() int64 { return o.FalseAllows + o.FalseDenies }
-
 // oracleUnavailableMerged is why a merged run has no oracle figures: each
 // generator judged only the decisions it saw, and the interleaving of
 // everyone's rejections, which decides what the policy allows, is kept
