@@ -106,3 +106,26 @@ func TestMainOracleThreshold(t *testing.T) {
 		t.Errorf("compare with false_allows<=20: exit %d, want 0:\n%s", code, out)
 	}
 }
+
+// TestMainRunOracle judges a run of the sliding log on the embedded
+// Redis, 8 workers racing for one key, by the sliding policy: every
+// decision judged, none wrong, and the file says so.
+func TestMainRunOracle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.json")
+	io, out, errOut := newTestIO(nil, "run", "--algo", "sliding", "--limit", "50", "--window", "100ms",
+		"--requests", "300", "--concurrency", "8", "--oracle", "-o", path)
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	f, err := report.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.Runs[0]
+	if o := r.Oracle; o == nil || o.Judged != r.Counts.Sent || o.FalseAllows+o.FalseDenies != 0 || o.Late != 0 {
+		t.Fatalf("oracle %+v of %d sent; want all judged, none wrong", o, r.Counts.Sent)
+	}
+	if !strings.Contains(out.String(), "oracle: sliding/closed: by sliding: false allows 0, false denies 0 of 300 decisions") {
+		t.Errorf("no oracle note:\n%s", out)
+	}
+}
