@@ -158,6 +158,10 @@ type Load struct {
 	// Synthetic is the generator of the synthetic workload; its Seed 0
 	// means the run's seed.
 	Synthetic trace.Params
+	// Oracle is the exact policy every run's decisions are judged by
+	// (workload.Oracle): one of report.OraclePolicies, or "" or "none"
+	// for no oracle.
+	Oracle string
 }
 
 // Stream opens the request stream of the trace or synthetic workload for

@@ -13,7 +13,7 @@ type Run struct {
 	Algorithm, Workload string
 	Limit               algorithms.Limit
 	Repeat              int
-	ClockSkew time.Duration
+	ClockSkew           time.Duration
 	// Client is the Redis client the run decides through ("go-redis",
 	// "rueidis"); "" for the default, and for a target that is no Redis.
 	Client string

@@ -39,6 +39,9 @@ func NewFile(opts *Load, algorithmNames, workloads []string, target report.Targe
 		Seed:                 seed,
 		HonorRetryAfter:      opts.HonorRetryAfter,
 	}
+	if opts.Oracle != workload.OracleNone {
+		cfg.Oracle = opts.Oracle
+	}
 	if opts.KeyDist == "zipf" {
 		cfg.ZipfS = opts.ZipfS
 	}

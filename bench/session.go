@@ -249,6 +249,10 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 		if s.cluster != nil {
 			masters = watchMasters(&cfg, promise)
 		}
+		oracle, err := watchOracle(&cfg, s.load.Oracle)
+		if err != nil {
+			return results, err
+		}
 		res, err := workload.Run(ctx, cfg)
 		done(res)
 		replayErr := closeReplay(cfg)
@@ -270,6 +274,9 @@ func (s *Session) execute(ctx context.Context, runs []Run, file *report.File, wa
 		}
 		run.Events = events
 		run.Masters = masters.shares(context.WithoutCancel(ctx), s.cluster)
+		if run.Oracle, err = oracle.report(); err != nil {
+			return results, err
+		}
 		costed(ctx, &run)
 		file.Runs = append(file.Runs, run)
 		if healErr != nil {

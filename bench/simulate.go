@@ -47,6 +47,10 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 		if err != nil {
 			return results, err
 		}
+		oracle, err := watchOracle(&cfg, s.load.Oracle)
+		if err != nil {
+			return results, err
+		}
 		began := time.Now()
 		res, err := workload.Simulate(ctx, cfg, decide)
 		wall := time.Since(began)
@@ -57,6 +61,9 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 		results = append(results, res)
 		run := ReportRun(res, r, cfg, s.load.MissAfter)
 		run.Simulation = &report.Simulation{WallUS: wall.Microseconds(), DecisionsPerS: finite(perSecond(res.Decisions(), wall))}
+		if run.Oracle, err = oracle.report(); err != nil {
+			return results, err
+		}
 		file.Runs = append(file.Runs, run)
 		if replayErr != nil {
 			return results, replayErr

@@ -287,6 +287,9 @@ func mergeRun(files []*File, parts []*Run) (Run, error) {
 		out.Said = mergeSaid(out.Said, r.Said)
 		out.Masters = mergeMasters(out.Masters, r.Masters, i)
 		out.RedisCostUnavailable = mergeCostUnavailable(out.RedisCostUnavailable, r)
+		if r.Oracle != nil || r.OracleUnavailable != "" {
+			out.OracleUnavailable = oracleUnavailableMerged
+		}
 		c := r.Counts
 		out.Counts.Sent += c.Sent
 		out.Counts.Accepted += c.Accepted

@@ -503,3 +503,28 @@ func TestMergeSaid(t *testing.T) {
 		t.Error("no target said anything, yet the merge holds a Said")
 	}
 }
+
+// TestMergeOracle: each generator judged only its own decisions, so a
+// merge of several keeps no oracle figures and says why; one file keeps
+// its own.
+func TestMergeOracle(t *testing.T) {
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	a := generatorFile(t, 1, start, spread(10, 100_000, 1_000), spread(10, 90_000, 1_000))
+	b := generatorFile(t, 2, start, spread(10, 100_000, 1_000), spread(10, 90_000, 1_000))
+	o := &Oracle{Policy: "sliding", Judged: 10, HoldUS: 1_000_000, Timeseries: OracleTimeseries{IntervalUS: 1_000_000}}
+	a.Runs[0].Oracle, b.Runs[0].Oracle = o, o
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Runs[0]; r.Oracle != nil || r.OracleUnavailable != oracleUnavailableMerged {
+		t.Errorf("merged oracle %+v, %q; want none, %q", r.Oracle, r.OracleUnavailable, oracleUnavailableMerged)
+	}
+	one, err := Merge(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Runs[0].Oracle == nil || one.Runs[0].OracleUnavailable != "" {
+		t.Errorf("Merge(a) oracle %+v, %q; want a's own", one.Runs[0].Oracle, one.Runs[0].OracleUnavailable)
+	}
+}

@@ -289,6 +289,34 @@ var metrics = []Metric{
 	{Name: "keys_past_ttl", In: InCSV | InThreshold, csvAppended: 3, absent: noRedisCost,
 		count: func(r *Run) int64 { return redisCost(r).KeysPastTTL }},
 
+	// The run judged by an exact policy (--oracle); "n/a" for a run that
+	// was not, and no column when no run was.
+	{Name: "false_allows", Header: "false allows", In: InTable | InCSV | InThreshold, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle,
+		count: func(r *Run) int64 { return oracle(r).FalseAllows },
+		cell:  func(r *Run) string { return interval(oracle(r).FalseAllows, oracle(r).FalseAllowsAtMost) }},
+	{Name: "false_allows_at_most", In: InCSV | InThreshold, csvAppended: 5, absent: noOracle,
+		count: func(r *Run) int64 { return oracle(r).FalseAllowsAtMost }},
+	{Name: "false_denies", Header: "false denies", In: InTable | InCSV | InThreshold, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle,
+		count: func(r *Run) int64 { return oracle(r).FalseDenies },
+		cell:  func(r *Run) string { return interval(oracle(r).FalseDenies, oracle(r).FalseDeniesAtMost) }},
+	{Name: "false_denies_at_most", In: InCSV | InThreshold, csvAppended: 5, absent: noOracle,
+		count: func(r *Run) int64 { return oracle(r).FalseDeniesAtMost }},
+	{Name: "false_allows_pct", Header: "false allow %", Unit: "%", In: InTable | InCSV | InThreshold, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle, cell: oracleCell(func(o *Oracle) float64 { return o.FalseAllowsPct }),
+		float: func(r *Run) float64 { return oracle(r).FalseAllowsPct }},
+	{Name: "false_denies_pct", Header: "false deny %", Unit: "%", In: InTable | InCSV | InThreshold, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle, cell: oracleCell(func(o *Oracle) float64 { return o.FalseDeniesPct }),
+		float: func(r *Run) float64 { return oracle(r).FalseDeniesPct }},
+	{Name: "rate_diff_pct", Header: "rate diff %", Unit: "%", In: InTable | InCSV | InThreshold, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle, cell: oracleCell(func(o *Oracle) float64 { return o.RateDiffPct }),
+		float: func(r *Run) float64 { return oracle(r).RateDiffPct }},
+	{Name: "oracle_policy", In: InCSV, csvAppended: 5, absent: noOracle, text: func(r *Run) string { return oracle(r).Policy }},
+	{Name: "oracle_judged", In: InCSV, csvAppended: 5, absent: noOracle, count: func(r *Run) int64 { return oracle(r).Judged }},
+	{Name: "oracle_late", In: InCSV, csvAppended: 5, absent: noOracle, count: func(r *Run) int64 { return oracle(r).Late }},
+	{Name: "admitted_by_policy", In: InCSV, csvAppended: 5, absent: noOracle, count: func(r *Run) int64 { return oracle(r).AdmittedByPolicy }},
+
 	{Name: "behind", In: InCSV, text: func(r *Run) string { return strconv.FormatBool(r.Generator.Behind) }},
 	{Name: "end_reason", In: InCSV, text: func(r *Run) string { return r.EndReason }},
 }
@@ -317,6 +345,27 @@ func costCell(f func(*RedisCost) float64) func(*Run) string {
 		}
 		return strconv.FormatFloat(f(redisCost(r)), 'f', 2, 64)
 	}
+}
+
+// oracle is r's Oracle, or a zero one.
+func oracle(r *Run) *Oracle {
+	if r.Oracle == nil {
+		return &Oracle{}
+	}
+	return r.Oracle
+}
+
+func noOracle(r *Run) bool { return r.Oracle == nil }
+
+// anyOracle reports whether some run was judged, or would have been but
+// for a merge.
+func anyOracle(runs []Run) bool {
+	return slices.ContainsFunc(runs, func(r Run) bool { return r.Oracle != nil || r.OracleUnavailable != "" })
+}
+
+// oracleCell shows a percentage with three decimals: 0.003 %.
+func oracleCell(f func(*Oracle) float64) func(*Run) string {
+	return func(r *Run) string { return strconv.FormatFloat(f(oracle(r)), 'f', 3, 64) }
 }
 
 // timed says whether some run was timed: a simulation decides in virtual

@@ -75,13 +75,15 @@ func TestMetricsInOrder(t *testing.T) {
 	}{
 		{"table", InTable, "algorithm workload limit clock_skew_us repeat sent accepted rejected unknown errors missed achieved_per_s " +
 			"response_mean_us response_p50_us response_p99_us response_max_us max_admitted_in_window bound over_admitted " +
-			"commands_per_decision script_commands_per_decision cpu_us_per_decision memory_usage_per_key keys_without_ttl"},
+			"commands_per_decision script_commands_per_decision cpu_us_per_decision memory_usage_per_key keys_without_ttl " +
+			"false_allows false_denies false_allows_pct false_denies_pct rate_diff_pct"},
 		{"compare", InCompare, "accepted rejected errors achieved_per_s response_mean_us response_p50_us response_p99_us " +
 			"max_admitted_in_window over_admitted"},
 		{"threshold", InThreshold, "sent accepted rejected unknown errors missed offered_per_s achieved_per_s accepted_per_s " +
 			"response_mean_us response_p50_us response_p90_us response_p99_us response_p999_us response_max_us " +
 			"service_p50_us service_p99_us max_admitted_in_window over_admitted over_admitted_at_most keys_over_bound " +
-			"keys_without_ttl keys_past_ttl"},
+			"keys_without_ttl keys_past_ttl false_allows false_allows_at_most false_denies false_denies_at_most " +
+			"false_allows_pct false_denies_pct rate_diff_pct"},
 		{"benchfmt", InBenchfmt, "response_mean_us achieved_per_s response_p99_us over_admitted"},
 	}
 	for _, tt := range tests {
@@ -104,6 +106,8 @@ func TestOldThresholdNames(t *testing.T) {
 		},
 		Accuracy:  Accuracy{MaxAdmittedInWindow: 51, MaxAdmittedInWindowAtMost: 52, OverAdmitted: 53, OverAdmittedAtMost: 54, KeysOverBound: 55},
 		RedisCost: &RedisCost{Keys: 70, KeysWithoutTTL: 61, KeysPastTTL: 62},
+		Oracle: &Oracle{FalseAllows: 71, FalseAllowsAtMost: 72, FalseDenies: 73, FalseDeniesAtMost: 74,
+			FalseAllowsPct: 75, FalseDeniesPct: 76, RateDiffPct: 77},
 	}
 	tests := []struct {
 		old, name string
@@ -134,6 +138,14 @@ func TestOldThresholdNames(t *testing.T) {
 		// Keys left behind, measured on a real Redis.
 		{"keys_without_ttl", "keys_without_ttl", 61},
 		{"keys_past_ttl", "keys_past_ttl", 62},
+		// Wrong decisions, judged by an exact policy (--oracle).
+		{"false_allows", "false_allows", 71},
+		{"false_allows_at_most", "false_allows_at_most", 72},
+		{"false_denies", "false_denies", 73},
+		{"false_denies_at_most", "false_denies_at_most", 74},
+		{"false_allows_pct", "false_allows_pct", 75},
+		{"false_denies_pct", "false_denies_pct", 76},
+		{"rate_diff_pct", "rate_diff_pct", 77},
 	}
 	for _, tt := range tests {
 		th, err := ParseThreshold(tt.old + "<=0")

@@ -150,6 +150,8 @@ type Config struct {
 	// Synthetic the generator that fed --workload synthetic.
 	Trace     *Trace     `json:"trace,omitempty"`
 	Synthetic *Synthetic `json:"synthetic,omitempty"`
+	// Oracle is --oracle: the exact policy each run was judged by.
+	Oracle string `json:"oracle,omitempty"`
 }
 
 // Trace identifies a replayed trace file: its path as given, the SHA-256
@@ -252,6 +254,11 @@ type Run struct {
 	// USAGE). Both are absent for targets that are not Redis.
 	RedisCost            *RedisCost `json:"redis_cost,omitempty"`
 	RedisCostUnavailable string     `json:"redis_cost_unavailable,omitempty"`
+	// Oracle is the run judged against an exact policy (--oracle);
+	// absent without one, and when a merge cannot judge exactly, which
+	// OracleUnavailable then says.
+	Oracle            *Oracle `json:"oracle,omitempty"`
+	OracleUnavailable string  `json:"oracle_unavailable,omitempty"`
 }
 
 // Event is one fault injected during a run and what followed it: the

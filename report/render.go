@@ -161,6 +161,9 @@ func summary(f *File) string {
 	if clients := strings.Split(c.Client, ","); c.Client != "" && c.Client != Clients[0] {
 		parts = append(parts, Plural(len(clients), "client")+" "+strings.Join(clients, ", "))
 	}
+	if c.Oracle != "" {
+		parts = append(parts, "oracle "+c.Oracle)
+	}
 	parts = append(parts, "seed "+strconv.FormatUint(c.Seed, 10))
 	// Generators show when named, or when a merge combined several.
 	if len(f.GeneratorIDs) > 0 {
@@ -391,6 +394,11 @@ func notes(f *File) []string {
 		}
 	}
 	out = append(out, costNotes(f.Runs)...)
+	for _, r := range f.Runs {
+		if n := oracleNote(&r); n != "" {
+			out = append(out, fmt.Sprintf("oracle: %s/%s: %s", r.Algorithm, r.Workload, n))
+		}
+	}
 	for _, r := range f.Runs {
 		if parts := saidNotes(&r); len(parts) > 0 {
 			out = append(out, fmt.Sprintf("said: %s/%s: %s", r.Algorithm, r.Workload, strings.Join(parts, "; ")))

@@ -20,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var ownFormats = []Format{Table, JSON, CSV, Markdown, Benchfmt}
 
 func TestRenderGolden(t *testing.T) {
-	files := map[string]func() *File{"": fixture, "_interrupted": interruptedFixture, "_cost": costFixture, "_no_cost": noCostFixture}
+	files := map[string]func() *File{"": fixture, "_interrupted": interruptedFixture, "_cost": costFixture, "_no_cost": noCostFixture,
+		"_oracle": oracleFixture}
 	for _, format := range ownFormats {
 		for suffix, file := range files {
 			name := format.Name + suffix
@@ -264,5 +265,22 @@ func noCostFixture() *File {
 	for i := range f.Runs {
 		f.Runs[i].RedisCostUnavailable = "not measured on the embedded miniredis"
 	}
+	return f
+}
+
+// oracleFixture is fixture judged by the sliding policy (--oracle): the
+// fixed window's second burst all false allows, one of the token bucket's
+// decisions judged late.
+func oracleFixture() *File {
+	f := fixture()
+	f.Config.Oracle = "sliding"
+	f.Runs[0].Oracle = &Oracle{Policy: "sliding", Judged: 400, FalseAllows: 20, FalseAllowsAtMost: 20,
+		FalseAllowsPct: 5, KeysWithFalseAllows: 1, WorstKey: "user:1",
+		AdmittedByTarget: 200, AdmittedByPolicy: 180, RateDiffPct: 11.11111111111111, RateWindows: 20, HoldUS: 1_000_000,
+		Timeseries: OracleTimeseries{IntervalUS: 1_000_000, Points: []OraclePoint{{TUS: 0, FalseAllows: 0}, {TUS: 1_000_000, FalseAllows: 20}}}}
+	f.Runs[1].Oracle = &Oracle{Policy: "sliding", Judged: 395, FalseAllows: 6, FalseAllowsAtMost: 6, FalseDenies: 2, FalseDeniesAtMost: 2,
+		FalseAllowsPct: 1.5189873417721518, FalseDeniesPct: 0.5063291139240507, KeysWithFalseAllows: 1, KeysWithFalseDenies: 1, WorstKey: "user:1",
+		AdmittedByTarget: 190, AdmittedByPolicy: 186, RateDiffPct: 2.150537634408602, RateWindows: 20, Late: 1, HoldUS: 1_000_000,
+		Timeseries: OracleTimeseries{IntervalUS: 1_000_000, Points: []OraclePoint{{TUS: 0, FalseAllows: 6, FalseDenies: 1}, {TUS: 1_000_000, FalseDenies: 1}}}}
 	return f
 }

@@ -50,7 +50,8 @@ func TestParseThresholdBad(t *testing.T) {
 	metricList := "metrics are sent, accepted, rejected, unknown, errors, missed, offered_per_s, achieved_per_s, accepted_per_s, " +
 		"response_mean_us (mean), response_p50_us (p50), response_p90_us (p90), response_p99_us (p99), " +
 		"response_p999_us (p999), response_max_us (max), service_p50_us (service_p50), service_p99_us (service_p99), " +
-		"max_admitted_in_window (max_in_window), over_admitted, over_admitted_at_most, keys_over_bound, keys_without_ttl, keys_past_ttl"
+		"max_admitted_in_window (max_in_window), over_admitted, over_admitted_at_most, keys_over_bound, keys_without_ttl, keys_past_ttl, " +
+		"false_allows, false_allows_at_most, false_denies, false_denies_at_most, false_allows_pct, false_denies_pct, rate_diff_pct"
 	ops := "operators are <, <=, >, >=, ==, !="
 	tests := []struct {
 		name, in, want string

@@ -314,6 +314,12 @@ func (c *checker) run(path string, r *Run) {
 		}
 		c.redisCost(path+".redis_cost", r.RedisCost)
 	}
+	if r.Oracle != nil {
+		if r.OracleUnavailable != "" {
+			c.fail(path+".oracle_unavailable", "%q beside oracle, want one or the other", r.OracleUnavailable)
+		}
+		c.oracle(path+".oracle", r.Oracle, &r.Counts)
+	}
 }
 
 // event checks one fault's figures: counts, and times within reason.

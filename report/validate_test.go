@@ -76,6 +76,24 @@ var damaged = []struct {
 	{name: "redis cost: both measured and not", edit: func(f *File) {
 		f.Runs[0].RedisCost, f.Runs[0].RedisCostUnavailable = validCost(), "not measured"
 	}, want: `%s: runs[0].redis_cost_unavailable: "not measured" beside redis_cost, want one or the other`},
+	// The oracle (--oracle).
+	{name: "oracle: unknown policy", edit: func(f *File) { f.Runs[0].Oracle = validOracle(); f.Runs[0].Oracle.Policy = "exact" },
+		want: `%s: runs[0].oracle.policy: "exact", want one of [sliding fixed token gcra]`},
+	{name: "oracle: more judged than decided", edit: func(f *File) { f.Runs[0].Oracle = validOracle(); f.Runs[0].Oracle.Judged = 151 },
+		want: "%s: runs[0].oracle.judged: 151, want at most accepted + rejected + unknown (150)"},
+	{name: "oracle: at most below its figure", edit: func(f *File) {
+		f.Runs[0].Oracle = validOracle()
+		f.Runs[0].Oracle.FalseAllowsAtMost = 1
+	}, want: "%s: runs[0].oracle.false_allows_at_most: 1, want at least false_allows (2)"},
+	{name: "oracle: an interval with no unknown outcome", edit: func(f *File) { f.Runs[0].Oracle = validOracle(); f.Runs[0].Oracle.FalseDeniesAtMost = 1 },
+		want: "%s: runs[0].oracle.false_allows_at_most: 2 and false_denies_at_most 1 with no unknown outcome, want false_allows (2) and false_denies (0)"},
+	{name: "oracle: time series not adding up", edit: func(f *File) {
+		f.Runs[0].Oracle = validOracle()
+		f.Runs[0].Oracle.Timeseries.Points[1].FalseAllows = 1
+	}, want: "%s: runs[0].oracle.timeseries.points: 1 false allows and 0 false denies, want false_allows (2) and false_denies (0)"},
+	{name: "oracle: both judged and not", edit: func(f *File) {
+		f.Runs[0].Oracle, f.Runs[0].OracleUnavailable = validOracle(), "merged"
+	}, want: `%s: runs[0].oracle_unavailable: "merged" beside oracle, want one or the other`},
 	{name: "missed over sent", edit: func(f *File) { f.Runs[0].Counts.Missed = 151 },
 		want: "%s: runs[0].counts.missed: 151, want at most sent (150)"},
 	{name: "negative error class", edit: func(f *File) { f.Runs[0].Counts.ErrorsByClass["timeout"] = -1 },
@@ -382,4 +400,12 @@ func TestValidCostPasses(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// validOracle is an oracle's figures for run 0 of written.json: 20
+// accepted and 130 rejected, 2 of the admissions false allows.
+func validOracle() *Oracle {
+	return &Oracle{Policy: "sliding", Judged: 150, FalseAllows: 2, FalseAllowsAtMost: 2, FalseAllowsPct: 4.0 / 3,
+		KeysWithFalseAllows: 1, WorstKey: "user:1:0", AdmittedByTarget: 20, AdmittedByPolicy: 18, RateDiffPct: 100.0 / 9, RateWindows: 1,
+		HoldUS: 1_000_000, Timeseries: OracleTimeseries{IntervalUS: 1_000_000, Points: []OraclePoint{{TUS: 0}, {TUS: 1_000_000, FalseAllows: 2}}}}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/target/httptarget"
 	"github.com/rlbench/rlbench/workload"
 )
@@ -114,7 +116,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
 		switch invalid.GetFlag().Value.(type) {
-		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag, *roleFlag, *faultFlag, instantFlag, *clientsFlag:
+		case *algoFlag, *workloadFlag, *workloadsFlag, *keyDistFlag, *tierFlag, *sweepFlag, *roleFlag, *faultFlag, instantFlag, *clientsFlag, *oracleFlag:
 			// rlbench's own flag values say what they accept.
 			return usageErrorf("invalid --%s %q: %v", invalid.GetFlag().Name, invalid.GetValue(), invalid.Unwrap())
 		}
@@ -169,6 +171,9 @@ func inRange(flagType string) string {
 // noArgs rejects positional arguments on commands that take only flags.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
+		if fl := cmd.Flags().Lookup("oracle"); fl != nil && fl.Changed && slices.Contains(report.OraclePolicies, args[0]) {
+			return usageErrorf("unexpected argument %q: name the oracle's policy with an equals sign, --oracle=%s", args[0], args[0])
+		}
 		return usageErrorf("unexpected argument %q: %s takes flags only (see %s --help)", args[0], cmd.CommandPath(), cmd.CommandPath())
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/rlbench/rlbench/algorithms"
 	"github.com/rlbench/rlbench/bench"
 	"github.com/rlbench/rlbench/internal/redisconn"
+	"github.com/rlbench/rlbench/report"
 	"github.com/rlbench/rlbench/workload"
 )
 
@@ -255,3 +256,18 @@ func (f *clientsFlag) Set(s string) error {
 
 func (f *clientsFlag) String() string { return strings.Join(*f, ",") }
 func (f *clientsFlag) Type() string   { return "clients" }
+
+// oracleFlag is --oracle: the exact policy every decision is judged by,
+// sliding when given alone, none for no oracle.
+type oracleFlag string
+
+func (f *oracleFlag) Set(s string) error {
+	if s != workload.OracleNone && !slices.Contains(report.OraclePolicies, s) {
+		return fmt.Errorf("want %s or %s", strings.Join(report.OraclePolicies, ", "), workload.OracleNone)
+	}
+	*f = oracleFlag(s)
+	return nil
+}
+
+func (f *oracleFlag) String() string { return string(*f) }
+func (f *oracleFlag) Type() string   { return "policy" }

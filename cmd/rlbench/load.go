@@ -133,6 +133,10 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 		"letters, digits and . _ : -, at most 64")
 	addTraceFlags(f, o)
 	addGenFlags(f, &o.Synthetic)
+	f.Var((*oracleFlag)(&o.Oracle), "oracle", "judge every decision against an exact `POLICY`, counting false allows and false denies: "+
+		strings.Join(report.OraclePolicies, ", ")+" or none (the default); --oracle alone is sliding (at most --limit in any trailing --window); "+
+		"name another as --oracle=fixed")
+	f.Lookup("oracle").NoOptDefVal = "sliding"
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the runs to `file`, for go tool pprof")
 	f.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`host:port`/metrics while the runs last, such as 127.0.0.1:9100: "+
 		strings.Join(metrics.Names(), ", "))

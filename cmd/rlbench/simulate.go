@@ -24,7 +24,7 @@ var simulateFlags = []string{
 	"requests", "duration", "key", "keys", "key-dist", "zipf-s", "tier", "interval", "start-at",
 	"trace", "trace-speed", "sources", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal",
 	"diurnal-period", "abusive", "abusive-rate", "cpuprofile",
-	"clock-skew", "clock-groups", "clock-block",
+	"clock-skew", "clock-groups", "clock-block", "oracle",
 }
 
 // NewCmdSimulate builds "rlbench simulate". runF, when not nil, is called
@@ -61,6 +61,7 @@ against skew per algorithm; --sweep limit=N,N,... each limit.
 Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 		Example: `  rlbench simulate --algo all --workload steady --rate 1000 --limit 100 --window 1s --duration 1h
   rlbench simulate --algo fixed,sliding --workload window-edge --limit 20 --window 1s --duration 10s
+  rlbench simulate --algo all --workload poisson --rate 1500 --limit 100 --window 1s --keys 10 --duration 10s --oracle
   rlbench simulate --workload poisson --rate 100000 --keys 270000 --key-dist zipf --duration 10m -o sim.json
   rlbench simulate --algo all --limit 100 --window 1s --rate 200 --duration 10s --sweep clock-skew=0,1ms,10ms,100ms,1s`,
 		Args: noArgs,

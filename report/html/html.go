@@ -374,6 +374,11 @@ func chartSections(runs []*report.Run) ([]htmlSection, error) {
 	if len(overTime.Charts) > 0 {
 		sections = append(sections, overTime)
 	}
+	if wrong, ok, err := oracleSection(runs); err != nil {
+		return nil, err
+	} else if ok {
+		sections = append(sections, wrong)
+	}
 	return sections, nil
 }
 

@@ -178,6 +178,7 @@ func TestRenderGolden(t *testing.T) {
 	for name, file := range map[string]func(*testing.T) *report.File{
 		"html":             readFixture("json.golden"),
 		"html_interrupted": readFixture("json_interrupted.golden"),
+		"html_oracle":      readFixture("json_oracle.golden"),
 		"html_window_edge": htmlFixture,
 		"html_sweep":       sweepFixture,
 	} {
@@ -407,5 +408,24 @@ func TestRenderNothingSent(t *testing.T) {
 	// Only the accuracy chart has anything to draw.
 	if got := countSVG(t, page); got != 1 {
 		t.Errorf("page has %d charts, want 1", got)
+	}
+}
+
+// TestRenderOracleChart: a file judged by an oracle has the chart of
+// wrong decisions over time, one per run; one without has none.
+func TestRenderOracleChart(t *testing.T) {
+	with := renderString(t, readFixture("json_oracle.golden")(t))
+	without := renderString(t, readFixture("json.golden")(t))
+	if !strings.Contains(with, "Wrong decisions over time") || strings.Contains(without, "Wrong decisions over time") {
+		t.Fatalf("the section is in the page judged by an oracle: %v, in the page without: %v",
+			strings.Contains(with, "Wrong decisions over time"), strings.Contains(without, "Wrong decisions over time"))
+	}
+	if got, want := countSVG(t, with)-countSVG(t, without), 2; got != want {
+		t.Errorf("%d more charts with the oracle, want %d (one per run)", got, want)
+	}
+	for _, s := range []string{"false allows", "false denies", "by sliding"} {
+		if !strings.Contains(with, s) {
+			t.Errorf("the page does not say %q", s)
+		}
 	}
 }

@@ -1,0 +1,360 @@
+package workload
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rlbench/rlbench/algorithms"
+	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/target"
+)
+
+// Oracle judges every decision of a run against an exact policy, per key,
+// on the instants the target decided at (Said.At; the send when the
+// target says none): each admission the policy forbids, given what the
+// target really admitted before it, is a false allow, each rejection it
+// allows a false deny (report.Oracle). Beside it the policy decides the
+// same requests on its own, which gives the exact admitted rate.
+//
+// Observe is safe for concurrent use, as Config.Observe must be. Answers
+// arrive out of order, so each key holds its decisions for a reorder
+// allowance (Hold) and judges them in the order of their instants;
+// memory is the admissions of one window per key (one int64 each for
+// the sliding policy) plus the decisions of one allowance.
+type Oracle struct {
+	policy   string
+	cost     int64
+	hold     int64 // µs
+	origin   int64 // µs: the time series' zero
+	interval int64 // µs
+	limitOf  func(int) algorithms.Limit
+	keyName  func(int) string
+	shards   [64]oracleShard
+}
+
+// OracleNone is the policy that judges nothing.
+const OracleNone = "none"
+
+// oracleShard is a share of the keys, behind its own lock.
+type oracleShard struct {
+	mu     sync.Mutex
+	keys   map[int]*oracleKey
+	points []report.OraclePoint // by interval from origin
+	err    error                // a judge that could not be made
+}
+
+// Outcomes as the oracle judges them, in the order it judges those of
+// one instant: a limiter that rejects at an instant admits nothing more at
+// it (its allowance only shrinks within an instant), so admissions came
+// first, whatever order their answers arrived in.
+const (
+	oracleAdmitted uint8 = iota
+	oracleUnknown
+	oracleRejected
+)
+
+// oracleDecision is one decision awaiting its turn: at is the instant it
+// is judged at, sent when it was sent (for the time series), µs.
+type oracleDecision struct {
+	at, sent int64
+	outcome  uint8
+}
+
+// oracleKey is one key's judges, its decisions on hold and its counts.
+type oracleKey struct {
+	// low is told of the target's known admissions; high, once the key
+	// has an unknown outcome, of those and every unknown one too. policy
+	// decides on its own.
+	low, high, policy algorithms.Judge
+	window            int64
+
+	pending []oracleDecision // sorted by at, from head
+	head    int
+	newest  int64 // the latest instant seen
+	judged  int64 // the latest instant judged, when any was (judging)
+	judging bool
+
+	decisions, unknown, late           int64
+	falseAllows, falseAllowsAtMost     int64
+	falseDenies, falseDeniesAtMost     int64
+	admittedByTarget, admittedByPolicy int64
+	rateWindow, rateTarget, ratePolicy int64 // the window being counted
+	rateWindows, rateAbs, rateBase     int64 // windows closed, Σ|target−policy|, Σpolicy
+	rateOpen                           bool
+}
+
+// NewOracle returns an oracle of cfg's run under policy (one of
+// report.OraclePolicies), each key held to its own limit, its time series
+// of cfg.Interval (1 s when 0) counted from origin. Decisions are held for
+// max(cfg.Timeout, 1 s).
+func NewOracle(cfg Config, policy string, origin time.Time) (*Oracle, error) {
+	cfg = cfg.withDefaults()
+	if _, err := algorithms.NewJudge(policy, cfg.Limit); err != nil {
+		return nil, err
+	}
+	for _, t := range cfg.Tiers {
+		if _, err := algorithms.NewJudge(policy, t.Limit); err != nil {
+			return nil, err
+		}
+	}
+	return &Oracle{
+		policy:   policy,
+		cost:     cfg.Cost,
+		hold:     max(cfg.Timeout, time.Second).Microseconds(),
+		origin:   origin.UnixMicro(),
+		interval: cfg.Interval.Microseconds(),
+		limitOf:  cfg.limitOf,
+		keyName:  cfg.keyName,
+	}, nil
+}
+
+// Observe judges sample s, or holds it until the decisions of its key
+// that may still arrive before it have: a Config.Observe.
+func (o *Oracle) Observe(s Sample) {
+	var outcome uint8
+	switch s.Outcome.Kind {
+	case target.Accepted:
+		outcome = oracleAdmitted
+	case target.Rejected:
+		outcome = oracleRejected
+	case target.Unknown:
+		outcome = oracleUnknown
+	default:
+		return // an error decided nothing
+	}
+	d := oracleDecision{at: s.Outcome.Said.At.UnixMicro(), sent: s.Sent.UnixMicro(), outcome: outcome}
+	if s.Outcome.Said.At.IsZero() {
+		d.at = d.sent
+	}
+	sh := &o.shards[uint(s.Key)%uint(len(o.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	k := o.key(sh, s.Key)
+	if k == nil {
+		return
+	}
+	k.decisions++
+	if k.judging && d.at < k.judged {
+		// Its turn has passed: judge it now, after decisions it preceded.
+		k.late++
+		o.judge(sh, k, d)
+		return
+	}
+	// Insert by instant; answers come nearly in order, so from the end.
+	i := len(k.pending)
+	for i > k.head && (k.pending[i-1].at > d.at || k.pending[i-1].at == d.at && k.pending[i-1].outcome > d.outcome) {
+		i--
+	}
+	k.pending = slices.Insert(k.pending, i, d)
+	k.newest = max(k.newest, d.at)
+	o.release(sh, k, k.newest-o.hold)
+}
+
+// key is key i's state, made on first use; nil when its judge cannot be
+// made (recorded in sh.err).
+func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
+	if k, ok := sh.keys[i]; ok {
+		return k
+	}
+	limit := o.limitOf(i)
+	low, err := algorithms.NewJudge(o.policy, limit)
+	if err != nil {
+		sh.err = err
+		return nil
+	}
+	policy, _ := algorithms.NewJudge(o.policy, limit)
+	k := &oracleKey{low: low, policy: policy, window: limit.Window.Microseconds()}
+	if sh.keys == nil {
+		sh.keys = map[int]*oracleKey{}
+	}
+	sh.keys[i] = k
+	return k
+}
+
+// release judges k's decisions on hold up to the instant until.
+func (o *Oracle) release(sh *oracleShard, k *oracleKey, until int64) {
+	for k.head < len(k.pending) && k.pending[k.head].at <= until {
+		o.judge(sh, k, k.pending[k.head])
+		k.head++
+	}
+	if k.head == len(k.pending) {
+		k.pending, k.head = k.pending[:0], 0
+	} else if k.head > len(k.pending)/2 {
+		k.pending = k.pending[:copy(k.pending, k.pending[k.head:])]
+		k.head = 0
+	}
+}
+
+// judge holds decision d of key k to the policy.
+func (o *Oracle) judge(sh *oracleShard, k *oracleKey, d oracleDecision) {
+	n := o.cost
+	if !k.judging || d.at > k.judged {
+		k.judged, k.judging = d.at, true
+	}
+	var falseAllow, falseDeny bool
+	switch d.outcome {
+	case oracleAdmitted:
+		falseAllow = !k.low.Allows(d.at, n)
+		k.low.Admit(d.at, n)
+		if k.high == nil {
+			if falseAllow {
+				k.falseAllowsAtMost++
+			}
+		} else {
+			if !k.high.Allows(d.at, n) {
+				k.falseAllowsAtMost++
+			}
+			k.high.Admit(d.at, n)
+		}
+		k.admittedByTarget += n
+	case oracleRejected:
+		lowAllows := k.low.Allows(d.at, n)
+		if lowAllows {
+			k.falseDeniesAtMost++
+		}
+		// Surely wrong only if allowed with every unknown outcome admitted.
+		falseDeny = lowAllows
+		if k.high != nil {
+			falseDeny = k.high.Allows(d.at, n)
+		}
+	case oracleUnknown:
+		k.unknown++
+		if k.high == nil {
+			k.high = k.low.Clone()
+		}
+		if k.low.Allows(d.at, n) {
+			k.falseDeniesAtMost++ // it may have been rejected
+		}
+		if !k.high.Allows(d.at, n) {
+			k.falseAllowsAtMost++ // it may have been admitted
+		}
+		k.high.Admit(d.at, n)
+	}
+	if falseAllow {
+		k.falseAllows++
+	}
+	if falseDeny {
+		k.falseDenies++
+	}
+	if falseAllow || falseDeny {
+		o.point(sh, d.sent, falseAllow)
+	}
+
+	// The policy deciding on its own, counted per epoch-aligned window.
+	window, _ := divModFloor(d.at, k.window)
+	if !k.rateOpen || window > k.rateWindow {
+		k.closeRateWindow()
+		k.rateWindow, k.rateOpen = window, true
+	}
+	if k.policy.Allows(d.at, n) {
+		k.policy.Admit(d.at, n)
+		k.admittedByPolicy += n
+		if window == k.rateWindow {
+			k.ratePolicy += n
+		}
+	}
+	if d.outcome == oracleAdmitted && window == k.rateWindow {
+		k.rateTarget += n
+	}
+}
+
+// closeRateWindow adds the window being counted to the rate difference.
+func (k *oracleKey) closeRateWindow() {
+	if k.rateOpen {
+		k.rateAbs += max(k.rateTarget-k.ratePolicy, k.ratePolicy-k.rateTarget)
+		k.rateBase += k.ratePolicy
+		k.rateWindows++
+	}
+	k.rateTarget, k.ratePolicy, k.rateOpen = 0, 0, false
+}
+
+// point counts one wrong decision of a request sent at sent.
+func (o *Oracle) point(sh *oracleShard, sent int64, falseAllow bool) {
+	i := 0
+	if sent > o.origin {
+		i = int((sent - o.origin) / o.interval)
+	}
+	for len(sh.points) <= i {
+		sh.points = append(sh.points, report.OraclePoint{TUS: int64(len(sh.points)) * o.interval})
+	}
+	if falseAllow {
+		sh.points[i].FalseAllows++
+	} else {
+		sh.points[i].FalseDenies++
+	}
+}
+
+// divModFloor is ⌊a/m⌋ and the remainder, for m > 0.
+func divModFloor(a, m int64) (int64, int64) {
+	q, r := a/m, a%m
+	if r < 0 {
+		q, r = q-1, r+m
+	}
+	return q, r
+}
+
+// Report judges every decision still on hold and returns the run's
+// figures. Call it once the run is over: no Observe may follow.
+func (o *Oracle) Report() (*report.Oracle, error) {
+	out := &report.Oracle{Policy: o.policy, HoldUS: o.hold, Timeseries: report.OracleTimeseries{IntervalUS: o.interval}}
+	var worst int64 = -1
+	var rateAbs, rateBase int64
+	for i := range o.shards {
+		sh := &o.shards[i]
+		sh.mu.Lock()
+		if sh.err != nil {
+			sh.mu.Unlock()
+			return nil, fmt.Errorf("oracle: %w", sh.err)
+		}
+		keys := make([]int, 0, len(sh.keys))
+		for key := range sh.keys {
+			keys = append(keys, key)
+		}
+		slices.Sort(keys)
+		for _, key := range keys {
+			k := sh.keys[key]
+			o.release(sh, k, math.MaxInt64)
+			k.closeRateWindow()
+			out.Judged += k.decisions
+			out.Unknown += k.unknown
+			out.Late += k.late
+			out.FalseAllows += k.falseAllows
+			out.FalseAllowsAtMost += k.falseAllowsAtMost
+			out.FalseDenies += k.falseDenies
+			out.FalseDeniesAtMost += k.falseDeniesAtMost
+			out.AdmittedByTarget += k.admittedByTarget
+			out.AdmittedByPolicy += k.admittedByPolicy
+			out.RateWindows += k.rateWindows
+			rateAbs += k.rateAbs
+			rateBase += k.rateBase
+			if k.falseAllows > 0 {
+				out.KeysWithFalseAllows++
+			}
+			if k.falseDenies > 0 {
+				out.KeysWithFalseDenies++
+			}
+			if wrong := k.falseAllows + k.falseDenies; wrong > 0 && (wrong > worst || wrong == worst && o.keyName(key) < out.WorstKey) {
+				worst, out.WorstKey = wrong, o.keyName(key)
+			}
+		}
+		for j, p := range sh.points {
+			if j == len(out.Timeseries.Points) {
+				out.Timeseries.Points = append(out.Timeseries.Points, report.OraclePoint{TUS: p.TUS})
+			}
+			out.Timeseries.Points[j].FalseAllows += p.FalseAllows
+			out.Timeseries.Points[j].FalseDenies += p.FalseDenies
+		}
+		sh.mu.Unlock()
+	}
+	if out.Judged > 0 {
+		out.FalseAllowsPct = 100 * float64(out.FalseAllows) / float64(out.Judged)
+		out.FalseDeniesPct = 100 * float64(out.FalseDenies) / float64(out.Judged)
+	}
+	if rateBase > 0 {
+		out.RateDiffPct = 100 * float64(rateAbs) / float64(rateBase)
+	}
+	return out, nil
+}
