@@ -55,6 +55,8 @@ func TestNewCmdRun(t *testing.T) {
 			MissAfter:          10 * time.Millisecond,
 			SpinWait:           2 * time.Millisecond,
 			ClockSkewAllowance: time.Second,
+			TraceSpeed:         1,
+			Synthetic:          syntheticDefaults(),
 		},
 	}
 	tests := []struct {
@@ -245,8 +247,8 @@ func TestMainBadInput(t *testing.T) {
 		{"zero max inflight", nil, []string{"run", "--max-inflight", "0"}, 2, "invalid --max-inflight 0: must be at least 1"},
 		{"missing value", nil, []string{"run", "--limit"}, 2, "flag needs an argument: --limit"},
 		{"argument", nil, []string{"run", "fixed"}, 2, `unexpected argument "fixed": rlbench run takes flags only`},
-		{"unknown command", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate": commands are bench, compare, completion, local-redis, report, run, serve, simulate, version`},
-		{"misspelt command", nil, []string{"rn"}, 2, `unknown command "rn": commands are bench, compare, completion, local-redis, report, run, serve, simulate, version; did you mean run?`},
+		{"unknown command", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate": commands are bench, compare, completion, local-redis, report, run, serve, simulate, trace, version`},
+		{"misspelt command", nil, []string{"rn"}, 2, `unknown command "rn": commands are bench, compare, completion, local-redis, report, run, serve, simulate, trace, version; did you mean run?`},
 		{"url without scheme", nil, []string{"run", "--redis", "localhost:6379"}, 2, `bad redis URL "localhost:6379": no scheme; want redis://`},
 		{"url with bad password", nil, []string{"run", "--redis", "redis://:" + secret + "/x@localhost"}, 2, `bad redis URL "redis://:xxxxx@localhost": not a valid URL`},
 		{"url with bad option", nil, []string{"run", "--redis", "redis://:" + secret + "@localhost/?pool=1"}, 2, `bad redis URL "redis://:xxxxx@localhost/?pool=1": unexpected option: pool`},

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rlbench/rlbench/report"
+	"github.com/rlbench/rlbench/workload/trace"
 )
 
 // TestMainTraceGen writes the same bytes for the same seed, gzips a .gz
@@ -200,4 +201,13 @@ func TestMainSimulateSynthetic(t *testing.T) {
 	if s == nil || s.Seed != 9 || s.Sources != 500 || s.Rate != 200 || s.Abusive != 0.02 || s.AbusiveRate != 20 || f.Config.Keys != 500 {
 		t.Errorf("config.synthetic %+v, keys %d", s, f.Config.Keys)
 	}
+}
+
+// syntheticDefaults is the generator's parameters as run's flags leave
+// them before checking: its defaults, with --rate, --duration and --seed
+// left to run's own flags.
+func syntheticDefaults() trace.Params {
+	p := trace.DefaultParams()
+	p.Seed, p.Rate, p.Duration = 0, 0, 0
+	return p
 }
