@@ -93,11 +93,11 @@ func newBatch(size int) *batch {
 // the batch is unknown.
 func (r *runner) decideBatch(bt target.BatchTarget, b *batch, first uint64, n int) {
 	for i := range n {
-		k := r.cfg.Keys.Key(first + uint64(i))
+		k, cost := r.cfg.request(first + uint64(i))
 		r.admissions.key(k) // asked for, even if never admitted
 		name := r.cfg.keyName(k)
-		b.samples[i] = Sample{Key: k, KeyName: name}
-		b.reqs[i] = target.Request{Key: name, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: r.cfg.Cost}
+		b.samples[i] = Sample{Key: k, KeyName: name, Cost: cost}
+		b.reqs[i] = target.Request{Key: name, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost}
 	}
 	ctx := r.inFlight
 	if r.cfg.Timeout > 0 {
