@@ -97,7 +97,7 @@ func (r *runner) decideBatch(bt target.BatchTarget, b *batch, first uint64, n in
 		r.admissions.key(k) // asked for, even if never admitted
 		name := r.cfg.keyName(k)
 		b.samples[i] = Sample{Key: k, KeyName: name, Cost: cost}
-		b.reqs[i] = target.Request{Key: name, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost}
+		b.reqs[i] = target.Request{Key: name, KeyIndex: k, Tier: r.cfg.tierName(k), Limit: r.cfg.limitOf(k), Cost: cost, Index: first + uint64(i)}
 	}
 	ctx := r.inFlight
 	if r.cfg.Timeout > 0 {
