@@ -21,12 +21,24 @@ func hasSkewTable(f *File) bool {
 	return strings.HasPrefix(f.Config.Sweep, "clock-skew=") && len(f.Runs) > 0
 }
 
-// skewCell is one algorithm at one skew: the worst of its repetitions.
-type skewCell struct{ over, overAtMost int64 }
+// skewCell is one algorithm at one skew: the worst of its repetitions;
+// with an oracle, that run's false allows too.
+type skewCell struct {
+	over, overAtMost int64
+	judged           bool
+	fa, faAtMost     int64
+}
 
 // text is "+3": admitted above the promise (over_admitted), an interval
-// when unknown outcomes leave it open.
-func (c skewCell) text() string { return "+" + interval(c.over, c.overAtMost) }
+// when unknown outcomes leave it open; "+3 / 12" when an oracle judged the
+// run and found 12 false allows.
+func (c skewCell) text() string {
+	s := "+" + interval(c.over, c.overAtMost)
+	if c.judged {
+		s += " / " + interval(c.fa, c.faAtMost)
+	}
+	return s
+}
 
 // skewRows gathers, for the first workload, each algorithm's worst
 // over-admission per clock skew.
@@ -48,6 +60,9 @@ func skewRows(f *File) (skews []int64, algos []string, cells map[string]map[int6
 		a := r.Accuracy
 		if !seen || a.OverAdmitted > c.over {
 			c = skewCell{over: a.OverAdmitted, overAtMost: max(a.OverAdmitted, a.OverAdmittedAtMost)}
+			if o := r.Oracle; o != nil {
+				c.judged, c.fa, c.faAtMost = true, o.FalseAllows, max(o.FalseAllows, o.FalseAllowsAtMost)
+			}
 		}
 		cells[r.Algorithm][r.ClockSkewUS] = c
 	}
@@ -59,9 +74,12 @@ func skewTitle(f *File) string {
 	first := f.Runs[0]
 	groups := max(f.Config.ClockGroups, 2)
 	block := max(f.Config.ClockBlock, 1)
-	return fmt.Sprintf("Over-admission against clock skew (%s, limit %s, %d clock groups, blocks of %d requests; "+
-		"requests admitted above the promise, over_admitted)",
-		f.Config.Shape(first.Workload), limit(first.Limit), groups, block)
+	what := "requests admitted above the promise, over_admitted"
+	if f.Config.Oracle != "" && f.Config.Oracle != "none" {
+		what += ", then false allows by the " + f.Config.Oracle + " oracle"
+	}
+	return fmt.Sprintf("Over-admission against clock skew (%s, limit %s, %d clock groups, blocks of %d requests; %s)",
+		f.Config.Shape(first.Workload), limit(first.Limit), groups, block, what)
 }
 
 // skewHeader is the column of one skew: "skew 0", "skew 10ms".

@@ -169,6 +169,31 @@ func TestMainSkewSweepTable(t *testing.T) {
 	}
 }
 
+// TestMainSkewSweepOracle: with --oracle each cell also holds the run's
+// false allows, and the sliding log judged by the sliding policy has none
+// at any skew (its decisions are counted at true time).
+func TestMainSkewSweepOracle(t *testing.T) {
+	io, out, errOut := newTestIO(nil, "simulate", "--algo", "fixed,sliding,token", "--limit", "100", "--window", "1s", "--rate", "200",
+		"--duration", "10s", "--start-at", "2026-12-02T16:00:00Z", "--sweep", "clock-skew=0,1ms,1s", "--clock-groups", "4",
+		"--format", "markdown", "--oracle")
+	if code := Main(io); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	_, skewTable, ok := strings.Cut(out.String(), "over_admitted, then false allows by the sliding oracle):")
+	if !ok {
+		t.Fatalf("no skew table with the oracle:\n%s", out)
+	}
+	for _, row := range []string{
+		"| fixed | +0 / 0 | +1 / 1 | +99 / 193 |",
+		"| sliding | +0 / 0 | +0 / 0 | +0 / 0 |",
+		"| token | +0 / 198 | +0 / 198 | +0 / 199 |",
+	} {
+		if !strings.Contains(skewTable, row+"\n") {
+			t.Errorf("skew table has no row %q:\n%s", row, skewTable)
+		}
+	}
+}
+
 func TestMainSkewBadFlags(t *testing.T) {
 	tests := []struct {
 		args []string
