@@ -595,11 +595,7 @@ func timeseriesChart(r *report.Run) (template.HTML, bool, error) {
 	p := newPlot(r.Algorithm+" · "+r.Workload, "time (s)", "requests per "+report.Duration(ts.IntervalUS))
 	p.Title.TextStyle.Font = font.From(chartFont, 11)
 	l := newLegend()
-	layers := []struct {
-		name  string
-		color color.Color
-		count func(report.Point) int64
-	}{
+	layers := []stackLayer[report.Point]{
 		{"accepted", acceptedColor, func(pt report.Point) int64 { return pt.Accepted }},
 		{"rejected", rejectedColor, func(pt report.Point) int64 { return pt.Rejected }},
 		{"errors", errorsColor, func(pt report.Point) int64 { return pt.Errors }},
@@ -617,9 +613,6 @@ func timeseriesChart(r *report.Run) (template.HTML, bool, error) {
 		return "", false, nil
 	}
 	dense := make([]report.Point, last/ts.IntervalUS+1)
-	for i := range dense {
-		dense[i].TUS = int64(i) * ts.IntervalUS
-	}
 	for _, pt := range ts.Points {
 		if pt.TUS >= 0 {
 			i := pt.TUS / ts.IntervalUS
@@ -629,28 +622,9 @@ func timeseriesChart(r *report.Run) (template.HTML, bool, error) {
 			dense[i].Unknown += pt.Unknown
 		}
 	}
-	// Each layer is drawn at its cumulative height, the highest first, so
-	// that the lower layers paint over it.
-	lines := make([]*plotter.Line, len(layers))
-	below := make([]int64, len(dense))
-	for i, layer := range layers {
-		// One more point than intervals, so the last step is as wide as
-		// the others.
-		pts := make(plotter.XYs, 0, len(dense)+1)
-		for j, pt := range dense {
-			below[j] += layer.count(pt)
-			pts = append(pts, plotter.XY{X: float64(pt.TUS) / 1e6, Y: float64(below[j])})
-		}
-		end := float64(len(dense)) * float64(ts.IntervalUS) / 1e6
-		pts = append(pts, plotter.XY{X: end, Y: pts[len(pts)-1].Y})
-		line, err := plotter.NewLine(pts)
-		if err != nil {
-			return "", false, err
-		}
-		line.StepStyle = plotter.PostStep
-		line.Color, line.Width = layer.color, lineWidth
-		line.FillColor = lighter(layer.color)
-		lines[i] = line
+	lines, below, err := stackedSteps(layers, dense, ts.IntervalUS)
+	if err != nil {
+		return "", false, err
 	}
 	names := make([]string, len(layers))
 	for i := len(lines) - 1; i >= 0; i-- {
@@ -727,6 +701,43 @@ func eventMarks(events []report.Event, top int64) (*faultMarks, error) {
 	}
 	m.labels = labels
 	return &m, nil
+}
+
+// stackLayer is one layer of a stacked step chart: its name, its colour
+// and its count in one interval's point.
+type stackLayer[P any] struct {
+	name  string
+	color color.Color
+	count func(P) int64
+}
+
+// stackedSteps draws layers over dense, one point per interval of
+// intervalUS from 0, each layer at its cumulative height (the caller adds
+// them highest first, so that the lower layers paint over it), and
+// returns the lines and each interval's total.
+func stackedSteps[P any](layers []stackLayer[P], dense []P, intervalUS int64) ([]*plotter.Line, []int64, error) {
+	lines := make([]*plotter.Line, len(layers))
+	below := make([]int64, len(dense))
+	for i, layer := range layers {
+		// One more point than intervals, so the last step is as wide as
+		// the others.
+		pts := make(plotter.XYs, 0, len(dense)+1)
+		for j, pt := range dense {
+			below[j] += layer.count(pt)
+			pts = append(pts, plotter.XY{X: float64(int64(j)*intervalUS) / 1e6, Y: float64(below[j])})
+		}
+		end := float64(len(dense)) * float64(intervalUS) / 1e6
+		pts = append(pts, plotter.XY{X: end, Y: pts[len(pts)-1].Y})
+		line, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, nil, err
+		}
+		line.StepStyle = plotter.PostStep
+		line.Color, line.Width = layer.color, lineWidth
+		line.FillColor = lighter(layer.color)
+		lines[i] = line
+	}
+	return lines, below, nil
 }
 
 // lighter is c mixed with three parts of white, for filled areas.

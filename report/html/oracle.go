@@ -2,12 +2,10 @@ package html
 
 import (
 	"html/template"
-	"image/color"
 	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
 
 	"github.com/rlbench/rlbench/report"
 )
@@ -71,32 +69,14 @@ func oracleChart(r *report.Run) (template.HTML, bool, error) {
 			dense[i].FalseDenies += pt.FalseDenies
 		}
 	}
-	layers := []struct {
-		name  string
-		color color.Color
-		count func(report.OraclePoint) int64
-	}{
+	layers := []stackLayer[report.OraclePoint]{
 		{"false allows", falseAllowColor, func(pt report.OraclePoint) int64 { return pt.FalseAllows }},
 		{"false denies", falseDenyColor, func(pt report.OraclePoint) int64 { return pt.FalseDenies }},
 	}
 	l := newLegend()
-	lines := make([]*plotter.Line, len(layers))
-	below := make([]int64, len(dense))
-	for i, layer := range layers {
-		pts := make(plotter.XYs, 0, len(dense)+1)
-		for j, pt := range dense {
-			below[j] += layer.count(pt)
-			pts = append(pts, plotter.XY{X: float64(int64(j)*ts.IntervalUS) / 1e6, Y: float64(below[j])})
-		}
-		pts = append(pts, plotter.XY{X: float64(n*ts.IntervalUS) / 1e6, Y: pts[len(pts)-1].Y})
-		line, err := plotter.NewLine(pts)
-		if err != nil {
-			return "", false, err
-		}
-		line.StepStyle = plotter.PostStep
-		line.Color, line.Width = layer.color, lineWidth
-		line.FillColor = lighter(layer.color)
-		lines[i] = line
+	lines, _, err := stackedSteps(layers, dense, ts.IntervalUS)
+	if err != nil {
+		return "", false, err
 	}
 	names := make([]string, len(layers))
 	for i := len(lines) - 1; i >= 0; i-- {
