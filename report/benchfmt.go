@@ -53,7 +53,14 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 	fmt.Fprintln(bw, "pkg: rlbench")
 	// Unit metadata (a part of the format that benchstat reads) says
 	// which way is better for the units Go does not know.
-	ms := MetricsIn(InBenchfmt)
+	// A figure only some runs have (the oracle's) is on the lines of those
+	// runs, and its unit is declared only when one has it.
+	var ms []Metric
+	for _, m := range MetricsIn(InBenchfmt) {
+		if m.absent == nil || hasFigure(m, f) {
+			ms = append(ms, m)
+		}
+	}
 	for _, m := range ms {
 		if m.Bench.Better != "" {
 			fmt.Fprintf(bw, "Unit %s better=%s\n", m.Bench.Unit, m.Bench.Better)
@@ -66,7 +73,9 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 		}
 		fmt.Fprintf(bw, "%s %d", benchmarkName(*r), r.Counts.Sent)
 		for _, m := range ms {
-			fmt.Fprintf(bw, " %s %s", benchValue(m, r), m.Bench.Unit)
+			if m.absent == nil || !m.absent(r) {
+				fmt.Fprintf(bw, " %s %s", benchValue(m, r), m.Bench.Unit)
+			}
 		}
 		fmt.Fprintln(bw)
 	}

@@ -33,9 +33,27 @@ const MinSamples = 6
 // medianConfidence is the level of the intervals around medians.
 const medianConfidence = 0.95
 
-// comparedMetrics are the figures a Comparison has a Change for, in the
-// order of the table, each titled by its Header.
+// comparedMetrics are the figures a Comparison may have a Change for, in
+// the order of the table, each titled by its Header.
 var comparedMetrics = MetricsIn(InCompare)
+
+// comparedIn are the comparedMetrics that base or new has: a figure only
+// some runs have (the oracle's) is compared when a run of either file has
+// it, and left out otherwise rather than tabulated as "-" throughout.
+func comparedIn(base, new *File) []Metric {
+	var out []Metric
+	for _, m := range comparedMetrics {
+		if m.absent == nil || hasFigure(m, base) || hasFigure(m, new) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// hasFigure reports whether a run of f has m's figure.
+func hasFigure(m Metric, f *File) bool {
+	return f != nil && slices.ContainsFunc(f.Runs, func(r Run) bool { return !m.absent(&r) })
+}
 
 // RunKey identifies a run across results files, as "fixed/steady/100per1s"
 // (algorithm, workload, limit; "-burst30" follows when the burst differs
@@ -83,6 +101,9 @@ type Comparison struct {
 	Notes []string
 	// Alpha is the significance level the tests used.
 	Alpha float64
+	// metrics are the figures compared, those of comparedMetrics that a
+	// file has (comparedIn): each Row's Changes are in their order.
+	metrics []Metric
 }
 
 // Row compares the runs of one key.
@@ -92,8 +113,8 @@ type Row struct {
 	Only string
 	// BaseN and NewN count the runs of the key a side: repetitions.
 	BaseN, NewN int
-	// Changes has one entry per InCompare metric, in the order of
-	// MetricsIn(InCompare).
+	// Changes has one entry per compared figure: every InCompare metric,
+	// in the order of MetricsIn(InCompare), less those neither file has.
 	Changes []Change
 }
 
@@ -134,7 +155,7 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 	if !(alpha > 0 && alpha < 1) {
 		alpha = DefaultAlpha
 	}
-	c := Comparison{Thresholds: slices.Clone(thresholds), Alpha: alpha}
+	c := Comparison{Thresholds: slices.Clone(thresholds), Alpha: alpha, metrics: comparedIn(base, new)}
 	baseKeys, baseRuns := runsByKey(base)
 	newKeys, newRuns := runsByKey(new)
 	keys := baseKeys
@@ -159,7 +180,7 @@ func Compare(base, new *File, thresholds []Threshold, alpha float64) Comparison 
 		case len(b) == 0:
 			row.Only = OnlyInNew
 		}
-		for _, m := range comparedMetrics {
+		for _, m := range c.metrics {
 			row.Changes = append(row.Changes, compareMetric(m, b, n, alpha))
 		}
 		c.Rows = append(c.Rows, row)
@@ -189,11 +210,14 @@ func runsByKey(f *File) (keys []string, runs map[string][]Run) {
 	return keys, runs
 }
 
-// metricValues are the samples of m, one per run.
+// metricValues are the samples of m, one per run that has the figure: a
+// run not judged by an oracle has no false allows, not zero of them.
 func metricValues(m Metric, runs []Run) []float64 {
-	vs := make([]float64, len(runs))
+	vs := make([]float64, 0, len(runs))
 	for i := range runs {
-		vs[i] = m.Value(&runs[i])
+		if v := m.Value(&runs[i]); !math.IsNaN(v) {
+			vs = append(vs, v)
+		}
 	}
 	return vs
 }
@@ -237,12 +261,16 @@ func (c *Comparison) checkThresholds(key string, base, new []Run) {
 			v.New = Median(ns)
 		}
 		switch {
-		case len(ns) == 0:
+		case len(new) == 0:
 			v.Status, v.Detail = VerdictSkipped, "NEW has no such run"
 			c.Verdicts = append(c.Verdicts, v)
 			continue
-		case t.Relative && len(bs) == 0:
+		case t.Relative && len(ns) > 0 && len(base) == 0:
 			v.Status, v.Detail = VerdictSkipped, formatFigureUnit(m, v.New)+" in NEW, but no BASE run to compare with"
+			c.Verdicts = append(c.Verdicts, v)
+			continue
+		case t.Relative && len(ns) > 0 && len(bs) == 0:
+			v.Status, v.Detail = VerdictSkipped, formatFigureUnit(m, v.New)+" in NEW, but BASE's runs did not measure "+m.Name
 			c.Verdicts = append(c.Verdicts, v)
 			continue
 		}
@@ -331,7 +359,7 @@ func (c Comparison) Render(w io.Writer) error {
 			return err
 		}
 	}
-	for i, m := range comparedMetrics {
+	for i, m := range c.metrics {
 		if len(c.Rows) == 0 {
 			break
 		}

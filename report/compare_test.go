@@ -342,3 +342,83 @@ func TestCompareSummaryCountsThresholds(t *testing.T) {
 		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// oracleRuns are six repetitions of fixed a side, judged by the sliding
+// policy in NEW only, and of token, judged in both with false allows
+// rising from 10 to 20.
+func oracleRuns() (*File, *File) {
+	var baseRuns, newRuns []Run
+	for i := range MinSamples {
+		fixed := compareRun("fixed", i, 500, 500, 0)
+		baseRuns = append(baseRuns, fixed)
+		fixed.Oracle = &Oracle{Policy: "sliding", Judged: 1000, FalseAllows: 7}
+		newRuns = append(newRuns, fixed)
+		token := compareRun("token", i, 300, 500, 0)
+		token.Oracle = &Oracle{Policy: "sliding", Judged: 1000, FalseAllows: 10, FalseDenies: 1}
+		baseRuns = append(baseRuns, token)
+		token.Oracle = &Oracle{Policy: "sliding", Judged: 1000, FalseAllows: 20, FalseDenies: 1}
+		newRuns = append(newRuns, token)
+	}
+	return compareFiles(baseRuns, newRuns)
+}
+
+// The oracle's figures are compared only where a run has them, and a
+// threshold on them is checked only against runs that measured them: a
+// side with none is never a sample of NaNs (on which the U test would
+// never return) nor of zeros.
+func TestCompareOracle(t *testing.T) {
+	base, new := oracleRuns()
+	c := Compare(base, new, mustThresholds(t, "false_allows<+10%", "false_denies==0"), 0.05)
+	if len(c.Rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(c.Rows))
+	}
+	fixed, token := changeOf(t, c.Rows[0], "false_allows"), changeOf(t, c.Rows[1], "false_allows")
+	if !math.IsNaN(fixed.Base) || fixed.New != 7 || fixed.Tested || !math.IsNaN(fixed.Percent) {
+		t.Errorf("fixed false allows %+v, want none in BASE, 7 in NEW, untested", fixed)
+	}
+	if token.Base != 10 || token.New != 20 || !token.Tested || !token.Significant {
+		t.Errorf("token false allows %+v, want 10 → 20, significant", token)
+	}
+	wantFailed := []string{
+		"false_allows<+10% on token/steady/100per1s: 10 → 20 (+100.0 %) (medians of 6 and 6 runs), p=0.002",
+		"false_denies==0 on token/steady/100per1s: 1 (median of 6 runs)",
+	}
+	if strings.Join(c.Failed, "\n") != strings.Join(wantFailed, "\n") {
+		t.Errorf("failed:\n%s\nwant:\n%s", strings.Join(c.Failed, "\n"), strings.Join(wantFailed, "\n"))
+	}
+	var skipped []string
+	for _, v := range c.Verdicts {
+		if v.Status == VerdictSkipped {
+			skipped = append(skipped, v.Check+" on "+v.Key+": "+v.Detail)
+		}
+	}
+	want := "false_allows<+10% on fixed/steady/100per1s: 7 in NEW, but BASE's runs did not measure false_allows"
+	if strings.Join(skipped, "\n") != want {
+		t.Errorf("skipped:\n%s\nwant:\n%s", strings.Join(skipped, "\n"), want)
+	}
+	var out bytes.Buffer
+	if err := c.Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"\nfalse allows\n", "\nfalse denies\n"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("compare output has no %q table:\n%s", s, out.String())
+		}
+	}
+
+	// NEW not judged: a gate on false allows fails, for want of a figure.
+	c = Compare(new, base, mustThresholds(t, "false_allows==0"), 0.05)
+	if got := c.Failed[0]; got != "false_allows==0 on fixed/steady/100per1s: not measured in NEW (n/a)" {
+		t.Errorf("failed[0] = %q", got)
+	}
+
+	// Neither file judged: no oracle tables at all.
+	plain, _ := singleRuns()
+	out.Reset()
+	if err := Compare(plain, plain, nil, 0.05).Render(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "false allows") {
+		t.Errorf("compare without an oracle has an oracle table:\n%s", out.String())
+	}
+}

@@ -291,14 +291,14 @@ var metrics = []Metric{
 
 	// The run judged by an exact policy (--oracle); "n/a" for a run that
 	// was not, and no column when no run was.
-	{Name: "false_allows", Header: "false allows", In: InTable | InCSV | InThreshold, csvAppended: 5,
-		absent: noOracle, tableIf: anyOracle,
+	{Name: "false_allows", Header: "false allows", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle, Bench: BenchUnit{Unit: "false-allows", Scale: 1, Better: "lower"},
 		count: func(r *Run) int64 { return oracle(r).FalseAllows },
 		cell:  func(r *Run) string { return interval(oracle(r).FalseAllows, oracle(r).FalseAllowsAtMost) }},
 	{Name: "false_allows_at_most", In: InCSV | InThreshold, csvAppended: 5, absent: noOracle,
 		count: func(r *Run) int64 { return oracle(r).FalseAllowsAtMost }},
-	{Name: "false_denies", Header: "false denies", In: InTable | InCSV | InThreshold, csvAppended: 5,
-		absent: noOracle, tableIf: anyOracle,
+	{Name: "false_denies", Header: "false denies", In: InTable | InCSV | InCompare | InThreshold | InBenchfmt, csvAppended: 5,
+		absent: noOracle, tableIf: anyOracle, Bench: BenchUnit{Unit: "false-denies", Scale: 1, Better: "lower"},
 		count: func(r *Run) int64 { return oracle(r).FalseDenies },
 		cell:  func(r *Run) string { return interval(oracle(r).FalseDenies, oracle(r).FalseDeniesAtMost) }},
 	{Name: "false_denies_at_most", In: InCSV | InThreshold, csvAppended: 5, absent: noOracle,

@@ -78,13 +78,13 @@ func TestMetricsInOrder(t *testing.T) {
 			"commands_per_decision script_commands_per_decision cpu_us_per_decision memory_usage_per_key keys_without_ttl " +
 			"false_allows false_denies false_allows_pct false_denies_pct rate_diff_pct"},
 		{"compare", InCompare, "accepted rejected errors achieved_per_s response_mean_us response_p50_us response_p99_us " +
-			"max_admitted_in_window over_admitted"},
+			"max_admitted_in_window over_admitted false_allows false_denies"},
 		{"threshold", InThreshold, "sent accepted rejected unknown errors missed offered_per_s achieved_per_s accepted_per_s " +
 			"response_mean_us response_p50_us response_p90_us response_p99_us response_p999_us response_max_us " +
 			"service_p50_us service_p99_us max_admitted_in_window over_admitted over_admitted_at_most keys_over_bound " +
 			"keys_without_ttl keys_past_ttl false_allows false_allows_at_most false_denies false_denies_at_most " +
 			"false_allows_pct false_denies_pct rate_diff_pct"},
-		{"benchfmt", InBenchfmt, "response_mean_us achieved_per_s response_p99_us over_admitted"},
+		{"benchfmt", InBenchfmt, "response_mean_us achieved_per_s response_p99_us over_admitted false_allows false_denies"},
 	}
 	for _, tt := range tests {
 		if got := names(tt.o); got != tt.want {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"slices"
 
 	"golang.org/x/perf/benchmath"
@@ -16,9 +17,11 @@ import (
 // the Mann-Whitney U test.
 
 // sample is xs as benchmath takes it, which sorts its values in place:
-// xs is left as it was.
+// xs is left as it was. NaNs (a figure a run lacks) are left out: they
+// have no rank, and benchmath's U test never returns on one.
 func sample(xs []float64) *benchmath.Sample {
-	return benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds)
+	xs = slices.DeleteFunc(slices.Clone(xs), math.IsNaN)
+	return benchmath.NewSample(xs, &benchmath.DefaultThresholds)
 }
 
 // Median is the middle of xs, or the mean of the two middle values when

@@ -121,7 +121,7 @@ var verdictMark = map[Status]string{VerdictFailed: "❌ failed", VerdictSkipped:
 func (c Comparison) writeChanges(w io.Writer) error {
 	headers := []string{"run"}
 	aligns := []tw.Align{tw.AlignLeft}
-	for _, m := range comparedMetrics {
+	for _, m := range c.metrics {
 		headers = append(headers, m.Header)
 		aligns = append(aligns, tw.AlignRight)
 	}
@@ -132,7 +132,7 @@ func (c Comparison) writeChanges(w io.Writer) error {
 			continue
 		}
 		row := []string{r.Key}
-		for i, m := range comparedMetrics {
+		for i, m := range c.metrics {
 			ch := r.Changes[i]
 			change := formatChange(ch.Percent)
 			switch {
