@@ -233,12 +233,9 @@ func (fr *faultRun) finish() []report.Event {
 }
 
 // faultKey names the Redis key of the run's first user key (the hottest
-// under zipf), whose server a fault of one server hits.
+// under zipf; a trace's first), whose server a fault of one server hits.
 func faultKey(cfg workload.Config, promise algorithms.Promise) string {
-	key := cfg.Key
-	if cfg.Keys != nil && cfg.Keys.N() > 1 {
-		key += ":0"
-	}
+	key := cfg.KeyName(0)
 	if keyer, ok := promise.(algorithms.StateKeyer); ok {
 		return keyer.StateKey(key)
 	}

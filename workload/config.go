@@ -195,12 +195,16 @@ func (c Config) request(hit uint64) (int, int64) {
 	return c.Keys.Key(hit), c.Cost
 }
 
+// KeyName is the user key a run of c sends as its key k (0 is the first
+// of a trace's keys, and the hottest under zipf).
+func (c Config) KeyName(k int) string { return c.keyName(k) }
+
 // keyName is key k's user key.
 func (c Config) keyName(k int) string {
 	if c.Replay != nil {
 		return c.Key + ":" + c.Replay.stream.Name(k)
 	}
-	if c.Keys.N() == 1 {
+	if c.Keys == nil || c.Keys.N() == 1 {
 		return c.Key
 	}
 	return c.Key + ":" + strconv.Itoa(k)

@@ -144,3 +144,21 @@ func TestReplayConfig(t *testing.T) {
 		}
 	}
 }
+
+// A run's user keys are its trace's, whether asked before the run or during it.
+func TestKeyName(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  Config
+		k    int
+		want string
+	}{
+		{Config{Key: "user:1"}, 0, "user:1"},
+		{Config{Key: "user:1", Keys: oneKey{}}, 0, "user:1"},
+		{Config{Key: "user:1", Replay: NewReplay(&sliceStream{keys: 3}, 1)}, 0, "user:1:k0"},
+		{Config{Key: "user:1", Replay: NewReplay(&sliceStream{keys: 3}, 1)}, 2, "user:1:k2"},
+	} {
+		if got := tt.cfg.KeyName(tt.k); got != tt.want {
+			t.Errorf("KeyName(%d) of %+v = %q, want %q", tt.k, tt.cfg, got, tt.want)
+		}
+	}
+}
