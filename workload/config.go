@@ -78,9 +78,11 @@ type Config struct {
 	// Interval is the width of one point of the time series; 0 means 1s.
 	Interval time.Duration
 	// SpinWait is how long before each slot of the open model the
-	// sender stops sleeping and spins, yielding, until the slot: Go's
-	// timers wake up to a millisecond late, which would be schedule lag.
-	// Spinning costs the sender's CPU; 0 only sleeps.
+	// sender stops sleeping on Go's timers, which wake up to a millisecond
+	// late (schedule lag), and waits precisely: on Linux in short sleeps
+	// of the thread to within a learnt margin of the slot, then spinning
+	// the margin; elsewhere spinning, yielding, all of it. 0 only sleeps
+	// on Go's timers.
 	SpinWait time.Duration
 	// MissAfter is how late after its slot a request of the open model may
 	// be sent before it counts as missed; 0 means DefaultMissAfter.
