@@ -123,7 +123,8 @@ func (r *runner) closed(ctx context.Context) {
 				t, release = pw.ForWorker()
 				defer func() { _ = release.Close() }()
 			}
-			d := newDecider(t)
+			d, lane := newDecider(t), newLaneWriter(rec)
+			defer lane.flush()
 			for !r.cancelled() && (r.cfg.Duration == 0 || time.Since(r.start) < r.cfg.Duration) {
 				hit := issued.Add(1) - 1
 				if r.cfg.Requests > 0 && hit >= r.cfg.Requests {
@@ -131,7 +132,8 @@ func (r *runner) closed(ctx context.Context) {
 					return
 				}
 				// No schedule: each request is due when it is sent.
-				rec.observe(r.decide(d, uint64(hit), time.Time{}))
+				s := r.decide(d, uint64(hit), time.Time{})
+				lane.observe(&s)
 			}
 		})
 	}
@@ -156,8 +158,9 @@ func (r *runner) open(ctx context.Context) {
 	var wg sync.WaitGroup
 	for w := range r.workers {
 		rec := r.recs[w%len(r.recs)]
-		d := newDecider(r.cfg.Target)
+		d, lane := newDecider(r.cfg.Target), newLaneWriter(rec)
 		wg.Go(func() {
+			defer lane.flush()
 			for range p.turn {
 				hit, intended, ok := r.nextSlot(ctx, p)
 				if !ok {
@@ -165,7 +168,8 @@ func (r *runner) open(ctx context.Context) {
 					return
 				}
 				p.turn <- struct{}{}
-				rec.observe(r.decide(d, hit, intended))
+				s := r.decide(d, hit, intended)
+				lane.observe(&s)
 			}
 		})
 	}
