@@ -174,7 +174,7 @@ func (c Config) validate() error {
 }
 
 // limitOf is key k's limit: its tier's, or the Config's.
-func (c Config) limitOf(k int) algorithms.Limit {
+func (c *Config) limitOf(k int) algorithms.Limit {
 	if c.TierOf == nil {
 		return c.Limit
 	}
@@ -182,7 +182,7 @@ func (c Config) limitOf(k int) algorithms.Limit {
 }
 
 // tierName is the name of key k's tier, "" without tiers.
-func (c Config) tierName(k int) string {
+func (c *Config) tierName(k int) string {
 	if c.TierOf == nil {
 		return ""
 	}
@@ -190,7 +190,7 @@ func (c Config) tierName(k int) string {
 }
 
 // request is request hit's key and cost: its replay's, or Keys' and Cost.
-func (c Config) request(hit uint64) (int, int64) {
+func (c *Config) request(hit uint64) (int, int64) {
 	if c.Replay != nil {
 		return c.Replay.request(hit)
 	}
@@ -198,7 +198,7 @@ func (c Config) request(hit uint64) (int, int64) {
 }
 
 // keyName is key k's user key.
-func (c Config) keyName(k int) string {
+func (c *Config) keyName(k int) string {
 	if c.Replay != nil {
 		return c.Key + ":" + c.Replay.stream.Name(k)
 	}

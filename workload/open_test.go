@@ -703,7 +703,8 @@ func TestKeysAndTiers(t *testing.T) {
 		if res.Accuracy.Keys != 10 {
 			t.Errorf("Accuracy.Keys = %d, want 10", res.Accuracy.Keys)
 		}
-		if got := cfg.withDefaults().keyName(3); got != "user:3" {
+		defaulted := cfg.withDefaults()
+		if got := defaulted.keyName(3); got != "user:3" {
 			t.Errorf("keyName(3) = %q, want user:3", got)
 		}
 		one := Config{Key: "user"}.withDefaults()
