@@ -99,7 +99,7 @@ func (r *runner) begin(ctx context.Context, workers int) {
 	// A recorder's three histograms take about 650 KB; hundreds of open-model
 	// workers would spend more memory and GC on them than on the run. Workers
 	// share a few recorders instead, one per lane, each behind its own lock,
-	// which costs nothing next to a round trip.
+	// which each worker takes once per batch of decisions (laneWriter).
 	r.recs = make([]*recorder, min(workers, maxLanes()))
 	for i := range r.recs {
 		r.recs[i] = newRecorder(r.start, r.cfg.Interval, r.cfg.MissAfter)
@@ -413,5 +413,6 @@ func (r *runner) result() Result {
 	return res
 }
 
-// maxLanes is how many recorders a run keeps at most.
-func maxLanes() int { return 4 * runtime.GOMAXPROCS(0) }
+// maxLanes is how many recorders a run keeps at most: one per processor,
+// since workers take a lane's lock once per laneBatch decisions.
+func maxLanes() int { return runtime.GOMAXPROCS(0) }
