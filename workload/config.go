@@ -78,9 +78,11 @@ type Config struct {
 	// Interval is the width of one point of the time series; 0 means 1s.
 	Interval time.Duration
 	// SpinWait is how long before each slot of the open model the
-	// sender stops sleeping and spins, yielding, until the slot: Go's
-	// timers wake up to a millisecond late, which would be schedule lag.
-	// Spinning costs the sender's CPU; 0 only sleeps.
+	// sender stops sleeping on Go's timers, which wake up to a millisecond
+	// late (schedule lag), and waits precisely: on Linux in short sleeps
+	// of the thread to within a learnt margin of the slot, then spinning
+	// the margin; elsewhere spinning, yielding, all of it. 0 only sleeps
+	// on Go's timers.
 	SpinWait time.Duration
 	// MissAfter is how late after its slot a request of the open model may
 	// be sent before it counts as missed; 0 means DefaultMissAfter.
@@ -172,7 +174,7 @@ func (c Config) validate() error {
 }
 
 // limitOf is key k's limit: its tier's, or the Config's.
-func (c Config) limitOf(k int) algorithms.Limit {
+func (c *Config) limitOf(k int) algorithms.Limit {
 	if c.TierOf == nil {
 		return c.Limit
 	}
@@ -180,7 +182,7 @@ func (c Config) limitOf(k int) algorithms.Limit {
 }
 
 // tierName is the name of key k's tier, "" without tiers.
-func (c Config) tierName(k int) string {
+func (c *Config) tierName(k int) string {
 	if c.TierOf == nil {
 		return ""
 	}
@@ -188,7 +190,7 @@ func (c Config) tierName(k int) string {
 }
 
 // request is request hit's key and cost: its replay's, or Keys' and Cost.
-func (c Config) request(hit uint64) (int, int64) {
+func (c *Config) request(hit uint64) (int, int64) {
 	if c.Replay != nil {
 		return c.Replay.request(hit)
 	}
@@ -200,7 +202,7 @@ func (c Config) request(hit uint64) (int, int64) {
 func (c Config) KeyName(k int) string { return c.keyName(k) }
 
 // keyName is key k's user key.
-func (c Config) keyName(k int) string {
+func (c *Config) keyName(k int) string {
 	if c.Replay != nil {
 		return c.Key + ":" + c.Replay.stream.Name(k)
 	}

@@ -703,7 +703,8 @@ func TestKeysAndTiers(t *testing.T) {
 		if res.Accuracy.Keys != 10 {
 			t.Errorf("Accuracy.Keys = %d, want 10", res.Accuracy.Keys)
 		}
-		if got := cfg.withDefaults().keyName(3); got != "user:3" {
+		defaulted := cfg.withDefaults()
+		if got := defaulted.keyName(3); got != "user:3" {
 			t.Errorf("keyName(3) = %q, want user:3", got)
 		}
 		one := Config{Key: "user"}.withDefaults()
@@ -817,5 +818,69 @@ func TestAccuracyOnMiniredis(t *testing.T) {
 				t.Errorf("most in a window %d, want the limit %d", acc.Busiest.MostInWindow, limit.Requests)
 			}
 		})
+	}
+}
+
+// TestOpenSpinWaitNeverEarly runs the open model on the real clock with
+// the spin wait on (precise sleeps on Linux, spinning elsewhere): every
+// slot is sent, none before it is due, and whoever paces hands requests to
+// every worker (a limiter that takes 2 ms keeps several in flight). How
+// late a send is depends on the machine, so it is not checked.
+func TestOpenSpinWaitNeverEarly(t *testing.T) {
+	f := &probeLimiter{delay: 2 * time.Millisecond}
+	var seen samples
+	res := runChecked(t, t.Context(), Config{
+		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 5000),
+		Requests: 300, MaxInflight: 16, SpinWait: DefaultSpinWait, Observe: seen.observe,
+	}, f)
+	if res.Sent != 300 || res.Accepted != 300 {
+		t.Fatalf("sent %d, accepted %d; want 300, 300", res.Sent, res.Accepted)
+	}
+	for i, s := range seen.bySlot() {
+		if slot, _ := steadyPacer(t, 5000).At(uint64(i)); !s.Intended.Equal(res.Start.Add(slot)) || s.Sent.Before(s.Intended) {
+			t.Errorf("request %d: due %v, sent %v; want due at its slot %v, sent no earlier",
+				i, s.Intended.Sub(res.Start), s.Sent.Sub(res.Start), slot)
+		}
+	}
+	if f.most.Load() < 2 {
+		t.Errorf("at most %d call in flight at once: the requests went out one by one", f.most.Load())
+	}
+}
+
+// TestPacingMargin: the margin a precise sleep ends early by rises three
+// steps for a sleep that woke later than it and falls one step otherwise,
+// within its bounds, so that it settles where three sleeps in four wake
+// within it.
+func TestPacingMargin(t *testing.T) {
+	p := pacing{margin: minMargin}
+	p.learn(minMargin / 2)
+	if p.margin != minMargin {
+		t.Errorf("after an early wake at the lowest margin: %v, want %v", p.margin, minMargin)
+	}
+	p.learn(50 * time.Microsecond)
+	if want := minMargin + 3*marginStep; p.margin != want {
+		t.Errorf("after a late wake: %v, want %v", p.margin, want)
+	}
+	p.learn(0)
+	if want := minMargin + 2*marginStep; p.margin != want {
+		t.Errorf("after an early wake: %v, want %v", p.margin, want)
+	}
+	for range 1000 {
+		p.learn(time.Second)
+	}
+	if p.margin != maxMargin {
+		t.Errorf("after late wakes only: %v, want the most, %v", p.margin, maxMargin)
+	}
+	// Wakes late by 10 µs one time in 8 (under three in four) and by
+	// 1 µs otherwise: the margin comes down to where the 1 µs wakes fall.
+	for i := range 4000 {
+		late := time.Microsecond
+		if i%8 == 0 {
+			late = 10 * time.Microsecond
+		}
+		p.learn(late)
+	}
+	if p.margin > 10*time.Microsecond {
+		t.Errorf("margin %v after wakes mostly 1 µs late, want at most 10 µs", p.margin)
 	}
 }

@@ -84,16 +84,7 @@ func (r *recorder) observe(s Sample) {
 // count records s's outcome, lag and point in the time series, and
 // reports whether it was a decision.
 func (r *recorder) count(s Sample) bool {
-	r.sent++
-	lag := s.Sent.Sub(s.Intended) - s.Waited
-	if s.Waited > 0 {
-		r.waited++
-		r.waitedFor += s.Waited
-	}
-	r.record(r.lag, lag)
-	if lag > r.missAfter {
-		r.missed++
-	}
+	r.countLag(s.Sent.Sub(s.Intended)-s.Waited, s.Waited)
 	point := r.point(s.Done)
 	switch s.Outcome.Kind {
 	case target.Accepted:
@@ -118,12 +109,30 @@ func (r *recorder) count(s Sample) bool {
 	return true
 }
 
+// countLag counts one request sent lag after its slot, having waited
+// for a Retry-After first.
+func (r *recorder) countLag(lag, waited time.Duration) {
+	r.sent++
+	if waited > 0 {
+		r.waited++
+		r.waitedFor += waited
+	}
+	r.record(r.lag, lag)
+	if lag > r.missAfter {
+		r.missed++
+	}
+}
+
 // latency records s's response and service times.
 func (r *recorder) latency(s Sample) {
-	if !r.record(r.response, s.Done.Sub(s.Intended)) {
+	r.latencies(s.Done.Sub(s.Intended), s.Done.Sub(s.Sent))
+}
+
+func (r *recorder) latencies(response, service time.Duration) {
+	if !r.record(r.response, response) {
 		r.overRange++
 	}
-	r.record(r.service, s.Done.Sub(s.Sent))
+	r.record(r.service, service)
 }
 
 // record adds d to h and reports whether it was in range. The histogram
@@ -138,11 +147,88 @@ func (r *recorder) record(h *hdrhistogram.Histogram, d time.Duration) bool {
 
 // point is the time-series point that instant t falls in.
 func (r *recorder) point(t time.Time) *Point {
-	i := int(max(t.Sub(r.start), 0) / r.interval)
+	return r.pointAt(pointIndex(r.start, r.interval, t))
+}
+
+// pointIndex is the number of the time-series point that instant t falls
+// in, for a run that started at start.
+func pointIndex(start time.Time, interval time.Duration, t time.Time) int {
+	return int(max(t.Sub(start), 0) / interval)
+}
+
+func (r *recorder) pointAt(i int) *Point {
 	for len(r.points) <= i {
 		r.points = append(r.points, Point{Offset: time.Duration(len(r.points)) * r.interval})
 	}
 	return &r.points[i]
+}
+
+// laneWriter is one worker's way into its lane's recorder: it holds the
+// figures of the worker's latest decisions and adds them under the lane's
+// lock a batch at a time, so that the workers sharing a lane take its lock
+// and touch its histograms once per batch, not once per decision. Other
+// outcomes, rare, are recorded at once, after the decisions before them.
+// The Result is the same: every lane is merged only once its workers have
+// flushed. Not safe for concurrent use: one per worker.
+type laneWriter struct {
+	rec     *recorder
+	n       int
+	pending [laneBatch]decisionFigures
+}
+
+// laneBatch is how many decisions a worker holds before it adds them.
+const laneBatch = 64
+
+// decisionFigures are what a decision adds to a recorder.
+type decisionFigures struct {
+	lag, waited, response, service time.Duration
+	point                          int
+	accepted                       bool
+}
+
+func newLaneWriter(rec *recorder) *laneWriter { return &laneWriter{rec: rec} }
+
+// observe records s, as recorder.observe does.
+func (w *laneWriter) observe(s *Sample) {
+	k := s.Outcome.Kind
+	if k != target.Accepted && k != target.Rejected {
+		w.flush()
+		w.rec.observe(*s)
+		return
+	}
+	w.pending[w.n] = decisionFigures{
+		lag: s.Sent.Sub(s.Intended) - s.Waited, waited: s.Waited,
+		response: s.Done.Sub(s.Intended), service: s.Done.Sub(s.Sent),
+		point:    pointIndex(w.rec.start, w.rec.interval, s.Done),
+		accepted: k == target.Accepted,
+	}
+	if w.n++; w.n == laneBatch {
+		w.flush()
+	}
+}
+
+// flush adds the decisions held to the recorder.
+func (w *laneWriter) flush() {
+	if w.n == 0 {
+		return
+	}
+	r := w.rec
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range w.pending[:w.n] {
+		f := &w.pending[i]
+		r.countLag(f.lag, f.waited)
+		point := r.pointAt(f.point)
+		if f.accepted {
+			r.accepted++
+			point.Accepted++
+		} else {
+			r.rejected++
+			point.Rejected++
+		}
+		r.latencies(f.response, f.service)
+	}
+	w.n = 0
 }
 
 // merge sums the recorders into a Result; FirstError is the first error of

@@ -99,7 +99,7 @@ func (r *runner) begin(ctx context.Context, workers int) {
 	// A recorder's three histograms take about 650 KB; hundreds of open-model
 	// workers would spend more memory and GC on them than on the run. Workers
 	// share a few recorders instead, one per lane, each behind its own lock,
-	// which costs nothing next to a round trip.
+	// which each worker takes once per batch of decisions (laneWriter).
 	r.recs = make([]*recorder, min(workers, maxLanes()))
 	for i := range r.recs {
 		r.recs[i] = newRecorder(r.start, r.cfg.Interval, r.cfg.MissAfter)
@@ -123,7 +123,8 @@ func (r *runner) closed(ctx context.Context) {
 				t, release = pw.ForWorker()
 				defer func() { _ = release.Close() }()
 			}
-			d := newDecider(t)
+			d, lane := newDecider(t), newLaneWriter(rec)
+			defer lane.flush()
 			for !r.cancelled() && (r.cfg.Duration == 0 || time.Since(r.start) < r.cfg.Duration) {
 				hit := issued.Add(1) - 1
 				if r.cfg.Requests > 0 && hit >= r.cfg.Requests {
@@ -131,7 +132,8 @@ func (r *runner) closed(ctx context.Context) {
 					return
 				}
 				// No schedule: each request is due when it is sent.
-				rec.observe(r.decide(d, uint64(hit), time.Time{}))
+				s := r.decide(d, uint64(hit), time.Time{})
+				lane.observe(&s)
 			}
 		})
 	}
@@ -142,84 +144,143 @@ func (r *runner) closed(ctx context.Context) {
 }
 
 // open sends each request at its slot in the schedule, from MaxInflight
-// workers. When all are busy the next request waits for one: its lag is
-// recorded, counted as missed past MissAfter, and included in its
-// response time.
+// workers that take turns at pacing: the worker whose turn it is reads the
+// next slot, waits for it, passes the turn to an idle worker and sends that
+// request itself, so that no hand-over lies between a slot and its send.
+// When all are busy the next slot waits for one to finish: its lag is
+// recorded, counted as missed past MissAfter, and included in its response
+// time.
 func (r *runner) open(ctx context.Context) {
 	r.begin(ctx, r.cfg.MaxInflight)
-	type job struct {
-		hit      uint64
-		intended time.Time
-	}
-	jobs := make(chan job)
+	p := &pacing{turn: make(chan struct{}, 1), timer: time.NewTimer(0), margin: minMargin}
+	<-p.timer.C
+	p.turn <- struct{}{}
 	var wg sync.WaitGroup
 	for w := range r.workers {
 		rec := r.recs[w%len(r.recs)]
-		d := newDecider(r.cfg.Target)
+		d, lane := newDecider(r.cfg.Target), newLaneWriter(rec)
 		wg.Go(func() {
-			for j := range jobs {
-				rec.observe(r.decide(d, j.hit, j.intended))
+			defer lane.flush()
+			for range p.turn {
+				hit, intended, ok := r.nextSlot(ctx, p)
+				if !ok {
+					close(p.turn) // every other worker stops once idle
+					return
+				}
+				p.turn <- struct{}{}
+				s := r.decide(d, hit, intended)
+				lane.observe(&s)
 			}
 		})
 	}
-	timer := time.NewTimer(0)
-	<-timer.C
-	pastDuration := false // the schedule, not Requests or its own end, reached Duration
-send:
-	for hit := uint64(0); r.cfg.Requests == 0 || hit < uint64(r.cfg.Requests); hit++ {
-		offset, ok := r.cfg.Pacer.At(hit)
-		if !ok {
-			r.endedBy = EndedBySchedule
-			break
-		}
-		if r.cfg.Duration > 0 && offset >= r.cfg.Duration {
-			pastDuration = true
-			r.endedBy = EndedByDuration
-			break
-		}
-		intended := r.start.Add(offset)
-		r.waitUntil(ctx, timer, intended)
-		// The schedule, not the wall clock, says when the run ends: a
-		// generator running late still sends every slot, and says so.
-		if r.cancelled() {
-			break
-		}
-		// With every worker busy, a cancellation must not wait for one
-		// only to hand it one more request.
-		select {
-		case jobs <- job{hit, intended}:
-		case <-ctx.Done():
-			r.interrupted.Store(true)
-			break send
-		}
-		r.scheduled = offset
-	}
-	close(jobs)
 	wg.Wait()
 	if r.endedBy == "" {
 		r.endedBy = EndedByRequests
 	}
-	if pastDuration {
+	if p.pastDuration {
 		r.scheduled = r.cfg.Duration
 	} else if rate := r.cfg.Pacer.Rate(r.scheduled); rate > 0 {
 		r.scheduled += time.Duration(float64(time.Second) / rate)
 	}
 }
 
+// pacing is the open model's schedule in progress, used only by the worker
+// whose turn it is: holding the one value of turn is the right to use it.
+type pacing struct {
+	turn         chan struct{}
+	timer        *time.Timer
+	next         uint64        // the next slot to send
+	pastDuration bool          // the schedule, not Requests or its own end, reached Duration
+	margin       time.Duration // how early a precise sleep ends before a slot
+}
+
+// nextSlot waits for the next slot of the schedule and returns it, or
+// false when the run is over: the schedule ended, Requests or Duration was
+// reached, or the run was cancelled.
+func (r *runner) nextSlot(ctx context.Context, p *pacing) (hit uint64, intended time.Time, ok bool) {
+	hit = p.next
+	if r.cfg.Requests > 0 && hit >= uint64(r.cfg.Requests) {
+		return 0, time.Time{}, false
+	}
+	offset, ok := r.cfg.Pacer.At(hit)
+	if !ok {
+		r.endedBy = EndedBySchedule
+		return 0, time.Time{}, false
+	}
+	if r.cfg.Duration > 0 && offset >= r.cfg.Duration {
+		p.pastDuration = true
+		r.endedBy = EndedByDuration
+		return 0, time.Time{}, false
+	}
+	intended = r.start.Add(offset)
+	r.waitUntil(ctx, p, intended)
+	// The schedule, not the wall clock, says when the run ends: a
+	// generator running late still sends every slot, and says so.
+	if r.cancelled() {
+		return 0, time.Time{}, false
+	}
+	p.next++
+	r.scheduled = offset
+	return hit, intended, true
+}
+
 // waitUntil returns at intended or when ctx is done: it sleeps on timer
-// until SpinWait before, then spins, yielding to other goroutines, for
-// the rest.
-func (r *runner) waitUntil(ctx context.Context, timer *time.Timer, intended time.Time) {
+// until SpinWait before, since Go's timers wake up to a millisecond late,
+// which would be schedule lag. For the rest it sleeps precisely where it
+// can (preciseSleep), waking a margin early that it learns from how late
+// its sleeps wake, and spins the margin; elsewhere it spins, yielding to
+// other goroutines.
+func (r *runner) waitUntil(ctx context.Context, p *pacing, intended time.Time) {
 	if sleep := time.Until(intended) - r.cfg.SpinWait; sleep > 0 {
-		timer.Reset(sleep)
+		p.timer.Reset(sleep)
 		select {
-		case <-timer.C:
+		case <-p.timer.C:
 		case <-ctx.Done():
 			return
 		}
 	}
-	for r.cfg.SpinWait > 0 && time.Now().Before(intended) && ctx.Err() == nil {
-		runtime.Gosched()
+	if r.cfg.SpinWait <= 0 {
+		return
+	}
+	for ctx.Err() == nil {
+		left := time.Until(intended)
+		switch {
+		case left <= 0:
+			return
+		case !sleepsPrecisely:
+			runtime.Gosched()
+		case left > p.margin:
+			asked := left - p.margin
+			preciseSleep(asked)
+			p.learn(left - time.Until(intended) - asked)
+		default:
+			// The margin is microseconds: spinning without yielding keeps
+			// another goroutine from running into the slot.
+			for time.Now().Before(intended) {
+			}
+			return
+		}
+	}
+}
+
+// The margin before a slot at which the sender stops sleeping and spins
+// lies between these, starting at the first.
+const (
+	minMargin = 2 * time.Microsecond
+	maxMargin = 100 * time.Microsecond
+	// marginStep is how far one sleep moves the margin: up three steps
+	// for a sleep that woke later than the margin, down one for any other,
+	// so that the margin settles where three sleeps in four wake within it.
+	marginStep = 500 * time.Nanosecond
+)
+
+// learn moves the margin after a precise sleep that woke late by
+// overshoot.
+func (p *pacing) learn(overshoot time.Duration) {
+	if overshoot > p.margin {
+		p.margin = min(p.margin+3*marginStep, maxMargin)
+	} else {
+		p.margin = max(p.margin-marginStep, minMargin)
 	}
 }
 
@@ -352,5 +413,6 @@ func (r *runner) result() Result {
 	return res
 }
 
-// maxLanes is how many recorders a run keeps at most.
-func maxLanes() int { return 4 * runtime.GOMAXPROCS(0) }
+// maxLanes is how many recorders a run keeps at most: one per processor,
+// since workers take a lane's lock once per laneBatch decisions.
+func maxLanes() int { return runtime.GOMAXPROCS(0) }

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"sync"
@@ -155,12 +156,17 @@ func TestRunnerDecisionAllocs(t *testing.T) {
 				Limit: algorithms.Limit{Requests: math.MaxInt32, Window: time.Hour},
 			}.withDefaults())
 			r.begin(t.Context(), 1)
-			d, rec := newDecider(tt.target), r.recs[0]
+			d, lane := newDecider(tt.target), newLaneWriter(r.recs[0])
 			var hit uint64
 			allocs := testing.AllocsPerRun(5000, func() {
-				rec.observe(r.decide(d, hit, time.Time{}))
+				s := r.decide(d, hit, time.Time{})
+				lane.observe(&s)
 				hit++
 			})
+			lane.flush()
+			if res := r.result(); res.Sent != 5001 {
+				t.Errorf("recorded %d decisions, want 5001", res.Sent)
+			}
 			t.Logf("%s: %.0f allocations per decision", tt.name, allocs)
 			_, plain := tt.target.(plainNothing)
 			if !plain && allocs > 0 {
@@ -178,4 +184,37 @@ type plainNothing struct{ n nothing }
 
 func (p plainNothing) Decide(ctx context.Context, req target.Request) target.Outcome {
 	return p.n.Decide(ctx, req)
+}
+
+// clockNothing admits at once, saying it decided now: the engine's whole
+// accounting of a Redis limiter (admissions on the target's clock), with
+// no round trip.
+type clockNothing struct{}
+
+func (clockNothing) Decide(context.Context, target.Request) target.Outcome {
+	return target.Outcome{Kind: target.Accepted, Said: target.Said{At: time.Now(), Has: target.HasRemaining}}
+}
+
+func (c clockNothing) DecideBy(ctx context.Context, req target.Request, _ time.Time) target.Outcome {
+	return c.Decide(ctx, req)
+}
+
+// BenchmarkRunOverheadTimed is the engine's own CPU per decision as
+// rlbench run drives a Redis limiter (a self-timed target under the 1 s
+// default timeout, decisions on the target's clock, one hot key): the
+// time per op is what the engine adds to each round trip.
+func BenchmarkRunOverheadTimed(b *testing.B) {
+	for _, workers := range []int{1, 50} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.ReportAllocs()
+			_, err := Run(b.Context(), Config{
+				Target: clockNothing{}, Name: "nothing", Limit: algorithms.Limit{Requests: math.MaxInt32, Window: time.Second},
+				Key: "bench", Concurrency: workers, Requests: int64(b.N), Timeout: time.Second,
+				MissAfter: DefaultMissAfter, SpinWait: DefaultSpinWait,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }

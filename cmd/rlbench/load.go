@@ -114,8 +114,8 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.DurationVar(&o.Timeout, "timeout", time.Second, "bound on each decision, at most 8784h; 0 for none")
 	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series, at most 8784h")
 	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed, at most 8784h")
-	f.DurationVar(&o.SpinWait, "spin-wait", workload.DefaultSpinWait, "how long before each slot of the open model the sender spins instead of sleeping, "+
-		"since timers wake up to 1ms late; it costs the sender's CPU; 0 only sleeps, at most 1s")
+	f.DurationVar(&o.SpinWait, "spin-wait", workload.DefaultSpinWait, "how long before each slot of the open model the sender stops sleeping on timers, which wake up to 1ms late, "+
+		"and waits precisely (short thread sleeps on Linux, spinning elsewhere); 0 only sleeps on timers, at most 1s")
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
 	f.DurationVar(&o.ClockSkewAllowance, "clock-skew-allowance", algorithms.DefaultClockSkewAllowance,
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")

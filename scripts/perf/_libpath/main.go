@@ -6,6 +6,8 @@
 //	            target.Dedicated, configured as "rlbench run" configures it
 //	redis_rate  go-redis/redis_rate v10's GCRA, called in a plain loop
 //	            (redisrate.go, only in the module perf.sh makes)
+//	paired      gcra and engine in one process, in alternating blocks of
+//	            -block decisions, -n in all on each side (below)
 //
 // Every mode sends -n decisions from -c goroutines at one hot key, on one
 // go-redis client with a connection per goroutine, after a warm-up that
@@ -15,6 +17,16 @@
 // rejection or an error ends the program with status 1, since the
 // comparison would no longer be of the same work. It prints one line:
 // decisions per second over the timed part.
+//
+// paired measures the engine's overhead over the plain loop so that a
+// change of load on a shared machine hits both sides alike: blocks of the
+// two sides alternate (plain then engine, then engine then plain, ...),
+// each block timed by the wall clock and by the CPU time (user + system)
+// of the whole process, and each pair of neighbouring blocks gives one
+// ratio. It prints five numbers: the median decisions/s of the plain
+// blocks and of the engine blocks, the median over pairs of plain ÷
+// engine decisions/s, and the median CPU µs per decision of the plain
+// blocks and of the engine blocks.
 //
 // It lives under a directory the go command skips (_libpath) because
 // redis_rate is no dependency of rlbench: perf.sh copies it into a
@@ -28,8 +40,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -66,13 +80,23 @@ var loops = map[string]func(rdb *redis.Client, key string, l limit) (decide, err
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:6379", "Redis address")
-	mode := flag.String("mode", "gcra", "gcra, engine or redis_rate")
+	mode := flag.String("mode", "gcra", "gcra, engine, paired or redis_rate")
 	workers := flag.Int("c", 1, "goroutines")
 	n := flag.Int64("n", 100000, "decisions to time")
 	key := flag.String("key", "perf:libpath", "the one user key")
 	rate := flag.Int64("rate", 1000000, "limit per second, and the burst")
+	block := flag.Int64("block", 20000, "decisions per block of -mode paired")
 	flag.Parse()
 	l := limit{requests: *rate, burst: *rate, window: time.Second}
+	if *mode == "paired" {
+		line, err := paired(*addr, *workers, *n, *block, *key, l)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "libpath: paired, %d goroutines: %v\n", *workers, err)
+			os.Exit(1)
+		}
+		fmt.Println(line)
+		return
+	}
 	perS, err := measure(*addr, *mode, *workers, *n, *key, l)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "libpath: %s, %d goroutines: %v\n", *mode, *workers, err)
@@ -143,19 +167,110 @@ func loop(ctx context.Context, d decide, workers int, n int64) (time.Duration, e
 	return time.Since(start), errors.Join(errs...)
 }
 
+// paired runs n decisions of gcra's plain loop and n through the engine,
+// in alternating blocks of block decisions, after a warm-up of each, and
+// returns the line described in the package comment.
+func paired(addr string, workers int, n, block int64, key string, l limit) (string, error) {
+	if workers < 1 || n < 1 || block < 1 {
+		return "", fmt.Errorf("-c %d, -n %d and -block %d must be at least 1", workers, n, block)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: max(workers, 10), ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	ctx := context.Background()
+	d, err := loops["gcra"](rdb, key, l)
+	if err != nil {
+		return "", err
+	}
+	plain := func(requests int64) (time.Duration, error) { return loop(ctx, d, workers, requests) }
+	run, err := engineRun(ctx, rdb, workers, key, l)
+	if err != nil {
+		return "", err
+	}
+	warm := int64(workers) * 20
+	if _, err := plain(warm); err != nil {
+		return "", fmt.Errorf("warm-up: %w", err)
+	}
+	if _, err := run(warm); err != nil {
+		return "", fmt.Errorf("warm-up: %w", err)
+	}
+	type figures struct{ perS, cpuUs []float64 }
+	var sides [2]figures // plain, engine
+	var ratios []float64
+	blocks := max(n/block, 1)
+	for b := range blocks {
+		order := []int{0, 1}
+		if b%2 == 1 {
+			order = []int{1, 0}
+		}
+		var perS [2]float64
+		for _, side := range order {
+			cpu := cpuTime()
+			var took time.Duration
+			if side == 0 {
+				took, err = plain(block)
+			} else {
+				took, err = run(block)
+			}
+			if err != nil {
+				return "", err
+			}
+			perS[side] = float64(block) / took.Seconds()
+			sides[side].perS = append(sides[side].perS, perS[side])
+			sides[side].cpuUs = append(sides[side].cpuUs, float64(cpuTime()-cpu)/1e3/float64(block))
+		}
+		ratios = append(ratios, perS[0]/perS[1])
+	}
+	return fmt.Sprintf("%.0f %.0f %.4f %.2f %.2f", median(sides[0].perS), median(sides[1].perS),
+		median(ratios), median(sides[0].cpuUs), median(sides[1].cpuUs)), nil
+}
+
+// cpuTime is the CPU time, user and system, of the whole process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 // engine times workload.Run over target.Dedicated(gcra), configured as
 // bench.Session configures "rlbench run --workload closed" by default
 // (a 1 s timeout per decision, 1 s time-series points, the gcra bound as
 // the promise), after a warm-up run of warm decisions.
 func engine(ctx context.Context, rdb *redis.Client, workers int, warm, n int64, key string, l limit) (float64, error) {
-	g, err := algorithms.New("gcra", rdb, algorithms.Options{})
+	run, err := engineRun(ctx, rdb, workers, key, l)
 	if err != nil {
 		return 0, err
 	}
-	if err := algorithms.Preload(ctx, rdb); err != nil {
+	if _, err := run(warm); err != nil {
+		return 0, fmt.Errorf("warm-up: %w", err)
+	}
+	took, err := run(n)
+	if err != nil {
 		return 0, err
 	}
-	run := func(requests int64) (time.Duration, error) {
+	return float64(n) / took.Seconds(), nil
+}
+
+// engineRun returns a function that runs the engine, as engine describes,
+// for a number of requests and returns the wall time the run took.
+func engineRun(ctx context.Context, rdb *redis.Client, workers int, key string, l limit) (func(requests int64) (time.Duration, error), error) {
+	g, err := algorithms.New("gcra", rdb, algorithms.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := algorithms.Preload(ctx, rdb); err != nil {
+		return nil, err
+	}
+	return func(requests int64) (time.Duration, error) {
 		cfg := workload.Config{
 			Target: target.Dedicated(g, rdb), Promise: g, Name: g.Name(),
 			Limit:       algorithms.Limit{Requests: l.requests, Window: l.window, Burst: l.burst},
@@ -179,13 +294,5 @@ func engine(ctx context.Context, rdb *redis.Client, workers int, warm, n int64, 
 			return 0, fmt.Errorf("%d of %d accepted: %w", res.Accepted, requests, errRejected)
 		}
 		return took, nil
-	}
-	if _, err := run(warm); err != nil {
-		return 0, fmt.Errorf("warm-up: %w", err)
-	}
-	took, err := run(n)
-	if err != nil {
-		return 0, err
-	}
-	return float64(n) / took.Seconds(), nil
+	}, nil
 }
