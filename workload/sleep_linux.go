@@ -1,16 +1,13 @@
 package workload
 
 import (
-	"syscall"
 	"time"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // sleepsPrecisely: Linux has preciseSleep.
 const sleepsPrecisely = true
-
-// prSetTimerSlack is prctl's PR_SET_TIMERSLACK.
-const prSetTimerSlack = 29
 
 // preciseSleep blocks the calling thread for about d, to within
 // microseconds where Go's timers may wake a millisecond late: a nanosleep
@@ -19,8 +16,10 @@ const prSetTimerSlack = 29
 // workers, and the kernel, seeing a thread that mostly sleeps, runs it
 // again at once when it wakes. The slack stays cut on the Go runtime's
 // thread it ran on, which only makes that thread's timed waits more exact.
+// A failed call (an interrupted sleep) only ends the sleep early: the
+// sender spins the rest.
 func preciseSleep(d time.Duration) {
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
-	ts := syscall.NsecToTimespec(int64(d))
-	_, _, _ = syscall.Syscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+	ts := unix.NsecToTimespec(int64(d))
+	_ = unix.Nanosleep(&ts, nil)
 }
