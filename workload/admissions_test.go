@@ -48,6 +48,7 @@ func TestAdmissionsMatchesTheSweep(t *testing.T) {
 			for _, us := range delivered {
 				a.admit(0, time.UnixMicro(us))
 			}
+			a.countAll(a.key(0))
 			sorted := slices.Sorted(slices.Values(instants))
 			for s, span := range a.key(0).spans {
 				want, _ := report.MaxInSpan(sorted, span)
