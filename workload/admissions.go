@@ -222,6 +222,14 @@ func newAdmissions(n int, windowOf func(key int) time.Duration, reorder time.Dur
 	return a
 }
 
+// newAdmissions is the tracker of a run of c, whose answers may come
+// reorder behind one another.
+func (c Config) newAdmissions(reorder time.Duration) *admissions {
+	a := newAdmissions(c.Keys.N(), func(k int) time.Duration { return c.limitOf(k).Window }, reorder)
+	a.forgetInstants = c.ForgetAdmissions
+	return a
+}
+
 // key is key k's tracker, created on first use: a key is asked for once
 // it has one.
 func (a *admissions) key(k int) *keyAdmissions {
@@ -532,7 +540,8 @@ type Accuracy struct {
 	// ConfiguredPerS is the sum of the configured rates of those keys.
 	ConfiguredPerS float64
 	// Kept holds every asked key's admission instants and unknown spans,
-	// sorted by key name, for an exact merge of several generators.
+	// sorted by key name, for an exact merge of several generators; nil
+	// when the run's Config.ForgetAdmissions said nothing would read them.
 	Kept *report.Admissions
 	// PerKey holds every asked key's own figures against its own bounds,
 	// named as the limiter saw it, for report.Summarise; in key order.
@@ -555,13 +564,16 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.
 		ka.mu.Unlock()
 	}
 	complete := total <= report.MaxKeptAdmissions
-	acc := Accuracy{Kept: &report.Admissions{Complete: complete}}
+	var acc Accuracy
+	if !a.forgetInstants {
+		acc.Kept = &report.Admissions{Complete: complete}
+		defer func() {
+			slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
+		}()
+	}
 	// Instants still in the keys' windows are kept too, as far as
 	// MaxKeptAdmissions allows; the logs are left as they are.
 	room := max(0, report.MaxKeptAdmissions-a.kept.Load())
-	defer func() {
-		slices.SortFunc(acc.Kept.Keys, func(x, y report.KeyAdmissions) int { return strings.Compare(x.Key, y.Key) })
-	}()
 	for _, k := range asked {
 		ka := a.key(k)
 		limit := limitOf(k)
@@ -576,7 +588,10 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.
 		mostAligned := ka.mostAligned
 		tail := ka.times[:min(int64(len(ka.times)), room)]
 		room -= int64(len(tail))
-		instants := ka.keep.encode(tail)
+		var instants string
+		if acc.Kept != nil {
+			instants = ka.keep.encode(tail)
+		}
 		var keep []int64
 		if ka.untimed && complete {
 			keep = ka.keep.sorted(tail)
@@ -617,13 +632,14 @@ func (a *admissions) summarise(limitOf func(int) algorithms.Limit, p algorithms.
 			k.MaxAdmittedInAlignedWindowAtMost = mostAligned + report.MaxUnknownInAlignedWindow(spans, limit.Window.Microseconds())
 		}
 		acc.PerKey[len(acc.PerKey)-1].SetOver()
-		pk := acc.PerKey[len(acc.PerKey)-1]
-		acc.Kept.Keys = append(acc.Kept.Keys, report.KeyAdmissions{
-			Key: pk.Key, Tier: pk.Tier, WindowUS: pk.WindowUS, Bound: pk.Bound,
-			BurstSpanUS: pk.BurstSpanUS, BurstBound: pk.BurstBound, AlignedBound: pk.AlignedBound,
-			Instants: instants, Unknown: report.EncodeSpans(spans),
-			Figures: pk,
-		})
+		if pk := acc.PerKey[len(acc.PerKey)-1]; acc.Kept != nil {
+			acc.Kept.Keys = append(acc.Kept.Keys, report.KeyAdmissions{
+				Key: pk.Key, Tier: pk.Tier, WindowUS: pk.WindowUS, Bound: pk.Bound,
+				BurstSpanUS: pk.BurstSpanUS, BurstBound: pk.BurstBound, AlignedBound: pk.AlignedBound,
+				Instants: instants, Unknown: report.EncodeSpans(spans),
+				Figures: pk,
+			})
+		}
 		acc.OverAdmittedAtMost += key.OverAtMost()
 		if key.OverAtMost() > 0 {
 			acc.KeysMaybeOverBound++
