@@ -166,27 +166,29 @@ const (
 	burstSpan
 )
 
+// keyAdmissions is one key's tracker. What each admission reads and
+// writes comes first, in two cache lines; with many keys, touching a
+// key's state is most of what an admission costs.
 type keyAdmissions struct {
-	mu    sync.Mutex
-	spans [2]int64 // µs: the key's window, and its burst span
+	mu       sync.Mutex
+	admitted int64
+	newest   int64    // the latest admission, counted or pending
+	spans    [2]int64 // µs: the key's window, and its burst span
 	// times holds the admissions counted, sorted, back to a window and
 	// the reorder allowance before the newest of them; first[s] indexes
 	// the oldest of them in the span spans[s] that ends at the newest.
 	times []int64
 	first [2]int
-	// pending holds the admissions not counted yet, none before the
-	// newest counted; the first pendingSorted of them are sorted. newest
-	// is the latest admission of all.
-	pending       []int64
-	pendingSorted int
-	newest        int64
-	most          [2]int64
-	admitted      int64
-	unknown       [][2]int64 // client-clock [sent, done] µs of each unknown unit
+	most  [2]int64
 	// alignedStart is where the epoch-aligned window of the newest
 	// admission counted begins, µs; alignedCount counts the admissions
 	// in it.
 	alignedStart, alignedCount, mostAligned int64
+	// pending holds the admissions not counted yet, once any disorder
+	// was seen; nil before.
+	pending *pendingAdmissions
+
+	unknown [][2]int64 // client-clock [sent, done] µs of each unknown unit
 	// keep holds the admission instants that left times, in the order
 	// they left, for Admissions: with times, every instant kept.
 	keep instantLog
@@ -195,6 +197,13 @@ type keyAdmissions struct {
 	// trip of an admission, which bounds how late its decision came.
 	untimed bool
 	rtt     int64
+}
+
+// pendingAdmissions are a key's admissions not counted yet, none before
+// the newest counted; the first sorted of them are in order.
+type pendingAdmissions struct {
+	times  []int64
+	sorted int
 }
 
 // floorDiv is ⌊a/b⌋ for b > 0, also for negative a.
@@ -318,14 +327,18 @@ func (a *admissions) admitLocked(ka *keyAdmissions, t int64) {
 	case t < ka.newest:
 		a.noteDisorder(ka.newest - t)
 	}
-	switch {
+	switch p := ka.pending; {
 	case len(ka.times) > 0 && t < ka.times[len(ka.times)-1]:
 		a.countLate(ka, t)
-	case len(ka.pending) == 0 && a.disorder.Load() == 0:
+	case p == nil && a.disorder.Load() == 0:
 		a.count(ka, t)
 	default:
-		ka.pending = append(ka.pending, t)
-		if len(ka.pending) >= max(minPendingCount, 2*ka.pendingSorted) {
+		if p == nil {
+			p = &pendingAdmissions{}
+			ka.pending = p
+		}
+		p.times = append(p.times, t)
+		if len(p.times) >= max(minPendingCount, 2*p.sorted) {
 			a.countPending(ka, ka.newest-min(2*a.disorder.Load(), a.reorder))
 		}
 	}
@@ -346,7 +359,7 @@ func (a *admissions) noteDisorder(d int64) {
 // countPending counts, in order, the pending admissions of ka at or
 // before through µs, and keeps the others pending, sorted; ka.mu is held.
 func (a *admissions) countPending(ka *keyAdmissions, through int64) {
-	p, m := ka.pending, ka.pendingSorted
+	p, m := ka.pending.times, ka.pending.sorted
 	slices.Sort(p[m:])
 	i, j := 0, m // the next of the sorted runs p[:m] and p[m:]
 	for {
@@ -390,15 +403,15 @@ func (a *admissions) countPending(ka *keyAdmissions, through int64) {
 		rest = append(rest, first[x:]...)
 		rest = append(rest, p[j:]...)
 	}
-	ka.pending, ka.pendingSorted = rest, len(rest)
+	ka.pending.times, ka.pending.sorted = rest, len(rest)
 }
 
 // countAll counts every pending admission of ka; ka.mu is held.
 func (a *admissions) countAll(ka *keyAdmissions) {
-	if len(ka.pending) > 0 {
+	if ka.pending != nil {
 		a.countPending(ka, math.MaxInt64)
+		ka.pending = nil
 	}
-	ka.pending, ka.pendingSorted = nil, 0
 }
 
 // count counts an admission at t µs, at or after every one counted: the
