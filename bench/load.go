@@ -162,6 +162,10 @@ type Load struct {
 	// (workload.Oracle): one of report.OraclePolicies, or "" or "none"
 	// for no oracle.
 	Oracle string
+	// ForgetAdmissions keeps no admission instants in the results
+	// (workload.Config.ForgetAdmissions): set when no results file is
+	// written or printed whole.
+	ForgetAdmissions bool
 }
 
 // Stream opens the request stream of the trace or synthetic workload for

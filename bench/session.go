@@ -346,7 +346,8 @@ func (s *Session) config(t target.Target, promise algorithms.Promise, name, key 
 		SpinWait:    l.SpinWait,
 		Start:       start,
 
-		HonorRetryAfter: l.HonorRetryAfter,
+		HonorRetryAfter:  l.HonorRetryAfter,
+		ForgetAdmissions: l.ForgetAdmissions,
 	}
 	if len(l.Tiers) > 0 {
 		cfg.Tiers = l.Tiers

@@ -48,6 +48,7 @@ func TestAdmissionsMatchesTheSweep(t *testing.T) {
 			for _, us := range delivered {
 				a.admit(0, time.UnixMicro(us))
 			}
+			a.countAll(a.key(0))
 			sorted := slices.Sorted(slices.Values(instants))
 			for s, span := range a.key(0).spans {
 				want, _ := report.MaxInSpan(sorted, span)
@@ -198,5 +199,58 @@ func TestManyDeclaredKeysCostLittle(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {
 		t.Errorf("a run of 10 requests over 1e8 declared keys allocated %d MB, want under 50", grew>>20)
+	}
+}
+
+// TestForgetAdmissions: a run told that nothing reads its admission
+// instants keeps none, with the same figures; an untimed key still keeps
+// what its figures are worked out from.
+func TestForgetAdmissions(t *testing.T) {
+	f := &fakeLimiter{answer: func(_ context.Context, call int64) (algorithms.Decision, error) {
+		return algorithms.Decision{Allowed: call%3 != 0, At: time.UnixMicro(1_700_000_000_000_000 + call*137)}, nil
+	}}
+	keys, err := NewUniformKeys(5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var figures [2][]report.KeyAccuracy
+	for i, forget := range []bool{false, true} {
+		f.calls.Store(0)
+		res, err := Run(t.Context(), Config{Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: algorithms.Limit{Requests: 20, Window: 50 * time.Millisecond},
+			Key: "u", Keys: keys, Concurrency: 1, Requests: 3000, ForgetAdmissions: forget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept := res.Accuracy.Kept != nil; kept == forget {
+			t.Errorf("forget %v: kept %v", forget, kept)
+		}
+		figures[i] = res.Accuracy.PerKey
+	}
+	if !slices.Equal(figures[0], figures[1]) {
+		t.Errorf("figures differ when admissions are forgotten:\n%+v\n%+v", figures[0], figures[1])
+	}
+
+	// Untimed: the figures come from every send kept, over a run many
+	// windows long.
+	limit := algorithms.Limit{Requests: 20, Window: 10 * time.Millisecond}
+	for i, forget := range []bool{false, true} {
+		a := newAdmissions(1, func(int) time.Duration { return limit.Window }, time.Second)
+		a.forgetInstants = forget
+		rng := rand.New(rand.NewPCG(3, 4))
+		now := int64(1_700_000_000_000_000)
+		for i := range 20000 {
+			// The busiest spans early on, long gone from the window at the end.
+			step := int64(400)
+			if i < 2000 {
+				step = 20
+			}
+			now += rng.Int64N(step)
+			a.admitUntimed(0, time.UnixMicro(now), time.Duration(rng.Int64N(200))*time.Microsecond)
+		}
+		acc := a.summarise(func(int) algorithms.Limit { return limit }, &fakeLimiter{}, func(int) string { return "k" }, func(int) string { return "" })
+		figures[i] = acc.PerKey
+	}
+	if !slices.Equal(figures[0], figures[1]) {
+		t.Errorf("untimed figures differ when admissions are forgotten:\n%+v\n%+v", figures[0], figures[1])
 	}
 }

@@ -91,6 +91,10 @@ type Config struct {
 	// that says when to retry, its next request waits until then (as real
 	// SDKs do). The wait is not schedule lag; response times include it.
 	HonorRetryAfter bool
+	// ForgetAdmissions, when set, keeps no admission instants for the
+	// results file (Accuracy.Kept is nil), as nothing will read them: the
+	// figures are the same, and memory no longer grows with the run.
+	ForgetAdmissions bool
 	// Observe, when set, sees every request once answered, from the
 	// workers, concurrently: it must be safe for that, and quick, since
 	// its time is the run's.

@@ -65,7 +65,7 @@ func newRunner(cfg Config) *runner {
 	reorder := max(cfg.Timeout, time.Second)
 	return &runner{
 		cfg:        cfg,
-		admissions: newAdmissions(cfg.Keys.N(), func(k int) time.Duration { return cfg.limitOf(k).Window }, reorder),
+		admissions: cfg.newAdmissions(reorder),
 	}
 }
 

@@ -118,6 +118,7 @@ func runRun(opts *RunOptions) error {
 	if err := checkProfile(opts.CPUProfile); err != nil {
 		return err
 	}
+	opts.ForgetAdmissions = !opts.writesResults()
 	ms, err := startMetrics(opts)
 	if err != nil {
 		return err
@@ -168,6 +169,12 @@ func runRun(opts *RunOptions) error {
 		return profileErr
 	}
 	return finish(ctx, results, len(plan))
+}
+
+// writesResults reports whether the results file is written (-o) or
+// printed whole (--format json): only then are admission instants kept.
+func (o *RunOptions) writesResults() bool {
+	return o.Output != "" || o.Global.Format == report.JSON.Name
 }
 
 // partial prints, then writes with write, the results of the runs that

@@ -147,6 +147,7 @@ func runSimulate(opts *RunOptions) error {
 		return err
 	}
 	opts.Load.Seed = opts.Global.Seed
+	opts.ForgetAdmissions = !opts.writesResults()
 	start := opts.StartAt
 	opts.StartAt = time.Time{} // the file's config: no wall-clock start to wait for
 	s := bench.OpenSimulation(&opts.Load)
