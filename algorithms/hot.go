@@ -34,11 +34,13 @@ type hot struct {
 }
 
 // cachedArgs is the ARGV of one limit and cost: the time ("" for Redis
-// TIME), the algorithm's integers, the TTL padding; all strings.
+// TIME), the algorithm's integers, the TTL padding; all strings, as
+// go-redis takes them (argv) and as an IntScripter does (strs).
 type cachedArgs struct {
 	limit Limit
 	n     int64
 	argv  []any
+	strs  []string
 }
 
 // params are an algorithm's integer ARGV after the time, for a limit and
@@ -81,24 +83,47 @@ func (s scripted) argvOf(limit Limit, n int64) []any {
 	return own
 }
 
+// argsOf is argvOf as strings, for an IntScripter: shared and not to be
+// written to with the time Redis's, a copy with a client clock.
+func (s scripted) argsOf(limit Limit, n int64) []string {
+	strs := s.cachedArgs(limit, n).strs
+	if s.opts.Clock == nil {
+		return strs
+	}
+	own := make([]string, len(strs))
+	copy(own, strs)
+	own[0] = s.nowArg()
+	return own
+}
+
 // cachedArgv is the ARGV of limit and n with the server clock, formatted
 // on first use.
 func (s scripted) cachedArgv(limit Limit, n int64) []any {
+	return s.cachedArgs(limit, n).argv
+}
+
+// cachedArgs is the cache entry of limit and n, made on first use.
+func (s scripted) cachedArgs(limit Limit, n int64) *cachedArgs {
 	h := s.hot
 	if p := h.args.Load(); p != nil {
 		for i := range *p {
 			if e := &(*p)[i]; e.limit == limit && e.n == n {
-				return e.argv
+				return e
 			}
 		}
 	}
 	ints := s.params(limit, n)
-	argv := make([]any, 0, len(ints)+2)
-	argv = append(argv, "")
+	strs := make([]string, 0, len(ints)+2)
+	strs = append(strs, "")
 	for _, v := range ints {
-		argv = append(argv, strconv.FormatInt(v, 10))
+		strs = append(strs, strconv.FormatInt(v, 10))
 	}
-	argv = append(argv, strconv.FormatInt(s.opts.skewAllowance().Microseconds(), 10))
+	strs = append(strs, strconv.FormatInt(s.opts.skewAllowance().Microseconds(), 10))
+	argv := make([]any, len(strs))
+	for i, v := range strs {
+		argv[i] = v
+	}
+	e := &cachedArgs{limit, n, argv, strs}
 	h.argsMu.Lock()
 	defer h.argsMu.Unlock()
 	var old []cachedArgs
@@ -106,10 +131,10 @@ func (s scripted) cachedArgv(limit Limit, n int64) []any {
 		old = *p
 	}
 	if len(old) < maxCachedArgs {
-		grown := append(append(make([]cachedArgs, 0, len(old)+1), old...), cachedArgs{limit, n, argv})
+		grown := append(append(make([]cachedArgs, 0, len(old)+1), old...), *e)
 		h.args.Store(&grown)
 	}
-	return argv
+	return e
 }
 
 // Rebinder is implemented by the atomic limiters. Rebind is the same
@@ -124,6 +149,10 @@ type Rebinder interface {
 // on is s deciding through rdb, its caches shared.
 func (s scripted) on(rdb redis.Scripter) scripted {
 	s.rdb = rdb
+	s.ints = nil
+	if ints, ok := rdb.(IntScripter); ok && s.src != "" {
+		s.ints = ints
+	}
 	return s
 }
 

@@ -19,8 +19,32 @@ import (
 var clockLua string
 
 // newScript prepends the shared clock prelude to an algorithm's body.
+// Only package variables call it, so sources is written before any read.
 func newScript(body string) *redis.Script {
-	return redis.NewScript(clockLua + body)
+	src := clockLua + body
+	s := redis.NewScript(src)
+	sources[s] = src
+	return s
+}
+
+// sources is the text of every script newScript made, which an
+// IntScripter sends on NOSCRIPT (go-redis's Script keeps its own private).
+var sources = map[*redis.Script]string{}
+
+// An IntScripter is a Scripter that can also run a script and read its
+// reply without go-redis's commands: rlbench's rueidis driver
+// (internal/redisconn) is one, so that a decision through it pays for one
+// client, not two. A limiter on one decides through EvalInts.
+type IntScripter interface {
+	redis.Scripter
+	// EvalInts runs the script src, whose SHA-1 is hash, with keys and
+	// args as go-redis's Script.Run does: EVALSHA, then EVAL on NOSCRIPT.
+	// When the reply is an array of len(ints) integers it fills ints and
+	// returns ok. Any other reply comes back as go-redis's ReadReply
+	// would give it, for the caller to reject; errors are go-redis's
+	// (redis.Nil, a redis.Error for an error reply, redis.ErrClosed, a
+	// context's or the network's error). keys must share one hash slot.
+	EvalInts(ctx context.Context, hash, src string, keys, args []string, ints []int64) (ok bool, reply any, err error)
 }
 
 // scripted is what the atomic algorithms share: one script, one round trip.
@@ -28,6 +52,10 @@ type scripted struct {
 	name   string
 	script *redis.Script
 	rdb    redis.Scripter
+	// ints is rdb when it is an IntScripter and src, script's text, is
+	// known.
+	ints   IntScripter
+	src    string
 	opts   Options
 	params params
 	hot    *hot
@@ -36,7 +64,8 @@ type scripted struct {
 // newScripted is the shared part of an atomic algorithm whose ARGV after
 // the time are params.
 func newScripted(name string, script *redis.Script, rdb redis.Scripter, opts Options, p params) scripted {
-	return scripted{name: name, script: script, rdb: rdb, opts: opts, params: p, hot: new(hot)}
+	s := scripted{name: name, script: script, src: sources[script], opts: opts, params: p, hot: new(hot)}
+	return s.on(rdb)
 }
 
 // key names the state of userKey for this algorithm. The braces make the
@@ -56,11 +85,35 @@ func (s scripted) nowArg() string {
 // decide validates, runs the script with EVALSHA (EVAL on NOSCRIPT) and
 // type-checks its reply.
 func (s scripted) decide(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
+	if s.ints != nil {
+		return s.decideInts(ctx, key, limit, n)
+	}
 	keys, argv, err := s.call(key, limit, n)
 	if err != nil {
 		return Decision{}, err
 	}
 	return s.decision(s.script.Run(ctx, s.rdb, keys, argv...).Result())
+}
+
+// decideInts is decide through s.ints: the same checks of the request
+// and of the reply, without go-redis's commands.
+func (s scripted) decideInts(ctx context.Context, key string, limit Limit, n int64) (Decision, error) {
+	if err := s.opts.Validate(); err != nil {
+		return Decision{}, err
+	}
+	if err := checkRequest(limit, n); err != nil {
+		return Decision{}, err
+	}
+	var ints [5]int64
+	ok, reply, err := s.ints.EvalInts(ctx, s.script.Hash(), s.src, s.keysOf(key), s.argsOf(limit, n), ints[:])
+	if err != nil || !ok {
+		return s.decision(reply, err)
+	}
+	d, err := decisionOf(ints)
+	if err != nil {
+		return Decision{}, fmt.Errorf("%s: %w", s.name, err)
+	}
+	return d, nil
 }
 
 // call validates a request and returns the KEYS and ARGV of its script:
@@ -103,6 +156,11 @@ func parseDecision(reply any) (Decision, error) {
 		}
 		ints[i] = n
 	}
+	return decisionOf(ints)
+}
+
+// decisionOf is the decision of a reply's five integers.
+func decisionOf(ints [5]int64) (Decision, error) {
 	if ints[0] != 0 && ints[0] != 1 {
 		return Decision{}, fmt.Errorf("%w: allowed is %d, want 0 or 1", ErrBadReply, ints[0])
 	}

@@ -267,3 +267,82 @@ func TestRueidisTLS(t *testing.T) {
 		t.Errorf("INFO server through rueidis is not that of the server at %s:\n%s", srv.Addr, info)
 	}
 }
+
+// TestRueidisEvalInts: EvalInts, the scripted limiters' call straight on
+// rueidis, gives for every reply what go-redis's Script.Run gives: five
+// integers filled in, any other reply as go-redis reads it, an error reply
+// as a redis.Error and nil as redis.Nil; it falls back to EVAL after
+// SCRIPT FLUSH, and fails with redis.ErrClosed once closed.
+func TestRueidisEvalInts(t *testing.T) {
+	srv := redistest.Start(t)
+	tgt, c := rueidisOn(t, "redis://"+srv.Addr, Options{})
+	r := c.(*Rueidis)
+	ctx := t.Context()
+	keys, args := []string{"{u}:k"}, []string{"", "7"}
+	for _, body := range []string{
+		`return {1, 2, 3, 4, tonumber(ARGV[2])}`,
+		`return {1, 2, 3}`,
+		`return {1, 2, 3, 4, "5"}`,
+		`return {1, 2, 3, 4, {5}}`,
+		`return "allowed"`,
+		`return 1`,
+		`return false`,
+		`return redis.error_reply("BOOM no")`,
+		`return {1, 2, 3, 4, redis.error_reply("BOOM")}`,
+	} {
+		s := redis.NewScript(body)
+		for _, flush := range []bool{false, true} {
+			if flush {
+				if err := tgt.Client.ScriptFlush(ctx).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, wantErr := s.Run(ctx, tgt.Client, keys, "", "7").Result()
+			if flush {
+				if err := tgt.Client.ScriptFlush(ctx).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ints := make([]int64, 5)
+			ok, got, err := r.EvalInts(ctx, s.Hash(), body, keys, args, ints)
+			if ok {
+				got = []any{ints[0], ints[1], ints[2], ints[3], ints[4]}
+			}
+			if !sameReply(got, want) || !sameReply(err, wantErr) {
+				t.Errorf("%s (flushed %v): %#v, %#v; go-redis gives %#v, %#v", body, flush, got, err, want, wantErr)
+			}
+			if ok != (body == `return {1, 2, 3, 4, tonumber(ARGV[2])}`) {
+				t.Errorf("%s: ok = %v", body, ok)
+			}
+		}
+	}
+	_ = tgt.Close()
+	if _, _, err := r.EvalInts(ctx, "0", "return 1", keys, args, make([]int64, 5)); !errors.Is(err, redis.ErrClosed) {
+		t.Errorf("EvalInts after Close = %v, want redis.ErrClosed", err)
+	}
+}
+
+// sameReply reports whether a and b are the same reply: equal values, an
+// error reply where the other has one with the same text (go-redis's and
+// rlbench's error types differ), the same inside arrays.
+func sameReply(a, b any) bool {
+	ae, aok := a.(error)
+	be, bok := b.(error)
+	if aok || bok {
+		return aok && bok && (ae == be || isRedisError(ae) && isRedisError(be) && ae.Error() == be.Error())
+	}
+	as, aok := a.([]any)
+	bs, bok := b.([]any)
+	if aok && bok {
+		if len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if !sameReply(as[i], bs[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
