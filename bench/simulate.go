@@ -80,15 +80,16 @@ func (s *Session) Simulate(ctx context.Context, runs []Run, file *report.File, s
 // per tier), as its limiter would with a client clock. Under a skew each
 // request is decided at its group's lagging instant, every TTL padded by
 // the skew (as a skewed limiter's is, at least), and the decision moved back onto
-// true time.
+// true time. The models know each key by its index (Request.KeyIndex),
+// which names one user key of the run.
 func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (workload.Decide, error) {
-	models := map[algorithms.Limit]algorithms.Model{}
+	models := map[algorithms.Limit]algorithms.KeyedModel[int]{}
 	limits := []algorithms.Limit{cfg.Limit}
 	for _, t := range cfg.Tiers {
 		limits = append(limits, t.Limit)
 	}
 	for _, l := range limits {
-		m, err := algorithms.NewModel(algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
+		m, err := algorithms.NewKeyedModel[int](algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +105,7 @@ func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (worklo
 		if skew.D > 0 {
 			lag = skew.Lag(skew.Group(req.Index))
 		}
-		d, err := m.AllowN(now.Add(-lag), req.Key, req.Cost)
+		d, err := m.AllowN(now.Add(-lag), req.KeyIndex, req.Cost)
 		if err != nil {
 			return target.Outcome{Kind: target.Failed, Class: target.ClassOther, Err: err}
 		}
