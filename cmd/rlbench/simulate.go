@@ -142,8 +142,8 @@ func printSimulated(w io.Writer, runs []report.Run, elapsed time.Duration, cores
 			decisions, elapsed.Round(time.Millisecond), perCore)
 		return
 	}
-	fmt.Fprintf(w, "simulated %d decisions of %d runs, up to %d at once, in %s of wall time: %.3g decisions/s, %.3g per run on its core\n",
-		decisions, len(runs), min(cores, len(runs)), elapsed.Round(time.Millisecond), float64(decisions)/max(elapsed.Seconds(), 1e-9), perCore)
+	fmt.Fprintf(w, "simulated %d decisions in %s of wall time, %d runs up to %d at once: %.3g decisions/s, %.3g per run on its core\n",
+		decisions, elapsed.Round(time.Millisecond), len(runs), min(cores, len(runs)), float64(decisions)/max(elapsed.Seconds(), 1e-9), perCore)
 }
 
 // simulateWorkloads are the workloads a simulation runs: the open ones.
