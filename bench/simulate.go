@@ -105,6 +105,11 @@ func (s *Session) simulate(ctx context.Context, i int, r Run, start time.Time) s
 		out.err = err
 		return out
 	}
+	if skew := s.load.clockSkew(r.ClockSkew); oracle != nil && skew.D == 0 {
+		// Every model decides at the request's instant, and the schedule's
+		// instants never decrease.
+		oracle.o.InOrder()
+	}
 	began := time.Now()
 	res, err := workload.Simulate(ctx, cfg, decide)
 	wall := time.Since(began)

@@ -146,6 +146,14 @@ func NewOracle(cfg Config, policy string, origin time.Time) (*Oracle, error) {
 	}, nil
 }
 
+// InOrder tells o that each key's decisions reach Observe in the order
+// of their instants, as a simulation without clock skew gives them. Each
+// is then judged once a later instant of its key arrives: the order a
+// hold gives, without holding a second of decisions per key (a hold of
+// 1 µs, which Report states). One that broke the order would be late.
+// Call it before the first Observe.
+func (o *Oracle) InOrder() { o.hold = 1 }
+
 // Observe judges sample s, or holds it until the decisions of its key
 // that may still arrive before it have: a Config.Observe.
 func (o *Oracle) Observe(s Sample) {
