@@ -92,20 +92,28 @@ func next(cfg Config, hit uint64) (offset time.Duration, key int, cost int64, ok
 }
 
 // keyNames are the user keys of the keys asked for so far, each built
-// once: a map, so that memory grows with the keys seen, not the key space.
+// once, in pages of keyNamesPage made as keys are first seen: no hashing
+// per request, and memory grows with the pages of keys seen, not the key
+// space.
 type keyNames struct {
 	cfg   Config
-	names map[int]string
+	pages [][]string
 }
 
+const keyNamesPage = 1024
+
 func (n *keyNames) of(k int) string {
-	name, ok := n.names[k]
-	if !ok {
-		if n.names == nil {
-			n.names = map[int]string{}
-		}
+	p, i := k/keyNamesPage, k%keyNamesPage
+	for len(n.pages) <= p {
+		n.pages = append(n.pages, nil)
+	}
+	if n.pages[p] == nil {
+		n.pages[p] = make([]string, keyNamesPage)
+	}
+	name := n.pages[p][i]
+	if name == "" {
 		name = n.cfg.keyName(k)
-		n.names[k] = name
+		n.pages[p][i] = name
 	}
 	return name
 }
