@@ -51,7 +51,7 @@ func NewJudge(name string, limit Limit) (Judge, error) {
 	base := modelBase{name: name, limit: limit, window: limit.windowMicros()}
 	switch name {
 	case "sliding":
-		return &slidingJudge{modelBase: base}, nil
+		return &slidingJudge{limit: limit.Requests, window: base.window}, nil
 	case "fixed":
 		return &fixedJudge{limit: limit.Requests, window: base.window, index: [2]int64{math.MinInt64, math.MinInt64}}, nil
 	case "token":
@@ -65,8 +65,8 @@ func NewJudge(name string, limit Limit) (Judge, error) {
 // slidingJudge is the sliding log's rule: at most Requests admitted in
 // any trailing window (at−window, at].
 type slidingJudge struct {
-	modelBase
-	log admissionLog
+	limit, window int64 // µs
+	log           admissionLog
 }
 
 // at is the instant the log decides now at (never before its newest
@@ -82,7 +82,7 @@ func (j *slidingJudge) at(now int64) int64 {
 
 func (j *slidingJudge) Allows(now, n int64) bool {
 	j.at(now)
-	return n <= j.limit.Requests && j.log.count()+n <= j.limit.Requests
+	return n <= j.limit && j.log.count()+n <= j.limit
 }
 
 func (j *slidingJudge) Admit(now, n int64) { j.log.add(j.at(now), n) }

@@ -19,7 +19,13 @@ import (
 //
 // A Model is not safe for concurrent use: give each goroutine its own (keys
 // are independent, so a workload splits by key).
-type Model interface {
+type Model = KeyedModel[string]
+
+// KeyedModel is a Model whose keys are values of K: a simulation names its
+// keys by their index, which spares a string per request and its hashing.
+// Keys only tell states apart: a key's decisions are those of the user key
+// it stands for.
+type KeyedModel[K comparable] interface {
 	// Name is the algorithm's registry name, such as "token".
 	Name() string
 	// Limit is the limit every key is held to.
@@ -30,7 +36,7 @@ type Model interface {
 	// (ErrInvalidCost) and for instants before the Unix epoch
 	// (ErrInvalidTime). On a key it has seen it allocates nothing, but
 	// for the sliding log's list of admissions as it grows.
-	AllowN(now time.Time, key string, n int64) (Decision, error)
+	AllowN(now time.Time, key K, n int64) (Decision, error)
 }
 
 // ErrInvalidTime is returned by Model.AllowN for an instant before the Unix
@@ -57,6 +63,11 @@ var ErrInvalidTime = errors.New("invalid time")
 // and bursts up to 1e15, windows up to 8784h): quotients and waits saturate
 // at 2^53-1 µs (285 years) as theirs do.
 func NewModel(name string, limit Limit, opts Options) (Model, error) {
+	return NewKeyedModel[string](name, limit, opts)
+}
+
+// NewKeyedModel is NewModel with keys of type K.
+func NewKeyedModel[K comparable](name string, limit Limit, opts Options) (KeyedModel[K], error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,17 +82,17 @@ func NewModel(name string, limit Limit, opts Options) (Model, error) {
 	}
 	switch name {
 	case "fixed":
-		return &fixedModel{modelBase: base, keys: map[string]*windows{}}, nil
+		return &fixedModel[K]{modelBase: base, keys: map[K]*windows{}}, nil
 	case "sliding":
-		return &slidingModel{modelBase: base, keys: map[string]*admissionLog{}}, nil
+		return &slidingModel[K]{modelBase: base, keys: map[K]*admissionLog{}}, nil
 	case "sliding-counter":
-		return &slidingCounterModel{modelBase: base, keys: map[string]*windows{}}, nil
+		return &slidingCounterModel[K]{modelBase: base, keys: map[K]*windows{}}, nil
 	case "token":
-		return &tokenModel{modelBase: base, keys: map[string]*bucket{}}, nil
+		return &tokenModel[K]{modelBase: base, keys: map[K]*bucket{}}, nil
 	case "leaky":
-		return &leakyModel{modelBase: base, keys: map[string]*bucket{}}, nil
+		return &leakyModel[K]{modelBase: base, keys: map[K]*bucket{}}, nil
 	case "gcra":
-		return newGCRAModel(base), nil
+		return newGCRAModel[K](base), nil
 	}
 	return nil, fmt.Errorf("%w %q: models exist for %s", ErrUnknownAlgorithm, name, strings.Join(Names(), ", "))
 }

@@ -11,13 +11,13 @@ import "time"
 // and ResetAfter 750ms (the window ends at 12:00:01); asking for 6 again at
 // 12:00:00.500 is rejected with Remaining 4, RetryAfter and ResetAfter
 // 500ms. At 12:00:01.000 a new window starts from 0.
-type fixedModel struct {
+type fixedModel[K comparable] struct {
 	modelBase
-	keys map[string]*windows
+	keys map[K]*windows
 }
 
 // AllowN implements Model.
-func (m *fixedModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+func (m *fixedModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	t, err := m.begin(now, n)
 	if err != nil {
 		return Decision{}, err

@@ -14,10 +14,10 @@ import "time"
 // Exactly B pass back to back after idle. With 10 per second and B = 3,
 // three pass at 12:00:00.000 (TAT 12:00:00.300), the fourth is asked at
 // 12:00:00.050 and gets Remaining 0, RetryAfter 50ms and ResetAfter 250ms.
-type gcraModel struct {
+type gcraModel[K comparable] struct {
 	modelBase
 	interval, burst int64
-	keys            map[string]*tat
+	keys            map[K]*tat
 }
 
 // tat is a key's theoretical arrival time in µs, and when its key expires.
@@ -25,17 +25,17 @@ type tat struct {
 	at, expireAt int64
 }
 
-func newGCRAModel(base modelBase) *gcraModel {
-	return &gcraModel{
+func newGCRAModel[K comparable](base modelBase) *gcraModel[K] {
+	return &gcraModel[K]{
 		modelBase: base,
 		interval:  ceilDiv(base.window, base.limit.Requests),
 		burst:     base.limit.Capacity(),
-		keys:      map[string]*tat{},
+		keys:      map[K]*tat{},
 	}
 }
 
 // AllowN implements Model.
-func (m *gcraModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+func (m *gcraModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	t, err := m.begin(now, n)
 	if err != nil {
 		return Decision{}, err
@@ -69,6 +69,6 @@ func (m *gcraModel) AllowN(now time.Time, key string, n int64) (Decision, error)
 
 // remaining is how many whole intervals of the burst a TAT of at leaves
 // at now: B - ⌈(at - now)/T⌉, not below 0.
-func (m *gcraModel) remaining(at, now int64) int64 {
+func (m *gcraModel[K]) remaining(at, now int64) int64 {
 	return max(0, m.burst-ceilDiv(at-now, m.interval))
 }

@@ -13,13 +13,13 @@ import "time"
 // microsecond. With 10 per second and C = 5, five requests at once fill the
 // queue; a sixth 30 ms later finds a level of 4.7, gets Remaining 0,
 // RetryAfter 70ms and ResetAfter 470ms.
-type leakyModel struct {
+type leakyModel[K comparable] struct {
 	modelBase
-	keys map[string]*bucket
+	keys map[K]*bucket
 }
 
 // AllowN implements Model.
-func (m *leakyModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+func (m *leakyModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	t, err := m.begin(now, n)
 	if err != nil {
 		return Decision{}, err
@@ -63,7 +63,7 @@ func (m *leakyModel) AllowN(now time.Time, key string, n int64) (Decision, error
 
 // untilBelow is how long until a queue of level and frac, written ahead µs
 // after now, is at most C - room.
-func (m *leakyModel) untilBelow(room, level, frac, ahead int64) int64 {
+func (m *leakyModel[K]) untilBelow(room, level, frac, ahead int64) int64 {
 	over := level + room - m.limit.Capacity()
 	if over < 0 || over == 0 && frac == 0 {
 		return ahead

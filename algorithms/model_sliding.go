@@ -19,9 +19,9 @@ import (
 //
 // The admissions of one instant are one run, so a request for a million at
 // once is one entry, not a million as in the script's list.
-type slidingModel struct {
+type slidingModel[K comparable] struct {
 	modelBase
-	keys map[string]*admissionLog
+	keys map[K]*admissionLog
 }
 
 // admissionLog is a key's list. Units are numbered from 1 in the
@@ -92,7 +92,7 @@ func (l *admissionLog) add(at, n int64) {
 }
 
 // AllowN implements Model.
-func (m *slidingModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+func (m *slidingModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	t, err := m.begin(now, n)
 	if err != nil {
 		return Decision{}, err

@@ -14,13 +14,13 @@ import "time"
 // this one with 10 so far, the weight is 80×30/60 = 40 and 50 more may pass.
 // Each window's key lives until the next window has ended, while it is
 // still read as the previous one.
-type slidingCounterModel struct {
+type slidingCounterModel[K comparable] struct {
 	modelBase
-	keys map[string]*windows
+	keys map[K]*windows
 }
 
 // AllowN implements Model.
-func (m *slidingCounterModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+func (m *slidingCounterModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	t, err := m.begin(now, n)
 	if err != nil {
 		return Decision{}, err

@@ -13,13 +13,13 @@ import "time"
 // 20, an idle key lets 20 through at once, then one every 100 ms; asked 30
 // ms after the 20th, a request finds 0 tokens and 300,000 units (0.3 of a
 // token) and gets RetryAfter 70ms, ResetAfter 1.97s.
-type tokenModel struct {
+type tokenModel[K comparable] struct {
 	modelBase
-	keys map[string]*bucket
+	keys map[K]*bucket
 }
 
 // AllowN implements Model.
-func (m *tokenModel) AllowN(now time.Time, key string, n int64) (Decision, error) {
+func (m *tokenModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	t, err := m.begin(now, n)
 	if err != nil {
 		return Decision{}, err
@@ -64,7 +64,7 @@ func (m *tokenModel) AllowN(now time.Time, key string, n int64) (Decision, error
 
 // untilHolds is how long until a bucket of tokens and frac, written ahead
 // µs after now, holds k tokens.
-func (m *tokenModel) untilHolds(k, tokens, frac, ahead int64) int64 {
+func (m *tokenModel[K]) untilHolds(k, tokens, frac, ahead int64) int64 {
 	if tokens >= k {
 		return ahead
 	}

@@ -41,7 +41,7 @@ const OracleNone = "none"
 // oracleShard is a share of the keys, behind its own lock.
 type oracleShard struct {
 	mu     sync.Mutex
-	keys   map[int]*oracleKey
+	keys   oracleKeys
 	points []report.OraclePoint // by interval from origin
 	err    error                // a judge that could not be made
 }
@@ -63,11 +63,46 @@ type oracleDecision struct {
 	outcome  uint8
 }
 
+// oracleKeys are a shard's keys by index within it (key / shards), in
+// pages made as keys are first seen: a decision finds its key without
+// hashing, memory grows with the pages of keys seen, and a report walks
+// the keys in order.
+type oracleKeys struct {
+	pages [][]*oracleKey
+}
+
+// oraclePage is the number of keys of a page.
+const oraclePage = 1024
+
+// at is the key of index i, nil when unseen.
+func (ks *oracleKeys) at(i int) *oracleKey {
+	if p := i / oraclePage; p < len(ks.pages) && ks.pages[p] != nil {
+		return ks.pages[p][i%oraclePage]
+	}
+	return nil
+}
+
+// set makes k the key of index i.
+func (ks *oracleKeys) set(i int, k *oracleKey) {
+	p := i / oraclePage
+	for len(ks.pages) <= p {
+		ks.pages = append(ks.pages, nil)
+	}
+	if ks.pages[p] == nil {
+		ks.pages[p] = make([]*oracleKey, oraclePage)
+	}
+	ks.pages[p][i%oraclePage] = k
+}
+
 // oracleKey is one key's judges, its decisions on hold and its counts.
 type oracleKey struct {
 	// low is told of the target's known admissions; high, once the key
 	// has an unknown outcome, of those and every unknown one too. policy
-	// decides on its own.
+	// decides on its own; while it is nil, it agrees with low: both were
+	// told of the same admissions, so low's state is the policy's too (the
+	// usual case of a target that decides as the policy does, at half the
+	// memory and work). The first decision they part on gives the policy
+	// its own copy.
 	low, high, policy algorithms.Judge
 	window            int64
 
@@ -110,6 +145,14 @@ func NewOracle(cfg Config, policy string, origin time.Time) (*Oracle, error) {
 		keyName:  cfg.keyName,
 	}, nil
 }
+
+// InOrder tells o that each key's decisions reach Observe in the order
+// of their instants, as a simulation without clock skew gives them. Each
+// is then judged once a later instant of its key arrives: the order a
+// hold gives, without holding a second of decisions per key (a hold of
+// 1 µs, which Report states). One that broke the order would be late.
+// Call it before the first Observe.
+func (o *Oracle) InOrder() { o.hold = 1 }
 
 // Observe judges sample s, or holds it until the decisions of its key
 // that may still arrive before it have: a Config.Observe.
@@ -156,7 +199,8 @@ func (o *Oracle) Observe(s Sample) {
 // key is key i's state, made on first use; nil when its judge cannot be
 // made (recorded in sh.err).
 func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
-	if k, ok := sh.keys[i]; ok {
+	j := i / len(o.shards)
+	if k := sh.keys.at(j); k != nil {
 		return k
 	}
 	limit := o.limitOf(i)
@@ -165,12 +209,8 @@ func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
 		sh.err = err
 		return nil
 	}
-	policy, _ := algorithms.NewJudge(o.policy, limit)
-	k := &oracleKey{low: low, policy: policy, window: limit.Window.Microseconds()}
-	if sh.keys == nil {
-		sh.keys = map[int]*oracleKey{}
-	}
-	sh.keys[i] = k
+	k := &oracleKey{low: low, window: limit.Window.Microseconds()}
+	sh.keys.set(j, k)
 	return k
 }
 
@@ -194,10 +234,19 @@ func (o *Oracle) judge(sh *oracleShard, k *oracleKey, d oracleDecision) {
 	if !k.judging || d.at > k.judged {
 		k.judged, k.judging = d.at, true
 	}
+	// What low allows, and the policy deciding on its own, asked before
+	// either is told of d: one question while they agree.
+	lowAllows := k.low.Allows(d.at, n)
+	policyAllows := lowAllows
+	if k.policy != nil {
+		policyAllows = k.policy.Allows(d.at, n)
+	} else if policyAllows != (d.outcome == oracleAdmitted) {
+		k.policy = k.low.Clone() // they part here
+	}
 	var falseAllow, falseDeny bool
 	switch d.outcome {
 	case oracleAdmitted:
-		falseAllow = !k.low.Allows(d.at, n)
+		falseAllow = !lowAllows
 		k.low.Admit(d.at, n)
 		if k.high == nil {
 			if falseAllow {
@@ -211,7 +260,6 @@ func (o *Oracle) judge(sh *oracleShard, k *oracleKey, d oracleDecision) {
 		}
 		k.admittedByTarget += n
 	case oracleRejected:
-		lowAllows := k.low.Allows(d.at, n)
 		if lowAllows {
 			k.falseDeniesAtMost++
 		}
@@ -225,7 +273,7 @@ func (o *Oracle) judge(sh *oracleShard, k *oracleKey, d oracleDecision) {
 		if k.high == nil {
 			k.high = k.low.Clone()
 		}
-		if k.low.Allows(d.at, n) {
+		if lowAllows {
 			k.falseDeniesAtMost++ // it may have been rejected
 		}
 		if !k.high.Allows(d.at, n) {
@@ -249,8 +297,10 @@ func (o *Oracle) judge(sh *oracleShard, k *oracleKey, d oracleDecision) {
 		k.closeRateWindow()
 		k.rateWindow, k.rateOpen = window, true
 	}
-	if k.policy.Allows(d.at, n) {
-		k.policy.Admit(d.at, n)
+	if policyAllows {
+		if k.policy != nil {
+			k.policy.Admit(d.at, n)
+		} // else low, which agrees, was told of it above
 		k.admittedByPolicy += n
 		if window == k.rateWindow {
 			k.ratePolicy += n
@@ -309,35 +359,35 @@ func (o *Oracle) Report() (*report.Oracle, error) {
 			sh.mu.Unlock()
 			return nil, fmt.Errorf("oracle: %w", sh.err)
 		}
-		keys := make([]int, 0, len(sh.keys))
-		for key := range sh.keys {
-			keys = append(keys, key)
-		}
-		slices.Sort(keys)
-		for _, key := range keys {
-			k := sh.keys[key]
-			o.release(sh, k, math.MaxInt64)
-			k.closeRateWindow()
-			out.Judged += k.decisions
-			out.Unknown += k.unknown
-			out.Late += k.late
-			out.FalseAllows += k.falseAllows
-			out.FalseAllowsAtMost += k.falseAllowsAtMost
-			out.FalseDenies += k.falseDenies
-			out.FalseDeniesAtMost += k.falseDeniesAtMost
-			out.AdmittedByTarget += k.admittedByTarget
-			out.AdmittedByPolicy += k.admittedByPolicy
-			out.RateWindows += k.rateWindows
-			rateAbs += k.rateAbs
-			rateBase += k.rateBase
-			if k.falseAllows > 0 {
-				out.KeysWithFalseAllows++
-			}
-			if k.falseDenies > 0 {
-				out.KeysWithFalseDenies++
-			}
-			if wrong := k.falseAllows + k.falseDenies; wrong > 0 && (wrong > worst || wrong == worst && o.keyName(key) < out.WorstKey) {
-				worst, out.WorstKey = wrong, o.keyName(key)
+		for p, page := range sh.keys.pages {
+			for j, k := range page {
+				if k == nil {
+					continue
+				}
+				key := (p*oraclePage+j)*len(o.shards) + i
+				o.release(sh, k, math.MaxInt64)
+				k.closeRateWindow()
+				out.Judged += k.decisions
+				out.Unknown += k.unknown
+				out.Late += k.late
+				out.FalseAllows += k.falseAllows
+				out.FalseAllowsAtMost += k.falseAllowsAtMost
+				out.FalseDenies += k.falseDenies
+				out.FalseDeniesAtMost += k.falseDeniesAtMost
+				out.AdmittedByTarget += k.admittedByTarget
+				out.AdmittedByPolicy += k.admittedByPolicy
+				out.RateWindows += k.rateWindows
+				rateAbs += k.rateAbs
+				rateBase += k.rateBase
+				if k.falseAllows > 0 {
+					out.KeysWithFalseAllows++
+				}
+				if k.falseDenies > 0 {
+					out.KeysWithFalseDenies++
+				}
+				if wrong := k.falseAllows + k.falseDenies; wrong > 0 && (wrong > worst || wrong == worst && o.keyName(key) < out.WorstKey) {
+					worst, out.WorstKey = wrong, o.keyName(key)
+				}
 			}
 		}
 		for j, p := range sh.points {

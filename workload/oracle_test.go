@@ -2,6 +2,7 @@ package workload
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -209,6 +210,44 @@ func TestOracleOutOfOrder(t *testing.T) {
 		[]step{{0, 'A'}, {500, 'R'}, {3000, 'A'}, {100, 'A'}})
 	if late.Late != 1 || late.Judged != 4 {
 		t.Errorf("late %d of %d, want 1 of 4", late.Late, late.Judged)
+	}
+}
+
+// TestOracleInOrder judges decisions that come in the order of their
+// instants at once, as a hold would judge them: admissions before
+// rejections at one instant, whatever order they came in, and the same
+// figures for every policy, unknown outcomes included.
+func TestOracleInOrder(t *testing.T) {
+	limit := algorithms.Limit{Requests: 2, Window: time.Second}
+	sequences := map[string][]step{
+		"fixed edge":       fixedEdge(t),
+		"rejection first":  {{0, 'A'}, {100, 'R'}, {100, 'A'}, {100, 'R'}, {400, 'A'}, {1050, 'R'}, {1050, 'A'}, {1100, 'A'}},
+		"unknown outcomes": {{0, 'U'}, {10, 'A'}, {10, 'U'}, {20, 'R'}, {990, 'A'}, {1000, 'R'}, {1015, 'A'}, {2500, 'U'}, {2500, 'A'}},
+		"a window between": {{0, 'A'}, {0, 'A'}, {0, 'A'}, {5000, 'R'}, {5000, 'A'}, {5001, 'A'}, {5001, 'A'}},
+	}
+	for name, steps := range sequences {
+		for _, policy := range algorithms.JudgeNames() {
+			held := judgeSteps(t, policy, limit, steps)
+			o, err := NewOracle(Config{Key: "k", Limit: limit}, policy, oracleEpoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.InOrder()
+			for _, s := range steps {
+				o.Observe(s.sample(0))
+			}
+			got, err := o.Report()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.HoldUS != 1 {
+				t.Errorf("%s, %s: hold %d µs, want 1", name, policy, got.HoldUS)
+			}
+			got.HoldUS = held.HoldUS
+			if !reflect.DeepEqual(got, held) {
+				t.Errorf("%s, %s: in order %+v, held %+v", name, policy, got, held)
+			}
+		}
 	}
 }
 

@@ -87,6 +87,21 @@ func (r *Replay) At(hit uint64) (time.Duration, bool) {
 	return s.off, true
 }
 
+// next reads the stream's next request for a reader that reads it alone
+// and in order, never through At (a simulation): no lock and no ring.
+func (r *Replay) next() (Arrival, bool) {
+	if r.ended {
+		return Arrival{}, false
+	}
+	a, ok := r.stream.Next()
+	if !ok {
+		r.ended = true
+		return Arrival{}, false
+	}
+	r.read++
+	return a, true
+}
+
 // request is the key and cost of request hit, which At has read.
 func (r *Replay) request(hit uint64) (int, int64) {
 	r.mu.Lock()

@@ -38,13 +38,14 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	r.recs = []*recorder{newRecorder(r.start, cfg.Interval, cfg.MissAfter)}
 	r.workers = 1
 	rec := r.recs[0]
+	names := keyNames{cfg: cfg}
 	pastDuration := false
 	for hit := uint64(0); cfg.Requests == 0 || hit < uint64(cfg.Requests); hit++ {
 		if hit%4096 == 0 && ctx.Err() != nil {
 			r.interrupted.Store(true)
 			break
 		}
-		offset, ok := cfg.Pacer.At(hit)
+		offset, k, cost, ok := next(cfg, hit)
 		if !ok {
 			r.endedBy = EndedBySchedule
 			break
@@ -55,9 +56,8 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 			break
 		}
 		now := r.start.Add(offset)
-		k, cost := cfg.request(hit)
 		r.admissions.key(k) // asked for, even if never admitted
-		s := Sample{Key: k, KeyName: cfg.keyName(k), Cost: cost, Intended: now, Sent: now, Done: now}
+		s := Sample{Key: k, KeyName: names.of(k), Cost: cost, Intended: now, Sent: now, Done: now}
 		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cost, Index: hit})
 		r.account(k, s)
 		rec.observe(s)
@@ -74,4 +74,46 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	res := r.result()
 	res.Elapsed = r.scheduled
 	return res, nil
+}
+
+// next is request hit's offset, key and cost, the requests asked for in
+// order: a replay's stream is read directly, one request at a time.
+func next(cfg Config, hit uint64) (offset time.Duration, key int, cost int64, ok bool) {
+	if cfg.Replay != nil {
+		a, ok := cfg.Replay.next()
+		return a.Offset, a.Key, a.Cost, ok
+	}
+	offset, ok = cfg.Pacer.At(hit)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	key, cost = cfg.request(hit)
+	return offset, key, cost, true
+}
+
+// keyNames are the user keys of the keys asked for so far, each built
+// once, in pages of keyNamesPage made as keys are first seen: no hashing
+// per request, and memory grows with the pages of keys seen, not the key
+// space.
+type keyNames struct {
+	cfg   Config
+	pages [][]string
+}
+
+const keyNamesPage = 1024
+
+func (n *keyNames) of(k int) string {
+	p, i := k/keyNamesPage, k%keyNamesPage
+	for len(n.pages) <= p {
+		n.pages = append(n.pages, nil)
+	}
+	if n.pages[p] == nil {
+		n.pages[p] = make([]string, keyNamesPage)
+	}
+	name := n.pages[p][i]
+	if name == "" {
+		name = n.cfg.keyName(k)
+		n.pages[p][i] = name
+	}
+	return name
 }

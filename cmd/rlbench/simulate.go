@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -126,6 +128,24 @@ Algorithms: ` + strings.Join(algorithms.Names(), ", ") + ` ("all" is these).`,
 	return cmd
 }
 
+// printSimulated prints how fast runs were decided: each run on a core of
+// its own, up to cores at once, in elapsed wall time all told.
+func printSimulated(w io.Writer, runs []report.Run, elapsed time.Duration, cores int) {
+	var decisions, wall int64
+	for _, r := range runs {
+		decisions += r.Counts.Accepted + r.Counts.Rejected
+		wall += r.Simulation.WallUS
+	}
+	perCore := float64(decisions) / max(float64(wall)/1e6, 1e-9)
+	if len(runs) <= 1 || cores <= 1 {
+		fmt.Fprintf(w, "simulated %d decisions in %s of wall time: %.3g decisions/s on one core\n",
+			decisions, elapsed.Round(time.Millisecond), perCore)
+		return
+	}
+	fmt.Fprintf(w, "simulated %d decisions in %s of wall time, %d runs up to %d at once: %.3g decisions/s, %.3g per run on its core\n",
+		decisions, elapsed.Round(time.Millisecond), len(runs), min(cores, len(runs)), float64(decisions)/max(elapsed.Seconds(), 1e-9), perCore)
+}
+
 // simulateWorkloads are the workloads a simulation runs: the open ones.
 func simulateWorkloads() []string {
 	return slices.DeleteFunc(bench.WorkloadNames(), func(w string) bool { return !bench.IsOpen(w) })
@@ -168,7 +188,9 @@ func runSimulate(opts *RunOptions) error {
 		return err
 	}
 	file.Config.Sweep = opts.sweep.text
+	began := time.Now()
 	results, err := s.Simulate(ctx, plan, file, start)
+	elapsed := time.Since(began)
 	if profileErr := stopProfile(); err == nil && profileErr != nil {
 		err = profileErr
 	}
@@ -177,13 +199,7 @@ func runSimulate(opts *RunOptions) error {
 	}
 	printErr := formats.Render(opts.IO.Out, opts.Global.Format, file)
 	if !opts.Global.Quiet {
-		var decisions, wall int64
-		for _, r := range file.Runs {
-			decisions += r.Counts.Accepted + r.Counts.Rejected
-			wall += r.Simulation.WallUS
-		}
-		fmt.Fprintf(opts.IO.Err, "simulated %d decisions in %s of wall time: %.3g decisions/s on one core\n",
-			decisions, (time.Duration(wall) * time.Microsecond).Round(time.Millisecond), float64(decisions)/max(float64(wall)/1e6, 1e-9))
+		printSimulated(opts.IO.Err, file.Runs, elapsed, runtime.GOMAXPROCS(0))
 	}
 	if opts.Output != "" {
 		if err := report.WriteFile(opts.Output, file); err != nil {

@@ -208,7 +208,7 @@ func NewGenerator(p Params) (*Generator, error) {
 		}
 		g.heap = append(g.heap, entry{s.next, int32(i)})
 	}
-	for i := len(g.heap)/2 - 1; i >= 0; i-- {
+	for i := (len(g.heap)+2)/4 - 1; i >= 0; i-- { // from the last parent
 		g.down(i)
 	}
 	return g, nil
@@ -276,24 +276,31 @@ func less(a, b entry) bool {
 	return a.next < b.next || a.next == b.next && a.i < b.i
 }
 
+// down sifts entry i down the heap. The heap is 4-ary: half the levels
+// of a binary one over 270,000 sources, and a node's children share a
+// cache line or two; the entry moves once, to where it belongs.
 func (g *Generator) down(i int) {
 	h := g.heap
 	n := len(h)
+	e := h[i]
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		c := 4*i + 1
+		if c >= n {
+			break
 		}
-		m := l
-		if r := l + 1; r < n && less(h[r], h[l]) {
-			m = r
+		m := c
+		for j := c + 1; j < min(c+4, n); j++ {
+			if less(h[j], h[m]) {
+				m = j
+			}
 		}
-		if !less(h[m], h[i]) {
-			return
+		if !less(h[m], e) {
+			break
 		}
-		h[i], h[m] = h[m], h[i]
+		h[i] = h[m]
 		i = m
 	}
+	h[i] = e
 }
 
 // Err is always nil: a generator cannot fail.
