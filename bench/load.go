@@ -120,8 +120,10 @@ type Load struct {
 	// before it counts as missed.
 	Timeout, Interval, MissAfter time.Duration
 	// SpinWait is how long before each slot the open model's sender
-	// spins instead of sleeping (workload.Config.SpinWait).
-	SpinWait time.Duration
+	// spins instead of sleeping (workload.Config.SpinWait), PreciseSleep
+	// whether it sleeps its thread there instead (Config.PreciseSleep).
+	SpinWait     time.Duration
+	PreciseSleep bool
 	// ClientClock passes rlbench's clock to the scripts instead of Redis
 	// TIME, with every TTL padded by ClockSkewAllowance.
 	ClientClock        bool

@@ -822,28 +822,32 @@ func TestAccuracyOnMiniredis(t *testing.T) {
 }
 
 // TestOpenSpinWaitNeverEarly runs the open model on the real clock with
-// the spin wait on (precise sleeps on Linux, spinning elsewhere): every
-// slot is sent, none before it is due, and whoever paces hands requests to
+// the spin wait on, spinning and (on Linux) sleeping precisely: every slot
+// is sent, none before it is due, and whoever paces hands requests to
 // every worker (a limiter that takes 2 ms keeps several in flight). How
 // late a send is depends on the machine, so it is not checked.
 func TestOpenSpinWaitNeverEarly(t *testing.T) {
-	f := &probeLimiter{delay: 2 * time.Millisecond}
-	var seen samples
-	res := runChecked(t, t.Context(), Config{
-		Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 5000),
-		Requests: 300, MaxInflight: 16, SpinWait: DefaultSpinWait, Observe: seen.observe,
-	}, f)
-	if res.Sent != 300 || res.Accepted != 300 {
-		t.Fatalf("sent %d, accepted %d; want 300, 300", res.Sent, res.Accepted)
-	}
-	for i, s := range seen.bySlot() {
-		if slot, _ := steadyPacer(t, 5000).At(uint64(i)); !s.Intended.Equal(res.Start.Add(slot)) || s.Sent.Before(s.Intended) {
-			t.Errorf("request %d: due %v, sent %v; want due at its slot %v, sent no earlier",
-				i, s.Intended.Sub(res.Start), s.Sent.Sub(res.Start), slot)
-		}
-	}
-	if f.most.Load() < 2 {
-		t.Errorf("at most %d call in flight at once: the requests went out one by one", f.most.Load())
+	for _, precise := range []bool{false, true} {
+		t.Run(fmt.Sprintf("precise=%v", precise), func(t *testing.T) {
+			f := &probeLimiter{delay: 2 * time.Millisecond}
+			var seen samples
+			res := runChecked(t, t.Context(), Config{
+				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 5000),
+				Requests: 300, MaxInflight: 16, SpinWait: DefaultSpinWait, PreciseSleep: precise, Observe: seen.observe,
+			}, f)
+			if res.Sent != 300 || res.Accepted != 300 {
+				t.Fatalf("sent %d, accepted %d; want 300, 300", res.Sent, res.Accepted)
+			}
+			for i, s := range seen.bySlot() {
+				if slot, _ := steadyPacer(t, 5000).At(uint64(i)); !s.Intended.Equal(res.Start.Add(slot)) || s.Sent.Before(s.Intended) {
+					t.Errorf("request %d: due %v, sent %v; want due at its slot %v, sent no earlier",
+						i, s.Intended.Sub(res.Start), s.Sent.Sub(res.Start), slot)
+				}
+			}
+			if f.most.Load() < 2 {
+				t.Errorf("at most %d call in flight at once: the requests went out one by one", f.most.Load())
+			}
+		})
 	}
 }
 

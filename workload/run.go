@@ -247,7 +247,7 @@ func (r *runner) waitUntil(ctx context.Context, p *pacing, intended time.Time) {
 		switch {
 		case left <= 0:
 			return
-		case !sleepsPrecisely:
+		case !sleepsPrecisely || !r.cfg.PreciseSleep:
 			runtime.Gosched()
 		case left > p.margin:
 			asked := left - p.margin
