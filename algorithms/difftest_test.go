@@ -308,7 +308,7 @@ func diffPipelined(t *testing.T, rdb *redis.Client, name string, calls int) {
 		for len(want) < batch && count.calls+len(want) < calls {
 			sc := newScenario(rng, name, 300)
 			sc.skew = noExpiry
-			m, err := algorithms.NewModel(name, sc.limit, opts)
+			m, err := algorithms.NewModel[string](name, sc.limit, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,7 +417,7 @@ func diffStepped(t *testing.T, mr *miniredis.Miniredis, rdb *redis.Client, name 
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := algorithms.NewModel(name, sc.limit, opts)
+		m, err := algorithms.NewModel[string](name, sc.limit, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

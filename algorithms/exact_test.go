@@ -250,7 +250,7 @@ func TestModelsMatchMathBig(t *testing.T) {
 			calls := 0
 			for s := 0; calls < 100_000; s++ {
 				sc := newScenario(rng, name, 300)
-				m, err := algorithms.NewModel(name, sc.limit, algorithms.Options{ClockSkewAllowance: noExpiry})
+				m, err := algorithms.NewModel[string](name, sc.limit, algorithms.Options{ClockSkewAllowance: noExpiry})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -288,7 +288,7 @@ func TestBillionAYearIsExact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := algorithms.NewModel(name, limit, opts)
+			m, err := algorithms.NewModel[string](name, limit, opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ func TestJudgeAgreesWithModel(t *testing.T) {
 			if name == "token" || name == "gcra" {
 				limit.Burst = rng.Int64N(3) * limit.Requests
 			}
-			m, err := algorithms.NewModel(name, limit, algorithms.Options{})
+			m, err := algorithms.NewModel[string](name, limit, algorithms.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,11 +43,12 @@ type KeyedModel[K comparable] interface {
 // epoch, which no Redis clock reads.
 var ErrInvalidTime = errors.New("invalid time")
 
-// NewModel returns the model of the atomic algorithm name at limit, or
+// NewModel returns the model of the atomic algorithm name at limit, keyed
+// by K (string, as Model is, or a simulation's key index), or
 // ErrUnknownAlgorithm for a name in neither Names (the seed variants and the
 // baseline have none), or the error of limit.Validate or opts.Validate.
 //
-// NewModel(name, limit, opts) decides as New(name, rdb, opts) does for
+// NewModel[string](name, limit, opts) decides as New(name, rdb, opts) does for
 // limit, with opts.Clock reading the instants given to AllowN. Of opts only
 // the TTL padding matters (Options.ClockSkewAllowance, and its default of
 // DefaultClockSkewAllowance under a client Clock): each key expires as its
@@ -62,12 +63,7 @@ var ErrInvalidTime = errors.New("invalid time")
 // The arithmetic is the scripts' exactly, wherever theirs is exact (limits
 // and bursts up to 1e15, windows up to 8784h): quotients and waits saturate
 // at 2^53-1 µs (285 years) as theirs do.
-func NewModel(name string, limit Limit, opts Options) (Model, error) {
-	return NewKeyedModel[string](name, limit, opts)
-}
-
-// NewKeyedModel is NewModel with keys of type K.
-func NewKeyedModel[K comparable](name string, limit Limit, opts Options) (KeyedModel[K], error) {
+func NewModel[K comparable](name string, limit Limit, opts Options) (KeyedModel[K], error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}

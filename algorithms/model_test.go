@@ -73,7 +73,7 @@ func TestModelWorkedExamples(t *testing.T) {
 			_, rdb := startMini(t)
 			clock := &fakeClock{}
 			opts := algorithms.Options{Clock: clock}
-			m, err := algorithms.NewModel(tt.algo, tt.limit, opts)
+			m, err := algorithms.NewModel[string](tt.algo, tt.limit, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestModelKeyExpires(t *testing.T) {
 				mr, rdb := startMini(t)
 				clock := &fakeClock{}
 				opts := algorithms.Options{Clock: clock, ClockSkewAllowance: time.Microsecond}
-				m, err := algorithms.NewModel(name, limit, opts)
+				m, err := algorithms.NewModel[string](name, limit, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -176,7 +176,7 @@ func TestModelKeyExpires(t *testing.T) {
 func TestNewModel(t *testing.T) {
 	limit := algorithms.Limit{Requests: 10, Window: time.Second}
 	for _, name := range algorithms.Names() {
-		m, err := algorithms.NewModel(name, limit, algorithms.Options{})
+		m, err := algorithms.NewModel[string](name, limit, algorithms.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -191,14 +191,14 @@ func TestNewModel(t *testing.T) {
 		}
 	}
 	for _, name := range append(algorithms.SeedNames(), algorithms.BaselineName, "nope") {
-		if _, err := algorithms.NewModel(name, limit, algorithms.Options{}); !errors.Is(err, algorithms.ErrUnknownAlgorithm) {
+		if _, err := algorithms.NewModel[string](name, limit, algorithms.Options{}); !errors.Is(err, algorithms.ErrUnknownAlgorithm) {
 			t.Errorf("%s: %v, want ErrUnknownAlgorithm", name, err)
 		}
 	}
-	if _, err := algorithms.NewModel("token", algorithms.Limit{Requests: 1, Window: time.Microsecond}, algorithms.Options{}); !errors.Is(err, algorithms.ErrInvalidLimit) {
+	if _, err := algorithms.NewModel[string]("token", algorithms.Limit{Requests: 1, Window: time.Microsecond}, algorithms.Options{}); !errors.Is(err, algorithms.ErrInvalidLimit) {
 		t.Errorf("a 1µs window: %v, want ErrInvalidLimit", err)
 	}
-	if _, err := algorithms.NewModel("token", limit, algorithms.Options{ClockSkewAllowance: -1}); !errors.Is(err, algorithms.ErrInvalidOptions) {
+	if _, err := algorithms.NewModel[string]("token", limit, algorithms.Options{ClockSkewAllowance: -1}); !errors.Is(err, algorithms.ErrInvalidOptions) {
 		t.Errorf("a negative skew allowance: %v, want ErrInvalidOptions", err)
 	}
 }
@@ -209,7 +209,7 @@ func TestModelDecisionsDoNotAllocate(t *testing.T) {
 	limit := algorithms.Limit{Requests: 1000, Window: time.Second}
 	for _, name := range algorithms.Names() {
 		t.Run(name, func(t *testing.T) {
-			m, err := algorithms.NewModel(name, limit, algorithms.Options{})
+			m, err := algorithms.NewModel[string](name, limit, algorithms.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +254,7 @@ func BenchmarkModel(b *testing.B) {
 		}
 		for _, name := range algorithms.Names() {
 			b.Run(fmt.Sprintf("%s/keys=%d", name, keys), func(b *testing.B) {
-				m, err := algorithms.NewModel(name, limit, algorithms.Options{})
+				m, err := algorithms.NewModel[string](name, limit, algorithms.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -143,7 +143,7 @@ func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (worklo
 		limits = append(limits, t.Limit)
 	}
 	for _, l := range limits {
-		m, err := algorithms.NewKeyedModel[int](algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
+		m, err := algorithms.NewModel[int](algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
 		if err != nil {
 			return nil, err
 		}

@@ -108,7 +108,7 @@ func TestOracleHandBuilt(t *testing.T) {
 // last 100 ms of one window, 100 in the first 100 ms of the next, and 100
 // in the 50 ms after: as its reference model decides them.
 func fixedEdge(t testing.TB) []step {
-	m, err := algorithms.NewModel("fixed", algorithms.Limit{Requests: 100, Window: time.Second}, algorithms.Options{})
+	m, err := algorithms.NewModel[string]("fixed", algorithms.Limit{Requests: 100, Window: time.Second}, algorithms.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func (r roundRobin) N() int           { return int(r) }
 // second, as `simulate --oracle` sees them.
 func BenchmarkOracle(b *testing.B) {
 	limit := algorithms.Limit{Requests: 100, Window: time.Second}
-	m, err := algorithms.NewModel("sliding", limit, algorithms.Options{})
+	m, err := algorithms.NewModel[string]("sliding", limit, algorithms.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
