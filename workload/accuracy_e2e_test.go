@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -77,10 +78,13 @@ func TestE2EWindowEdge(t *testing.T) {
 	rdb := e2eClient(t)
 	limit := algorithms.Limit{Requests: 20, Window: time.Second}
 	tests := []struct {
-		name  string
-		check func(t *testing.T, res Result)
+		name string
+		// edgeMissed says when a run's timing kept it from showing the
+		// edge, so that it is worth another attempt.
+		edgeMissed func(res Result) bool
+		check      func(t *testing.T, res Result)
 	}{
-		{"fixed", func(t *testing.T, res Result) {
+		{"fixed", func(res Result) bool { return res.Accuracy.Busiest.MostInWindow < 36 }, func(t *testing.T, res Result) {
 			acc := res.Accuracy
 			// 40 when each burst lands on its side of the boundary; a
 			// first burst that takes more than 50 ms would lose a few to
@@ -92,7 +96,7 @@ func TestE2EWindowEdge(t *testing.T) {
 				t.Errorf("bound %d, over-admitted %d; want 40, 0", acc.Busiest.Bound, acc.OverAdmitted)
 			}
 		}},
-		{"sliding", func(t *testing.T, res Result) {
+		{"sliding", func(Result) bool { return false }, func(t *testing.T, res Result) {
 			acc := res.Accuracy
 			if acc.Busiest.MostInWindow > 20 || res.Accepted != 20 {
 				t.Errorf("most in a window %d, accepted %d; want at most 20 and exactly 20", acc.Busiest.MostInWindow, res.Accepted)
@@ -106,25 +110,45 @@ func TestE2EWindowEdge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel() // both at the same boundary: a second in all
 			l := e2eLimiter(t, tt.name, rdb, limit)
-			start := time.Now().Add(20 * time.Millisecond)
-			p, err := NewWindowEdge(time.Second, 50*time.Millisecond, 20 /* size = limit */, start)
-			if err != nil {
-				t.Fatal(err)
+			// On two cores shared with other test binaries, a first burst
+			// can still reach Redis after the boundary; then the pair shows
+			// nothing about the edge, and it is tried again at a later
+			// boundary, on a fresh key. A fixed window that never admits
+			// both bursts fails every attempt.
+			const attempts = 3
+			for attempt := 1; ; attempt++ {
+				res := edgePair(t, l, limit, attempt)
+				if attempt == attempts || !tt.edgeMissed(res) {
+					tt.check(t, res)
+					return
+				}
+				t.Logf("attempt %d: the first burst missed its side of the boundary; trying again", attempt)
 			}
-			res := runE2E(t, Config{
-				Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: limit, Key: "edge", Pacer: p, Start: start,
-				Requests: 40, MaxInflight: 64,
-			})
-			acc := res.Accuracy
-			t.Logf("%s: accepted %d of %d, most in a window %d, bound %d, over %d; lag max %v",
-				tt.name, res.Accepted, res.Sent, acc.Busiest.MostInWindow, acc.Busiest.Bound, acc.OverAdmitted,
-				time.Duration(res.Lag.Max()))
-			if res.Sent != 40 {
-				t.Fatalf("sent %d, want the 40 of one pair of bursts", res.Sent)
-			}
-			tt.check(t, res)
 		})
 	}
+}
+
+// edgePair sends one pair of bursts of limit.Requests around the next
+// boundary but one, on key edge-attempt.
+func edgePair(t *testing.T, l algorithms.Limiter, limit algorithms.Limit, attempt int) Result {
+	t.Helper()
+	start := time.Now().Add(20 * time.Millisecond)
+	p, err := NewWindowEdge(time.Second, 50*time.Millisecond, limit.Requests, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runE2E(t, Config{
+		Target: target.Limiter(l), Promise: l, Name: l.Name(), Limit: limit, Key: fmt.Sprintf("edge-%d", attempt), Pacer: p, Start: start,
+		Requests: 2 * limit.Requests, MaxInflight: 64,
+	})
+	acc := res.Accuracy
+	t.Logf("%s: accepted %d of %d, most in a window %d, bound %d, over %d; lag max %v",
+		l.Name(), res.Accepted, res.Sent, acc.Busiest.MostInWindow, acc.Busiest.Bound, acc.OverAdmitted,
+		time.Duration(res.Lag.Max()))
+	if res.Sent != 2*limit.Requests {
+		t.Fatalf("sent %d, want the %d of one pair of bursts", res.Sent, 2*limit.Requests)
+	}
+	return res
 }
 
 // stormE2E is the seed's hot-key storm on algorithm name: 64 workers, 640
