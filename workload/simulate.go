@@ -60,7 +60,11 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 		s := Sample{Key: k, KeyName: names.of(k), Cost: cost, Intended: now, Sent: now, Done: now}
 		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cost, Index: hit})
 		r.account(k, s)
-		rec.observe(s)
+		if kind := s.Outcome.Kind; kind == target.Accepted || kind == target.Rejected {
+			rec.decidedAtOnce(kind == target.Accepted, now)
+		} else {
+			rec.observe(s)
+		}
 		r.scheduled = offset
 	}
 	if r.endedBy == "" {
@@ -71,6 +75,7 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	} else if rate := cfg.Pacer.Rate(r.scheduled); rate > 0 {
 		r.scheduled += time.Duration(float64(time.Second) / rate)
 	}
+	rec.flushAtOnce()
 	res := r.result()
 	res.Elapsed = r.scheduled
 	return res, nil
