@@ -103,14 +103,13 @@ func (ks *oracleKeys) set(i int, k *oracleKey) {
 	ks.pages[p][i%oraclePage] = k
 }
 
-// make is a new key of index i.
-func (ks *oracleKeys) make(i int) *oracleKey {
+// spare is a zero key from the slab, to be made one of the keys.
+func (ks *oracleKeys) spare() *oracleKey {
 	if len(ks.slab) == 0 {
 		ks.slab = make([]oracleKey, oracleSlab)
 	}
 	k := &ks.slab[0]
 	ks.slab = ks.slab[1:]
-	ks.set(i, k)
 	return k
 }
 
@@ -193,24 +192,15 @@ func (o *Oracle) InOrder() { o.hold, o.inOrder = 1, true }
 // Observe judges sample s, or holds it until the decisions of its key
 // that may still arrive before it have: a Config.Observe.
 func (o *Oracle) Observe(s Sample) {
-	var outcome uint8
-	switch s.Outcome.Kind {
-	case target.Accepted:
-		outcome = oracleAdmitted
-	case target.Rejected:
-		outcome = oracleRejected
-	case target.Unknown:
-		outcome = oracleUnknown
-	default:
-		return // an error decided nothing
+	d, ok := decisionOf(&s)
+	if !ok {
+		return
 	}
-	d := oracleDecision{at: s.Outcome.Said.At.UnixMicro(), sent: s.Sent.UnixMicro(), outcome: outcome}
-	if s.Outcome.Said.At.IsZero() {
-		d.at = d.sent
-	}
-	sh := &o.shards[uint(s.Key)%uint(len(o.shards))]
+	sh := o.shard(s.Key)
 	if o.inOrder {
-		o.observeInOrder(sh, s.Key, d)
+		if k := o.key(sh, s.Key); k != nil {
+			o.observeInOrder(sh, k, d)
+		}
 		return
 	}
 	sh.mu.Lock()
@@ -236,6 +226,50 @@ func (o *Oracle) Observe(s Sample) {
 	o.release(sh, k, k.newest-o.hold)
 }
 
+// decisionOf is s as the oracle judges it; false for an error, which
+// decided nothing.
+func decisionOf(s *Sample) (oracleDecision, bool) {
+	var outcome uint8
+	switch s.Outcome.Kind {
+	case target.Accepted:
+		outcome = oracleAdmitted
+	case target.Rejected:
+		outcome = oracleRejected
+	case target.Unknown:
+		outcome = oracleUnknown
+	default:
+		return oracleDecision{}, false
+	}
+	d := oracleDecision{at: s.Outcome.Said.At.UnixMicro(), sent: s.Sent.UnixMicro(), outcome: outcome}
+	if s.Outcome.Said.At.IsZero() {
+		d.at = d.sent
+	}
+	return d, true
+}
+
+// shard is the shard of key i.
+func (o *Oracle) shard(i int) *oracleShard { return &o.shards[uint(i)%uint(len(o.shards))] }
+
+// adopt makes k, a zero key held elsewhere, key i's, for observeKey; false
+// when its judge cannot be made (Report then fails). Only an in-order
+// oracle adopts keys, and i must have none yet.
+func (o *Oracle) adopt(i int, k *oracleKey) bool {
+	sh := o.shard(i)
+	if !o.initKey(sh, k, i) {
+		return false
+	}
+	sh.keys.set(i/len(o.shards), k)
+	return true
+}
+
+// observeKey is Observe of an in-order oracle for sample s of key i,
+// whose state k the caller holds (adopt).
+func (o *Oracle) observeKey(i int, k *oracleKey, s *Sample) {
+	if d, ok := decisionOf(s); ok {
+		o.observeInOrder(o.shard(i), k, d)
+	}
+}
+
 // observeInOrder is Observe of an in-order oracle: the decisions of each
 // key come in the order of their instants, so a hold of 1 µs judges each
 // once a later instant of its key arrives, admissions first at an instant
@@ -244,11 +278,7 @@ func (o *Oracle) Observe(s Sample) {
 // are admissions at its own, and only the rejections and unknown outcomes
 // at the newest instant wait, the first inline, for the next instant.
 // A decision behind the newest is judged at once, as with a hold.
-func (o *Oracle) observeInOrder(sh *oracleShard, key int, d oracleDecision) {
-	k := o.key(sh, key)
-	if k == nil {
-		return
-	}
+func (o *Oracle) observeInOrder(sh *oracleShard, k *oracleKey, d oracleDecision) {
 	k.decisions++
 	switch {
 	case k.judging && d.at < k.judged:
@@ -299,6 +329,17 @@ func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
 	if k := sh.keys.at(j); k != nil {
 		return k
 	}
+	k := sh.keys.spare()
+	if !o.initKey(sh, k, i) {
+		return nil
+	}
+	sh.keys.set(j, k)
+	return k
+}
+
+// initKey readies k, a zero key, for key i; false when its judge cannot
+// be made (recorded in sh.err).
+func (o *Oracle) initKey(sh *oracleShard, k *oracleKey, i int) bool {
 	limit := o.limitOf(i)
 	var low algorithms.Judge
 	var sliding algorithms.SlidingJudge
@@ -310,16 +351,15 @@ func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
 	}
 	if err != nil {
 		sh.err = err
-		return nil
+		return false
 	}
-	k := sh.keys.make(j)
 	k.window = limit.Window.Microseconds()
 	if low == nil {
 		k.sliding = sliding
 		low = &k.sliding
 	}
 	k.low = low
-	return k
+	return true
 }
 
 // release judges k's decisions on hold up to the instant until.
