@@ -318,14 +318,10 @@ func (a *admissions) asked() []int {
 	return out
 }
 
-// admitUntimed records one admission of key k decided between sent and
-// sent+rtt on the client's clock, by a target that gave no instant.
-func (a *admissions) admitUntimed(k int, sent time.Time, rtt time.Duration) {
-	a.admitUntimedKey(a.key(k), sent, rtt)
-}
-
-// admitUntimedKey is admitUntimed of the key whose tracker is ka.
-func (a *admissions) admitUntimedKey(ka *keyAdmissions, sent time.Time, rtt time.Duration) {
+// admitUntimed records one admission of the key whose tracker is ka,
+// decided between sent and sent+rtt on the client's clock, by a target
+// that gave no instant.
+func (a *admissions) admitUntimed(ka *keyAdmissions, sent time.Time, rtt time.Duration) {
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	ka.untimed = true
@@ -333,11 +329,8 @@ func (a *admissions) admitUntimedKey(ka *keyAdmissions, sent time.Time, rtt time
 	a.admitLocked(ka, sent.UnixMicro())
 }
 
-// admit records one admission of key k at instant at.
-func (a *admissions) admit(k int, at time.Time) { a.admitKey(a.key(k), at) }
-
-// admitKey is admit of the key whose tracker is ka.
-func (a *admissions) admitKey(ka *keyAdmissions, at time.Time) {
+// admit records one admission of the key whose tracker is ka at instant at.
+func (a *admissions) admit(ka *keyAdmissions, at time.Time) {
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	a.admitLocked(ka, at.UnixMicro())

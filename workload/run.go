@@ -356,9 +356,9 @@ func (r *runner) track(k int, ka *keyAdmissions, s *Sample) {
 		}
 		for range s.Cost {
 			if at.IsZero() {
-				r.admissions.admitUntimedKey(ka, s.Sent, rtt)
+				r.admissions.admitUntimed(ka, s.Sent, rtt)
 			} else {
-				r.admissions.admitKey(ka, at)
+				r.admissions.admit(ka, at)
 			}
 		}
 		fallthrough
