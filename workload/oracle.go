@@ -19,7 +19,8 @@ import (
 // allows a false deny (report.Oracle). Beside it the policy decides the
 // same requests on its own, which gives the exact admitted rate.
 //
-// Observe is safe for concurrent use, as Config.Observe must be. Answers
+// Observe is safe for concurrent use, as a run's workers call it
+// (Config.Oracle), unless the oracle was told InOrder. Answers
 // arrive out of order, so each key holds its decisions for a reorder
 // allowance (Hold) and judges them in the order of their instants;
 // memory is the admissions of one window per key (one int64 each for
@@ -142,7 +143,9 @@ type oracleKey struct {
 	low, high, policy algorithms.Judge
 	window            int64
 
-	pending []oracleDecision // sorted by at, from head
+	// pending holds the decisions on hold, sorted by at, from head; in
+	// an in-order oracle, those held after held, in the order they came.
+	pending []oracleDecision
 	head    int
 
 	unknown, late                      int64
@@ -190,7 +193,7 @@ func NewOracle(cfg Config, policy string, origin time.Time) (*Oracle, error) {
 func (o *Oracle) InOrder() { o.hold, o.inOrder = 1, true }
 
 // Observe judges sample s, or holds it until the decisions of its key
-// that may still arrive before it have: a Config.Observe.
+// that may still arrive before it have.
 func (o *Oracle) Observe(s Sample) {
 	d, ok := decisionOf(&s)
 	if !ok {
