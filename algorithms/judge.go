@@ -3,6 +3,7 @@ package algorithms
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +52,8 @@ func NewJudge(name string, limit Limit) (Judge, error) {
 	base := modelBase{name: name, limit: limit, window: limit.windowMicros()}
 	switch name {
 	case "sliding":
-		return &slidingJudge{limit: limit.Requests, window: base.window}, nil
+		j := SlidingJudge{limit: limit.Requests, window: base.window}
+		return &j, nil
 	case "fixed":
 		return &fixedJudge{limit: limit.Requests, window: base.window, index: [2]int64{math.MinInt64, math.MinInt64}}, nil
 	case "token":
@@ -62,34 +64,84 @@ func NewJudge(name string, limit Limit) (Judge, error) {
 	return nil, fmt.Errorf("%w %q: an oracle's policy is one of %s", ErrUnknownAlgorithm, name, strings.Join(JudgeNames(), ", "))
 }
 
-// slidingJudge is the sliding log's rule: at most Requests admitted in
-// any trailing window (at−window, at].
-type slidingJudge struct {
+// SlidingJudge is the sliding policy's Judge, NewJudge("sliding", ...),
+// as a value: a caller that keeps a judge per key, as the oracle does,
+// holds it inline in its own record, one cache miss fewer per decision.
+// The rule is the sliding log's: at most Requests admitted in any
+// trailing window (at−window, at]. The count, the oldest and the newest
+// instant are kept beside the log, so that a judge with nothing leaving
+// its window reads no more than its own fields; the log is a ring, which
+// never moves what it holds. The zero value allows nothing; a copy shares
+// its log with the original (Clone does not).
+type SlidingJudge struct {
 	limit, window int64 // µs
-	log           admissionLog
+	// units is how many units were ever admitted, left the log the ones
+	// before the oldest held: the log holds units−left.
+	units, left    int64
+	oldest, newest int64 // instants of the oldest and newest runs held
+	runs           []admissionRun
+	head, held     int // runs[head] is the oldest of held runs, in a ring
+}
+
+// NewSlidingJudge is NewJudge("sliding", limit) as a value.
+func NewSlidingJudge(limit Limit) (SlidingJudge, error) {
+	if err := limit.Validate(); err != nil {
+		return SlidingJudge{}, err
+	}
+	return SlidingJudge{limit: limit.Requests, window: limit.windowMicros()}, nil
 }
 
 // at is the instant the log decides now at (never before its newest
 // admission), with what left the window trimmed.
-func (j *slidingJudge) at(now int64) int64 {
-	at := now
-	if !j.log.empty() {
-		at = max(now, j.log.newest())
+func (j *SlidingJudge) at(now int64) int64 {
+	if j.held == 0 {
+		return now
 	}
-	j.log.trim(at - j.window)
+	at := max(now, j.newest)
+	for cutoff := at - j.window; j.oldest <= cutoff; {
+		j.left = j.runs[j.head].last
+		j.head = (j.head + 1) & (len(j.runs) - 1)
+		if j.held--; j.held == 0 {
+			break
+		}
+		j.oldest = j.runs[j.head].at
+	}
 	return at
 }
 
-func (j *slidingJudge) Allows(now, n int64) bool {
+// Allows reports whether the rule passes n units at now.
+func (j *SlidingJudge) Allows(now, n int64) bool {
 	j.at(now)
-	return n <= j.limit && j.log.count()+n <= j.limit
+	return n <= j.limit && j.units-j.left+n <= j.limit
 }
 
-func (j *slidingJudge) Admit(now, n int64) { j.log.add(j.at(now), n) }
+// Admit records n units admitted at now.
+func (j *SlidingJudge) Admit(now, n int64) {
+	at := j.at(now)
+	j.units += n
+	if j.held > 0 && j.newest == at {
+		j.runs[(j.head+j.held-1)&(len(j.runs)-1)].last = j.units
+		return
+	}
+	if j.held == len(j.runs) {
+		// Full: a ring twice the size, the oldest first.
+		grown := make([]admissionRun, max(4, 2*len(j.runs)))
+		n := copy(grown, j.runs[j.head:])
+		copy(grown[n:], j.runs[:j.head])
+		j.runs, j.head = grown, 0
+	}
+	if j.held == 0 {
+		j.oldest = at
+	}
+	j.runs[(j.head+j.held)&(len(j.runs)-1)] = admissionRun{at: at, last: j.units}
+	j.held++
+	j.newest = at
+}
 
-func (j *slidingJudge) Clone() Judge {
+// Clone is an independent copy of the judge and its log.
+func (j *SlidingJudge) Clone() Judge {
 	c := *j
-	c.log.runs = append([]admissionRun(nil), j.log.runs...)
+	c.runs = slices.Clone(j.runs)
 	return &c
 }
 

@@ -134,3 +134,43 @@ func BenchmarkJudge(b *testing.B) {
 		})
 	}
 }
+
+// TestSlidingJudgeRing checks the sliding judge's ring against a plain
+// list of the units in its log, trimmed as the script trims its list, on
+// admissions it allows and forbids, several at an instant, a clock that
+// steps back, and a log that empties and grows.
+func TestSlidingJudgeRing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	limit := algorithms.Limit{Requests: 7, Window: 10 * time.Millisecond}
+	w := limit.Window.Microseconds()
+	j, err := algorithms.NewJudge("sliding", limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []int64 // the instant of each unit in the log
+	now := int64(1_700_000_000_000_000)
+	for i := range 20000 {
+		now += rng.Int64N(3000) - 200
+		if rng.IntN(50) == 0 {
+			now += 3 * w // everything leaves
+		}
+		n := 1 + rng.Int64N(3)
+		at := now
+		if len(units) > 0 {
+			at = max(now, units[len(units)-1])
+		}
+		for len(units) > 0 && units[0] <= at-w {
+			units = units[1:]
+		}
+		want := n <= limit.Requests && int64(len(units))+n <= limit.Requests
+		if got := j.Allows(now, n); got != want {
+			t.Fatalf("ask %d for %d at %d: allows %v, want %v", i, n, now, got, want)
+		}
+		if want || rng.IntN(4) == 0 { // admissions it forbade too
+			j.Admit(now, n)
+			for range n {
+				units = append(units, at)
+			}
+		}
+	}
+}

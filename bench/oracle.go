@@ -8,9 +8,9 @@ import (
 // oracleRun is the oracle of one run, when the load names a policy.
 type oracleRun struct{ o *workload.Oracle }
 
-// watchOracle hooks an oracle of policy to cfg, after any observer
-// already there: it sees every decision the run's target makes. A policy
-// of "" or workload.OracleNone hooks nothing.
+// watchOracle hooks an oracle of policy to cfg (Config.Oracle): it sees
+// every decision the run's target makes, before any observer. A policy of
+// "" or workload.OracleNone hooks nothing.
 func watchOracle(cfg *workload.Config, policy string) (*oracleRun, error) {
 	if policy == "" || policy == workload.OracleNone {
 		return nil, nil
@@ -19,13 +19,7 @@ func watchOracle(cfg *workload.Config, policy string) (*oracleRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	next := cfg.Observe
-	cfg.Observe = func(s workload.Sample) {
-		o.Observe(s)
-		if next != nil {
-			next(s)
-		}
-	}
+	cfg.Oracle = o
 	return &oracleRun{o}, nil
 }
 

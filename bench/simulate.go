@@ -106,8 +106,8 @@ func (s *Session) simulate(ctx context.Context, i int, r Run, start time.Time) s
 		return out
 	}
 	if skew := s.load.clockSkew(r.ClockSkew); oracle != nil && skew.D == 0 {
-		// Every model decides at the request's instant, and the schedule's
-		// instants never decrease.
+		// Every model decides at the request's instant, the schedule's
+		// instants never decrease, and Simulate decides one at a time.
 		oracle.o.InOrder()
 	}
 	began := time.Now()

@@ -270,8 +270,32 @@ func (a *admissions) key(k int) *keyAdmissions {
 }
 
 func (a *admissions) newKey(k int) *keyAdmissions {
+	ka := &keyAdmissions{}
+	a.initKey(ka, k)
+	return ka
+}
+
+// initKey readies ka, a zero tracker, for key k.
+func (a *admissions) initKey(ka *keyAdmissions, k int) {
 	w := a.windowOf(k).Microseconds()
-	return &keyAdmissions{spans: [2]int64{w, max(w/BurstSpanDivisor, 1)}}
+	ka.spans = [2]int64{w, max(w/BurstSpanDivisor, 1)}
+}
+
+// adopt makes ka, a zero tracker held elsewhere, key k's: the key is
+// asked for. k must have none yet.
+func (a *admissions) adopt(k int, ka *keyAdmissions) {
+	a.initKey(ka, k)
+	if uint(k) < uint(len(a.dense)) {
+		a.dense[k].Store(ka)
+		return
+	}
+	sh := &a.shards[uint(k)%uint(len(a.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.keys == nil {
+		sh.keys = map[int]*keyAdmissions{}
+	}
+	sh.keys[k] = ka
 }
 
 // asked lists the keys asked for, in order.
@@ -294,10 +318,10 @@ func (a *admissions) asked() []int {
 	return out
 }
 
-// admitUntimed records one admission of key k decided between sent and
-// sent+rtt on the client's clock, by a target that gave no instant.
-func (a *admissions) admitUntimed(k int, sent time.Time, rtt time.Duration) {
-	ka := a.key(k)
+// admitUntimed records one admission of the key whose tracker is ka,
+// decided between sent and sent+rtt on the client's clock, by a target
+// that gave no instant.
+func (a *admissions) admitUntimed(ka *keyAdmissions, sent time.Time, rtt time.Duration) {
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	ka.untimed = true
@@ -305,9 +329,8 @@ func (a *admissions) admitUntimed(k int, sent time.Time, rtt time.Duration) {
 	a.admitLocked(ka, sent.UnixMicro())
 }
 
-// admit records one admission of key k at instant at.
-func (a *admissions) admit(k int, at time.Time) {
-	ka := a.key(k)
+// admit records one admission of the key whose tracker is ka at instant at.
+func (a *admissions) admit(ka *keyAdmissions, at time.Time) {
 	ka.mu.Lock()
 	defer ka.mu.Unlock()
 	a.admitLocked(ka, at.UnixMicro())

@@ -58,7 +58,7 @@ func BenchmarkAdmit(b *testing.B) {
 					now += int64(n) * bb.spacingUS * 2
 				}
 				a.key(ks[j])
-				a.admit(ks[j], time.UnixMicro(ts[j]+now-1_700_000_000_000_000))
+				a.admit(a.key(ks[j]), time.UnixMicro(ts[j]+now-1_700_000_000_000_000))
 			}
 		})
 	}

@@ -125,7 +125,7 @@ func TestOutOfOrderMatchesStraightforward(t *testing.T) {
 				refs := make([]straightforward, tt.keys)
 				byKey := make([][]int64, tt.keys)
 				for i, k := range ks {
-					a.admit(k, time.UnixMicro(ts[i]))
+					a.admit(a.key(k), time.UnixMicro(ts[i]))
 					if refs[k].reorder == 0 {
 						refs[k] = straightforward{spans: a.key(k).spans, reorder: a.reorder}
 					}
@@ -166,7 +166,7 @@ func TestLateBurstsMatchStraightforward(t *testing.T) {
 		var ref straightforward
 		var all []int64
 		admit := func(t int64) {
-			a.admit(0, time.UnixMicro(t))
+			a.admit(a.key(0), time.UnixMicro(t))
 			if ref.reorder == 0 {
 				ref = straightforward{spans: a.key(0).spans, reorder: a.reorder}
 			}

@@ -46,7 +46,7 @@ func TestAdmissionsMatchesTheSweep(t *testing.T) {
 			}
 			a := newAdmissions(1, func(int) time.Duration { return tt.span }, 10*time.Millisecond)
 			for _, us := range delivered {
-				a.admit(0, time.UnixMicro(us))
+				a.admit(a.key(0), time.UnixMicro(us))
 			}
 			a.countAll(a.key(0))
 			sorted := slices.Sorted(slices.Values(instants))
@@ -110,7 +110,7 @@ func TestStreamingMatchesKeyFigures(t *testing.T) {
 			default:
 				a.decided(sent, done, time.UnixMicro(jittered))
 				if rng.IntN(3) > 0 {
-					a.admit(0, time.UnixMicro(jittered))
+					a.admit(a.key(0), time.UnixMicro(jittered))
 					instants = append(instants, jittered)
 				}
 			}
@@ -245,7 +245,7 @@ func TestForgetAdmissions(t *testing.T) {
 				step = 20
 			}
 			now += rng.Int64N(step)
-			a.admitUntimed(0, time.UnixMicro(now), time.Duration(rng.Int64N(200))*time.Microsecond)
+			a.admitUntimed(a.key(0), time.UnixMicro(now), time.Duration(rng.Int64N(200))*time.Microsecond)
 		}
 		acc := a.summarise(func(int) algorithms.Limit { return limit }, &fakeLimiter{}, func(int) string { return "k" }, func(int) string { return "" })
 		figures[i] = acc.PerKey

@@ -104,6 +104,10 @@ type Config struct {
 	// workers, concurrently: it must be safe for that, and quick, since
 	// its time is the run's.
 	Observe func(Sample)
+	// Oracle, when set, judges every decision, before Observe sees it. A
+	// simulation keeps each key's judges beside its other figures, one
+	// record a key, when the oracle is told InOrder.
+	Oracle *Oracle
 	// Start, when set, is when the run begins: Run waits for it, so that a
 	// Pacer built for that instant (NewWindowEdge) is aligned to it.
 	Start time.Time

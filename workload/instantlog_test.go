@@ -93,7 +93,7 @@ func TestAdmissionsMemoryFollowsTheWindow(t *testing.T) {
 	start := int64(1_700_000_000_000_000)
 	admit := func(from, to int) {
 		for i := from; i < to; i++ {
-			a.admit(i%2, time.UnixMicro(start+int64(i)*10))
+			a.admit(a.key(i%2), time.UnixMicro(start+int64(i)*10))
 		}
 	}
 	const small, big = 100_000, 1_000_000

@@ -19,7 +19,8 @@ import (
 // allows a false deny (report.Oracle). Beside it the policy decides the
 // same requests on its own, which gives the exact admitted rate.
 //
-// Observe is safe for concurrent use, as Config.Observe must be. Answers
+// Observe is safe for concurrent use, as a run's workers call it
+// (Config.Oracle), unless the oracle was told InOrder. Answers
 // arrive out of order, so each key holds its decisions for a reorder
 // allowance (Hold) and judges them in the order of their instants;
 // memory is the admissions of one window per key (one int64 each for
@@ -32,7 +33,10 @@ type Oracle struct {
 	interval int64 // µs
 	limitOf  func(int) algorithms.Limit
 	keyName  func(int) string
-	shards   [64]oracleShard
+	// inOrder is set by InOrder: decisions come from one goroutine at a
+	// time, each key's in the order of their instants.
+	inOrder bool
+	shards  [64]oracleShard
 }
 
 // OracleNone is the policy that judges nothing.
@@ -66,10 +70,16 @@ type oracleDecision struct {
 // oracleKeys are a shard's keys by index within it (key / shards), in
 // pages made as keys are first seen: a decision finds its key without
 // hashing, memory grows with the pages of keys seen, and a report walks
-// the keys in order.
+// the keys in order. The keys themselves are made a slab at a time, in
+// the order first seen: one allocation for many, and fewer objects for
+// the collector to visit.
 type oracleKeys struct {
 	pages [][]*oracleKey
+	slab  []oracleKey // keys made, not used yet
 }
+
+// oracleSlab is the number of keys made at once.
+const oracleSlab = 64
 
 // oraclePage is the number of keys of a page.
 const oraclePage = 1024
@@ -94,8 +104,35 @@ func (ks *oracleKeys) set(i int, k *oracleKey) {
 	ks.pages[p][i%oraclePage] = k
 }
 
+// spare is a zero key from the slab, to be made one of the keys.
+func (ks *oracleKeys) spare() *oracleKey {
+	if len(ks.slab) == 0 {
+		ks.slab = make([]oracleKey, oracleSlab)
+	}
+	k := &ks.slab[0]
+	ks.slab = ks.slab[1:]
+	return k
+}
+
 // oracleKey is one key's judges, its decisions on hold and its counts.
+// What every decision reads and writes comes first.
 type oracleKey struct {
+	newest  int64 // the latest instant seen
+	judged  int64 // the latest instant judged, when any was (judging)
+	judging bool
+	// held is the first of the decisions at newest an in-order oracle
+	// holds, when heldN > 0; the others are in pending.
+	heldN int32
+	held  oracleDecision
+
+	decisions int64
+	// rateFrom and rateTo are the instants of the window being counted,
+	// [rateFrom, rateTo), while rateOpen: no division for a decision in it.
+	rateFrom, rateTo int64
+	// sliding holds low's state inline when the policy is the sliding
+	// log, the usual one: low then points to it.
+	sliding algorithms.SlidingJudge
+
 	// low is told of the target's known admissions; high, once the key
 	// has an unknown outcome, of those and every unknown one too. policy
 	// decides on its own; while it is nil, it agrees with low: both were
@@ -106,13 +143,12 @@ type oracleKey struct {
 	low, high, policy algorithms.Judge
 	window            int64
 
-	pending []oracleDecision // sorted by at, from head
+	// pending holds the decisions on hold, sorted by at, from head; in
+	// an in-order oracle, those held after held, in the order they came.
+	pending []oracleDecision
 	head    int
-	newest  int64 // the latest instant seen
-	judged  int64 // the latest instant judged, when any was (judging)
-	judging bool
 
-	decisions, unknown, late           int64
+	unknown, late                      int64
 	falseAllows, falseAllowsAtMost     int64
 	falseDenies, falseDeniesAtMost     int64
 	admittedByTarget, admittedByPolicy int64
@@ -151,28 +187,25 @@ func NewOracle(cfg Config, policy string, origin time.Time) (*Oracle, error) {
 // is then judged once a later instant of its key arrives: the order a
 // hold gives, without holding a second of decisions per key (a hold of
 // 1 µs, which Report states). One that broke the order would be late.
-// Call it before the first Observe.
-func (o *Oracle) InOrder() { o.hold = 1 }
+// Decisions must then also reach Observe one at a time, from one
+// goroutine or with a happens-before between calls: the oracle takes no
+// lock. Call it before the first Observe.
+func (o *Oracle) InOrder() { o.hold, o.inOrder = 1, true }
 
 // Observe judges sample s, or holds it until the decisions of its key
-// that may still arrive before it have: a Config.Observe.
+// that may still arrive before it have.
 func (o *Oracle) Observe(s Sample) {
-	var outcome uint8
-	switch s.Outcome.Kind {
-	case target.Accepted:
-		outcome = oracleAdmitted
-	case target.Rejected:
-		outcome = oracleRejected
-	case target.Unknown:
-		outcome = oracleUnknown
-	default:
-		return // an error decided nothing
+	d, ok := decisionOf(&s)
+	if !ok {
+		return
 	}
-	d := oracleDecision{at: s.Outcome.Said.At.UnixMicro(), sent: s.Sent.UnixMicro(), outcome: outcome}
-	if s.Outcome.Said.At.IsZero() {
-		d.at = d.sent
+	sh := o.shard(s.Key)
+	if o.inOrder {
+		if k := o.key(sh, s.Key); k != nil {
+			o.observeInOrder(sh, k, d)
+		}
+		return
 	}
-	sh := &o.shards[uint(s.Key)%uint(len(o.shards))]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	k := o.key(sh, s.Key)
@@ -196,6 +229,102 @@ func (o *Oracle) Observe(s Sample) {
 	o.release(sh, k, k.newest-o.hold)
 }
 
+// decisionOf is s as the oracle judges it; false for an error, which
+// decided nothing.
+func decisionOf(s *Sample) (oracleDecision, bool) {
+	var outcome uint8
+	switch s.Outcome.Kind {
+	case target.Accepted:
+		outcome = oracleAdmitted
+	case target.Rejected:
+		outcome = oracleRejected
+	case target.Unknown:
+		outcome = oracleUnknown
+	default:
+		return oracleDecision{}, false
+	}
+	d := oracleDecision{at: s.Outcome.Said.At.UnixMicro(), sent: s.Sent.UnixMicro(), outcome: outcome}
+	if s.Outcome.Said.At.IsZero() {
+		d.at = d.sent
+	}
+	return d, true
+}
+
+// shard is the shard of key i.
+func (o *Oracle) shard(i int) *oracleShard { return &o.shards[uint(i)%uint(len(o.shards))] }
+
+// adopt makes k, a zero key held elsewhere, key i's, for observeKey; false
+// when its judge cannot be made (Report then fails). Only an in-order
+// oracle adopts keys, and i must have none yet.
+func (o *Oracle) adopt(i int, k *oracleKey) bool {
+	sh := o.shard(i)
+	if !o.initKey(sh, k, i) {
+		return false
+	}
+	sh.keys.set(i/len(o.shards), k)
+	return true
+}
+
+// observeKey is Observe of an in-order oracle for sample s of key i,
+// whose state k the caller holds (adopt).
+func (o *Oracle) observeKey(i int, k *oracleKey, s *Sample) {
+	if d, ok := decisionOf(s); ok {
+		o.observeInOrder(o.shard(i), k, d)
+	}
+}
+
+// observeInOrder is Observe of an in-order oracle: the decisions of each
+// key come in the order of their instants, so a hold of 1 µs judges each
+// once a later instant of its key arrives, admissions first at an instant
+// (oracleAdmitted). That order needs no list: an admission is judged at
+// once, since the decisions judged before it are at earlier instants or
+// are admissions at its own, and only the rejections and unknown outcomes
+// at the newest instant wait, the first inline, for the next instant.
+// A decision behind the newest is judged at once, as with a hold.
+func (o *Oracle) observeInOrder(sh *oracleShard, k *oracleKey, d oracleDecision) {
+	k.decisions++
+	switch {
+	case k.judging && d.at < k.judged:
+		k.late++
+		o.judge(sh, k, d)
+		return
+	case d.at > k.newest || k.decisions == 1:
+		o.judgeHeld(sh, k)
+		k.newest = d.at
+	case d.at < k.newest:
+		o.judge(sh, k, d) // before those held, as a hold releases it
+		return
+	}
+	switch {
+	case d.outcome == oracleAdmitted:
+		o.judge(sh, k, d)
+	case k.heldN == 0:
+		k.held, k.heldN = d, 1
+	default:
+		k.pending = append(k.pending, d)
+		k.heldN++
+	}
+}
+
+// judgeHeld judges the decisions an in-order oracle holds at k.newest:
+// the unknown outcomes, then the rejections, each in the order they came.
+func (o *Oracle) judgeHeld(sh *oracleShard, k *oracleKey) {
+	if k.heldN == 0 {
+		return
+	}
+	for _, outcome := range [...]uint8{oracleUnknown, oracleRejected} {
+		if k.held.outcome == outcome {
+			o.judge(sh, k, k.held)
+		}
+		for _, d := range k.pending {
+			if d.outcome == outcome {
+				o.judge(sh, k, d)
+			}
+		}
+	}
+	k.heldN, k.pending = 0, k.pending[:0]
+}
+
 // key is key i's state, made on first use; nil when its judge cannot be
 // made (recorded in sh.err).
 func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
@@ -203,15 +332,37 @@ func (o *Oracle) key(sh *oracleShard, i int) *oracleKey {
 	if k := sh.keys.at(j); k != nil {
 		return k
 	}
-	limit := o.limitOf(i)
-	low, err := algorithms.NewJudge(o.policy, limit)
-	if err != nil {
-		sh.err = err
+	k := sh.keys.spare()
+	if !o.initKey(sh, k, i) {
 		return nil
 	}
-	k := &oracleKey{low: low, window: limit.Window.Microseconds()}
 	sh.keys.set(j, k)
 	return k
+}
+
+// initKey readies k, a zero key, for key i; false when its judge cannot
+// be made (recorded in sh.err).
+func (o *Oracle) initKey(sh *oracleShard, k *oracleKey, i int) bool {
+	limit := o.limitOf(i)
+	var low algorithms.Judge
+	var sliding algorithms.SlidingJudge
+	var err error
+	if o.policy == "sliding" {
+		sliding, err = algorithms.NewSlidingJudge(limit)
+	} else {
+		low, err = algorithms.NewJudge(o.policy, limit)
+	}
+	if err != nil {
+		sh.err = err
+		return false
+	}
+	k.window = limit.Window.Microseconds()
+	if low == nil {
+		k.sliding = sliding
+		low = &k.sliding
+	}
+	k.low = low
+	return true
 }
 
 // release judges k's decisions on hold up to the instant until.
@@ -292,10 +443,15 @@ func (o *Oracle) judge(sh *oracleShard, k *oracleKey, d oracleDecision) {
 	}
 
 	// The policy deciding on its own, counted per epoch-aligned window.
-	window, _ := divModFloor(d.at, k.window)
+	window := k.rateWindow
+	if !k.rateOpen || d.at < k.rateFrom || d.at >= k.rateTo {
+		window, _ = divModFloor(d.at, k.window)
+	}
 	if !k.rateOpen || window > k.rateWindow {
 		k.closeRateWindow()
 		k.rateWindow, k.rateOpen = window, true
+		k.rateFrom = window * k.window
+		k.rateTo = k.rateFrom + k.window
 	}
 	if policyAllows {
 		if k.policy != nil {
@@ -365,6 +521,7 @@ func (o *Oracle) Report() (*report.Oracle, error) {
 					continue
 				}
 				key := (p*oraclePage+j)*len(o.shards) + i
+				o.judgeHeld(sh, k)
 				o.release(sh, k, math.MaxInt64)
 				k.closeRateWindow()
 				out.Judged += k.decisions

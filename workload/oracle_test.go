@@ -288,7 +288,8 @@ func (r roundRobin) N() int           { return int(r) }
 
 // BenchmarkOracle is one decision observed and judged by the sliding
 // policy, from a sliding log of 100 a second at 10 keys and 1500 a
-// second, as `simulate --oracle` sees them.
+// second, as `simulate --oracle` sees them: held for a second, as from a
+// run, and in order, as in a simulation.
 func BenchmarkOracle(b *testing.B) {
 	limit := algorithms.Limit{Requests: 100, Window: time.Second}
 	m, err := algorithms.NewModel[string]("sliding", limit, algorithms.Options{})
@@ -298,10 +299,6 @@ func BenchmarkOracle(b *testing.B) {
 	names := make([]string, 10)
 	for i := range names {
 		names[i] = "k:" + string(rune('0'+i))
-	}
-	o, err := NewOracle(Config{Key: "k", Limit: limit, Keys: roundRobin(10)}, "sliding", oracleEpoch)
-	if err != nil {
-		b.Fatal(err)
 	}
 	samples := make([]Sample, 1<<14)
 	now := oracleEpoch
@@ -314,15 +311,30 @@ func BenchmarkOracle(b *testing.B) {
 		samples[i] = Sample{Key: i % 10, Sent: now, Outcome: target.Decided(d)}
 	}
 	span := now.Sub(oracleEpoch) + time.Second/1500
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		s := samples[i%len(samples)]
-		// Each pass over the samples comes a span later.
-		shift := time.Duration(i/len(samples)) * span
-		s.Sent = s.Sent.Add(shift)
-		s.Outcome.Said.At = s.Outcome.Said.At.Add(shift)
-		o.Observe(s)
-		i++
+	for _, inOrder := range []bool{false, true} {
+		name := "held"
+		if inOrder {
+			name = "in-order"
+		}
+		b.Run(name, func(b *testing.B) {
+			o, err := NewOracle(Config{Key: "k", Limit: limit, Keys: roundRobin(10)}, "sliding", oracleEpoch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if inOrder {
+				o.InOrder()
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s := samples[i%len(samples)]
+				// Each pass over the samples comes a span later.
+				shift := time.Duration(i/len(samples)) * span
+				s.Sent = s.Sent.Add(shift)
+				s.Outcome.Said.At = s.Outcome.Said.At.Add(shift)
+				o.Observe(s)
+				i++
+			}
+		})
 	}
 }

@@ -327,8 +327,22 @@ func (r *runner) decide(d decider, hit uint64, intended time.Time) Sample {
 }
 
 // account records the outcome of sample s of key k: admissions on the
-// target's clock, a polite client's next turn, and the observer.
+// target's clock, a polite client's next turn, the oracle and the
+// observer.
 func (r *runner) account(k int, s Sample) {
+	r.track(k, nil, &s)
+	if r.cfg.Oracle != nil {
+		r.cfg.Oracle.Observe(s)
+	}
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(s)
+	}
+}
+
+// track records the admissions of sample s of key k and a polite
+// client's next turn, with k's tracker ka when the caller has it at hand
+// (nil looks it up).
+func (r *runner) track(k int, ka *keyAdmissions, s *Sample) {
 	// Admissions count on the target's clock when it says when it decided.
 	// A target that does not (an HTTP API) decided at some instant between
 	// the send and the answer, on the client's clock: admitUntimed keeps
@@ -337,11 +351,14 @@ func (r *runner) account(k int, s Sample) {
 	switch s.Outcome.Kind {
 	case target.Accepted:
 		// Bounds count units, so a request of cost n is n admissions.
+		if ka == nil {
+			ka = r.admissions.key(k)
+		}
 		for range s.Cost {
 			if at.IsZero() {
-				r.admissions.admitUntimed(k, s.Sent, rtt)
+				r.admissions.admitUntimed(ka, s.Sent, rtt)
 			} else {
-				r.admissions.admit(k, at)
+				r.admissions.admit(ka, at)
 			}
 		}
 		fallthrough
@@ -357,9 +374,6 @@ func (r *runner) account(k int, s Sample) {
 	if r.cfg.HonorRetryAfter && s.Outcome.Kind == target.Rejected &&
 		s.Outcome.Said.Has&target.HasRetryAfter != 0 && s.Outcome.Said.RetryAfter > 0 {
 		r.retryAt(k, s.Done.Add(s.Outcome.Said.RetryAfter))
-	}
-	if r.cfg.Observe != nil {
-		r.cfg.Observe(s)
 	}
 }
 

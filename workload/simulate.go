@@ -38,7 +38,10 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	r.recs = []*recorder{newRecorder(r.start, cfg.Interval, cfg.MissAfter)}
 	r.workers = 1
 	rec := r.recs[0]
-	names := keyNames{cfg: cfg}
+	keys := simKeys{cfg: cfg, admissions: r.admissions}
+	if cfg.Oracle != nil && cfg.Oracle.inOrder {
+		keys.oracle = cfg.Oracle
+	}
 	pastDuration := false
 	for hit := uint64(0); cfg.Requests == 0 || hit < uint64(cfg.Requests); hit++ {
 		if hit%4096 == 0 && ctx.Err() != nil {
@@ -56,11 +59,27 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 			break
 		}
 		now := r.start.Add(offset)
-		r.admissions.key(k) // asked for, even if never admitted
-		s := Sample{Key: k, KeyName: names.of(k), Cost: cost, Intended: now, Sent: now, Done: now}
+		e := keys.of(k) // asked for, even if never admitted
+		s := Sample{Key: k, KeyName: e.key.name, Cost: cost, Intended: now, Sent: now, Done: now}
 		s.Outcome = decide(now, target.Request{Key: s.KeyName, KeyIndex: k, Tier: cfg.tierName(k), Limit: cfg.limitOf(k), Cost: cost, Index: hit})
-		r.account(k, s)
-		rec.observe(s)
+		// account, with the key's record at hand.
+		r.track(k, &e.key.admissions, &s)
+		switch {
+		case keys.oracle != nil:
+			if e.oracle != nil {
+				keys.oracle.observeKey(k, e.oracle, &s)
+			}
+		case cfg.Oracle != nil:
+			cfg.Oracle.Observe(s)
+		}
+		if cfg.Observe != nil {
+			cfg.Observe(s)
+		}
+		if kind := s.Outcome.Kind; kind == target.Accepted || kind == target.Rejected {
+			rec.decidedAtOnce(kind == target.Accepted, now)
+		} else {
+			rec.observe(s)
+		}
 		r.scheduled = offset
 	}
 	if r.endedBy == "" {
@@ -71,6 +90,7 @@ func Simulate(ctx context.Context, cfg Config, decide Decide) (Result, error) {
 	} else if rate := cfg.Pacer.Rate(r.scheduled); rate > 0 {
 		r.scheduled += time.Duration(float64(time.Second) / rate)
 	}
+	rec.flushAtOnce()
 	res := r.result()
 	res.Elapsed = r.scheduled
 	return res, nil
@@ -91,29 +111,83 @@ func next(cfg Config, hit uint64) (offset time.Duration, key int, cost int64, ok
 	return offset, key, cost, true
 }
 
-// keyNames are the user keys of the keys asked for so far, each built
-// once, in pages of keyNamesPage made as keys are first seen: no hashing
-// per request, and memory grows with the pages of keys seen, not the key
-// space.
-type keyNames struct {
-	cfg   Config
-	pages [][]string
+// simKeys are the keys of a simulation asked for so far, by index, in
+// pages of simKeysPage made as keys are first seen: no hashing per
+// request, and memory grows with the pages of keys seen, not the key
+// space. Each key's tracker, name and, with an in-order oracle, judges
+// live in one record, made when the key is first asked for, so that a
+// decision finds them all in a few neighbouring cache lines rather than
+// in a structure each; with many keys those misses are most of what a
+// decision costs. Not safe for concurrent use.
+type simKeys struct {
+	cfg        Config
+	admissions *admissions
+	oracle     *Oracle // in order, or nil
+	pages      [][]simEntry
+	plain      []simKey       // records made, not used yet
+	judged     []judgedSimKey // the same, with an oracle
 }
 
-const keyNamesPage = 1024
+const simKeysPage = 1024
 
-func (n *keyNames) of(k int) string {
-	p, i := k/keyNamesPage, k%keyNamesPage
-	for len(n.pages) <= p {
-		n.pages = append(n.pages, nil)
+// simKeysSlab is how many records are made at once.
+const simKeysSlab = 64
+
+// simKey is a key's record.
+type simKey struct {
+	admissions keyAdmissions
+	name       string
+}
+
+// judgedSimKey is a key's record with an oracle.
+type judgedSimKey struct {
+	simKey
+	oracle oracleKey
+}
+
+// simEntry is where a key's record is; oracle is nil without an oracle,
+// or when its judge could not be made.
+type simEntry struct {
+	key    *simKey
+	oracle *oracleKey
+}
+
+// of is key k's record, made the first time k is asked for.
+func (ks *simKeys) of(k int) simEntry {
+	p, i := k/simKeysPage, k%simKeysPage
+	for len(ks.pages) <= p {
+		ks.pages = append(ks.pages, nil)
 	}
-	if n.pages[p] == nil {
-		n.pages[p] = make([]string, keyNamesPage)
+	if ks.pages[p] == nil {
+		ks.pages[p] = make([]simEntry, simKeysPage)
 	}
-	name := n.pages[p][i]
-	if name == "" {
-		name = n.cfg.keyName(k)
-		n.pages[p][i] = name
+	e := &ks.pages[p][i]
+	if e.key == nil {
+		*e = ks.make(k)
 	}
-	return name
+	return *e
+}
+
+// make makes key k's record.
+func (ks *simKeys) make(k int) simEntry {
+	var e simEntry
+	if ks.oracle == nil {
+		if len(ks.plain) == 0 {
+			ks.plain = make([]simKey, simKeysSlab)
+		}
+		e.key, ks.plain = &ks.plain[0], ks.plain[1:]
+	} else {
+		if len(ks.judged) == 0 {
+			ks.judged = make([]judgedSimKey, simKeysSlab)
+		}
+		rec := &ks.judged[0]
+		ks.judged = ks.judged[1:]
+		e.key = &rec.simKey
+		if ks.oracle.adopt(k, &rec.oracle) {
+			e.oracle = &rec.oracle
+		}
+	}
+	e.key.name = ks.cfg.keyName(k)
+	ks.admissions.adopt(k, &e.key.admissions)
+	return e
 }
