@@ -106,7 +106,24 @@ type modelBase struct {
 	// clock is the latest instant asked, in µs: the Redis clock that keys
 	// expire by.
 	clock int64
+	// eachCall: the clock is each call's instant (StampEachCall).
+	eachCall bool
 }
+
+// StampEachCall makes m's Redis clock the instant of each call instead of
+// the latest instant asked, for a caller that decides keys in any order
+// among themselves (each key's calls in the order of their instants) in a
+// world whose instants, in time order, never step back: a simulation
+// without clock skew, decided key by key. There, the latest instant asked
+// is always the call's own, so the decisions are the same as if the keys
+// had been decided in time order. m must be a model NewModel returned.
+func StampEachCall[K comparable](m KeyedModel[K]) {
+	if s, ok := m.(interface{ stampEachCall() }); ok {
+		s.stampEachCall()
+	}
+}
+
+func (b *modelBase) stampEachCall() { b.eachCall = true }
 
 // Name implements Model.
 func (b *modelBase) Name() string { return b.name }
@@ -123,7 +140,11 @@ func (b *modelBase) begin(now time.Time, n int64) (int64, error) {
 	if t < 0 {
 		return 0, fmt.Errorf("%w: %v is before the Unix epoch", ErrInvalidTime, now)
 	}
-	b.clock = max(b.clock, t)
+	if b.eachCall {
+		b.clock = t
+	} else {
+		b.clock = max(b.clock, t)
+	}
 	return t, nil
 }
 

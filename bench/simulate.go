@@ -110,8 +110,14 @@ func (s *Session) simulate(ctx context.Context, i int, r Run, start time.Time) s
 		// instants never decrease, and Simulate decides one at a time.
 		oracle.o.InOrder()
 	}
+	simulate := workload.Simulate
+	if s.load.clockSkew(r.ClockSkew).D == 0 {
+		// Without skew the schedule's instants never step back, and each
+		// model and the oracle keep nothing across keys (modelsDecide).
+		simulate = workload.SimulateByKey
+	}
 	began := time.Now()
-	res, err := workload.Simulate(ctx, cfg, decide)
+	res, err := simulate(ctx, cfg, decide)
 	wall := time.Since(began)
 	replayErr := closeReplay(cfg)
 	if err != nil {
@@ -146,6 +152,11 @@ func modelsDecide(algorithm string, cfg workload.Config, skew ClockSkew) (worklo
 		m, err := algorithms.NewModel[int](algorithm, l, algorithms.Options{ClockSkewAllowance: skew.D})
 		if err != nil {
 			return nil, err
+		}
+		if skew.D == 0 {
+			// Decided key by key (workload.SimulateByKey): each call's
+			// instant is the Redis clock, as it is in time order.
+			algorithms.StampEachCall(m)
 		}
 		models[l] = m
 	}
