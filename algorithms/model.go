@@ -78,15 +78,15 @@ func NewModel[K comparable](name string, limit Limit, opts Options) (KeyedModel[
 	}
 	switch name {
 	case "fixed":
-		return &fixedModel[K]{modelBase: base, keys: map[K]*windows{}}, nil
+		return &fixedModel[K]{modelBase: base, keys: newKeyStore[K, windows]()}, nil
 	case "sliding":
-		return &slidingModel[K]{modelBase: base, keys: map[K]*admissionLog{}}, nil
+		return &slidingModel[K]{modelBase: base, keys: newKeyStore[K, admissionLog]()}, nil
 	case "sliding-counter":
-		return &slidingCounterModel[K]{modelBase: base, keys: map[K]*windows{}}, nil
+		return &slidingCounterModel[K]{modelBase: base, keys: newKeyStore[K, windows]()}, nil
 	case "token":
-		return &tokenModel[K]{modelBase: base, keys: map[K]*bucket{}}, nil
+		return &tokenModel[K]{modelBase: base, keys: newKeyStore[K, bucket]()}, nil
 	case "leaky":
-		return &leakyModel[K]{modelBase: base, keys: map[K]*bucket{}}, nil
+		return &leakyModel[K]{modelBase: base, keys: newKeyStore[K, bucket]()}, nil
 	case "gcra":
 		return newGCRAModel[K](base), nil
 	}
@@ -106,6 +106,10 @@ type modelBase struct {
 	// clock is the latest instant asked, in µs: the Redis clock that keys
 	// expire by.
 	clock int64
+	// windowStart and windowIndex are the last window windowOf found (at
+	// first window 0, which starts at 0): instants arrive in order but for
+	// a clock that steps back, so most fall in it and need no division.
+	windowStart, windowIndex int64
 }
 
 // Name implements Model.
@@ -137,6 +141,17 @@ func (b *modelBase) live(expireAt int64) bool { return b.clock < expireAt }
 func (b *modelBase) expiry(span int64) int64 {
 	ms := max(2, ceilDiv(addSat(span, b.skew), 1000)+1)
 	return addSat(b.clock, mulSat(ms, 1000))
+}
+
+// windowOf is the epoch-aligned window an instant t ≥ 0 falls in: its
+// index ⌊t/window⌋ and how far into it t is.
+func (b *modelBase) windowOf(t int64) (index, elapsed int64) {
+	if elapsed := t - b.windowStart; 0 <= elapsed && elapsed < b.window {
+		return b.windowIndex, elapsed
+	}
+	index, elapsed = divMod(t, b.window)
+	b.windowStart, b.windowIndex = t-elapsed, index
+	return index, elapsed
 }
 
 // decide is the reply every script returns, {allowed, remaining,
@@ -173,6 +188,10 @@ func divMod(a, m int64) (q, r int64) {
 // held in 128 bits: mul_div_mod. The quotient saturates at maxWhole, and
 // the remainder is then 0.
 func mulDivMod(a, b, m int64) (q, r int64) {
+	if a == 0 {
+		// An empty window or bucket, often: spare the division.
+		return 0, 0
+	}
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	if hi >= uint64(m) {
 		return maxWhole, 0
