@@ -22,7 +22,8 @@ import (
 type Model = KeyedModel[string]
 
 // KeyedModel is a Model whose keys are values of K: a simulation names its
-// keys by their index, which spares a string per request and its hashing.
+// keys by their index, which spares a string per request and its hashing,
+// and an int-keyed model keeps its states in pages by index, not in a map.
 // Keys only tell states apart: a key's decisions are those of the user key
 // it stands for.
 type KeyedModel[K comparable] interface {
@@ -35,7 +36,8 @@ type KeyedModel[K comparable] interface {
 	// would with a client clock reading now. It fails only for n < 1
 	// (ErrInvalidCost) and for instants before the Unix epoch
 	// (ErrInvalidTime). On a key it has seen it allocates nothing, but
-	// for the sliding log's list of admissions as it grows.
+	// for the sliding log's list of admissions as it grows and a third
+	// window kept at once, which only a clock that steps back needs.
 	AllowN(now time.Time, key K, n int64) (Decision, error)
 }
 
