@@ -22,7 +22,8 @@ import (
 type Model = KeyedModel[string]
 
 // KeyedModel is a Model whose keys are values of K: a simulation names its
-// keys by their index, which spares a string per request and its hashing.
+// keys by their index, which spares a string per request and its hashing,
+// and an int-keyed model keeps its states in pages by index, not in a map.
 // Keys only tell states apart: a key's decisions are those of the user key
 // it stands for.
 type KeyedModel[K comparable] interface {
@@ -35,7 +36,8 @@ type KeyedModel[K comparable] interface {
 	// would with a client clock reading now. It fails only for n < 1
 	// (ErrInvalidCost) and for instants before the Unix epoch
 	// (ErrInvalidTime). On a key it has seen it allocates nothing, but
-	// for the sliding log's list of admissions as it grows.
+	// for the sliding log's list of admissions as it grows and a third
+	// window kept at once, which only a clock that steps back needs.
 	AllowN(now time.Time, key K, n int64) (Decision, error)
 }
 
@@ -78,15 +80,15 @@ func NewModel[K comparable](name string, limit Limit, opts Options) (KeyedModel[
 	}
 	switch name {
 	case "fixed":
-		return &fixedModel[K]{modelBase: base, keys: map[K]*windows{}}, nil
+		return &fixedModel[K]{modelBase: base, keys: newKeyStore[K, windows]()}, nil
 	case "sliding":
-		return &slidingModel[K]{modelBase: base, keys: map[K]*admissionLog{}}, nil
+		return &slidingModel[K]{modelBase: base, keys: newKeyStore[K, admissionLog]()}, nil
 	case "sliding-counter":
-		return &slidingCounterModel[K]{modelBase: base, keys: map[K]*windows{}}, nil
+		return &slidingCounterModel[K]{modelBase: base, keys: newKeyStore[K, windows]()}, nil
 	case "token":
-		return &tokenModel[K]{modelBase: base, keys: map[K]*bucket{}}, nil
+		return &tokenModel[K]{modelBase: base, keys: newKeyStore[K, bucket]()}, nil
 	case "leaky":
-		return &leakyModel[K]{modelBase: base, keys: map[K]*bucket{}}, nil
+		return &leakyModel[K]{modelBase: base, keys: newKeyStore[K, bucket]()}, nil
 	case "gcra":
 		return newGCRAModel[K](base), nil
 	}
@@ -108,6 +110,11 @@ type modelBase struct {
 	clock int64
 	// eachCall: the clock is each call's instant (StampEachCall).
 	eachCall bool
+	// windowStart and windowIndex are the last window windowOf found (at
+	// first window 0, which starts at 0): one key's instants arrive in
+	// order but for a clock that steps back, so most fall in it and need
+	// no division.
+	windowStart, windowIndex int64
 }
 
 // StampEachCall makes m's Redis clock the instant of each call instead of
@@ -160,6 +167,17 @@ func (b *modelBase) expiry(span int64) int64 {
 	return addSat(b.clock, mulSat(ms, 1000))
 }
 
+// windowOf is the epoch-aligned window an instant t ≥ 0 falls in: its
+// index ⌊t/window⌋ and how far into it t is.
+func (b *modelBase) windowOf(t int64) (index, elapsed int64) {
+	if elapsed := t - b.windowStart; 0 <= elapsed && elapsed < b.window {
+		return b.windowIndex, elapsed
+	}
+	index, elapsed = divMod(t, b.window)
+	b.windowStart, b.windowIndex = t-elapsed, index
+	return index, elapsed
+}
+
 // decide is the reply every script returns, {allowed, remaining,
 // retry_after_us, reset_after_us, now_us}, as a Decision: the conversion
 // the limiters make of it.
@@ -194,6 +212,10 @@ func divMod(a, m int64) (q, r int64) {
 // held in 128 bits: mul_div_mod. The quotient saturates at maxWhole, and
 // the remainder is then 0.
 func mulDivMod(a, b, m int64) (q, r int64) {
+	if a == 0 {
+		// An empty window or bucket, often: spare the division.
+		return 0, 0
+	}
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	if hi >= uint64(m) {
 		return maxWhole, 0

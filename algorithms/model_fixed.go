@@ -13,7 +13,7 @@ import "time"
 // 500ms. At 12:00:01.000 a new window starts from 0.
 type fixedModel[K comparable] struct {
 	modelBase
-	keys map[K]*windows
+	keys keyStore[K, windows]
 }
 
 // AllowN implements Model.
@@ -23,13 +23,10 @@ func (m *fixedModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) 
 		return Decision{}, err
 	}
 	limit := m.limit.Requests
-	index, elapsed := divMod(t, m.window)
+	index, elapsed := m.windowOf(t)
 	toEnd := m.window - elapsed
-	ws := m.keys[key]
-	count := int64(0)
-	if ws != nil {
-		count = ws.count(&m.modelBase, index)
-	}
+	ws := m.keys.state(key)
+	count := ws.count(&m.modelBase, index)
 	if n > limit {
 		reset := int64(0)
 		if count > 0 {
@@ -41,10 +38,6 @@ func (m *fixedModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) 
 		return decide(false, max(0, limit-count), toEnd, toEnd, t), nil
 	}
 	count += n
-	if ws == nil {
-		ws = &windows{}
-		m.keys[key] = ws
-	}
 	// The key matters until its window ends; the next window has its own.
 	ws.set(&m.modelBase, index, count, m.expiry(toEnd))
 	return decide(true, limit-count, 0, toEnd, t), nil

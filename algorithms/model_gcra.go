@@ -17,7 +17,7 @@ import "time"
 type gcraModel[K comparable] struct {
 	modelBase
 	interval, burst int64
-	keys            map[K]*tat
+	keys            keyStore[K, tat]
 }
 
 // tat is a key's theoretical arrival time in µs, and when its key expires.
@@ -30,7 +30,7 @@ func newGCRAModel[K comparable](base modelBase) *gcraModel[K] {
 		modelBase: base,
 		interval:  ceilDiv(base.window, base.limit.Requests),
 		burst:     base.limit.Capacity(),
-		keys:      map[K]*tat{},
+		keys:      newKeyStore[K, tat](),
 	}
 }
 
@@ -40,9 +40,9 @@ func (m *gcraModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	s := m.keys[key]
+	s := m.keys.state(key)
 	at := t
-	if s != nil && m.live(s.expireAt) {
+	if m.live(s.expireAt) {
 		at = max(t, s.at)
 	}
 	if n > m.burst {
@@ -58,10 +58,6 @@ func (m *gcraModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) {
 	// A debt reaching past 2^53 µs (the year 2255) is cut there, as the
 	// script cuts it.
 	next := min(maxWhole, addSat(at, mulSat(n, m.interval)))
-	if s == nil {
-		s = &tat{}
-		m.keys[key] = s
-	}
 	// Once now passes the TAT a missing key means the same as the stored one.
 	*s = tat{at: next, expireAt: m.expiry(next - t)}
 	return decide(true, m.remaining(next, t), 0, next-t, t), nil

@@ -15,7 +15,7 @@ import "time"
 // RetryAfter 70ms and ResetAfter 470ms.
 type leakyModel[K comparable] struct {
 	modelBase
-	keys map[K]*bucket
+	keys keyStore[K, bucket]
 }
 
 // AllowN implements Model.
@@ -25,7 +25,7 @@ func (m *leakyModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) 
 		return Decision{}, err
 	}
 	w, c := m.window, m.limit.Capacity()
-	s := m.keys[key]
+	s := m.keys.state(key)
 	level, frac := int64(0), int64(0)
 	ok, stamp, whole, part := m.readBucket(s, t)
 	if ok && (whole < s.count || whole == s.count && part < s.frac) {
@@ -48,10 +48,6 @@ func (m *leakyModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) 
 	}
 	level += n
 	empty := m.untilBelow(c, level, frac, ahead)
-	if s == nil {
-		s = &bucket{}
-		m.keys[key] = s
-	}
 	// A missing key reads as an empty queue, so the key may go once the
 	// queue has drained.
 	*s = bucket{count: level, frac: frac, ts: stamp, expireAt: m.expiry(empty)}

@@ -21,7 +21,7 @@ import (
 // once is one entry, not a million as in the script's list.
 type slidingModel[K comparable] struct {
 	modelBase
-	keys map[K]*admissionLog
+	keys keyStore[K, admissionLog]
 }
 
 // admissionLog is a key's list. Units are numbered from 1 in the
@@ -98,11 +98,7 @@ func (m *slidingModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error
 		return Decision{}, err
 	}
 	limit, w := m.limit.Requests, m.window
-	l := m.keys[key]
-	if l == nil {
-		l = &admissionLog{}
-		m.keys[key] = l
-	}
+	l := m.keys.state(key)
 	if !m.live(l.expireAt) {
 		l.runs, l.head = l.runs[:0], 0 // the key has expired
 	}

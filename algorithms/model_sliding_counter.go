@@ -16,7 +16,7 @@ import "time"
 // still read as the previous one.
 type slidingCounterModel[K comparable] struct {
 	modelBase
-	keys map[K]*windows
+	keys keyStore[K, windows]
 }
 
 // AllowN implements Model.
@@ -26,29 +26,16 @@ func (m *slidingCounterModel[K]) AllowN(now time.Time, key K, n int64) (Decision
 		return Decision{}, err
 	}
 	limit, w := m.limit.Requests, m.window
-	index, elapsed := divMod(t, w)
-	ws := m.keys[key]
-	prev, cur := int64(0), int64(0)
-	if ws != nil {
-		prev, cur = ws.count(&m.modelBase, index-1), ws.count(&m.modelBase, index)
-	}
+	index, elapsed := m.windowOf(t)
+	ws := m.keys.state(key)
+	prev, cur := ws.count(&m.modelBase, index-1), ws.count(&m.modelBase, index)
 	weight, r := mulDivMod(prev, w-elapsed, w)
 	if r > 0 {
 		weight++
 	}
-	// Reset: when this window's count has slid out, else the previous one's.
-	reset := func(c int64) int64 {
-		switch {
-		case c > 0:
-			return 2*w - elapsed
-		case prev > 0:
-			return w - elapsed
-		}
-		return 0
-	}
 	switch {
 	case n > limit:
-		return decide(false, max(0, limit-cur-weight), -1, reset(cur), t), nil
+		return decide(false, max(0, limit-cur-weight), -1, counterReset(cur, prev, w, elapsed), t), nil
 	case weight+cur+n > limit:
 		var retry int64
 		if cur+n <= limit {
@@ -63,14 +50,23 @@ func (m *slidingCounterModel[K]) AllowN(now time.Time, key K, n int64) (Decision
 			fits, _ := mulDivMod(limit-n, w, cur)
 			retry = w - elapsed + max(0, w-fits)
 		}
-		return decide(false, max(0, limit-cur-weight), retry, reset(cur), t), nil
+		return decide(false, max(0, limit-cur-weight), retry, counterReset(cur, prev, w, elapsed), t), nil
 	}
 	cur += n
-	if ws == nil {
-		ws = &windows{}
-		m.keys[key] = ws
-	}
 	// The count is read again as the previous window's during the next one.
 	ws.set(&m.modelBase, index, cur, m.expiry(2*w-elapsed))
-	return decide(true, max(0, limit-cur-weight), 0, reset(cur), t), nil
+	return decide(true, max(0, limit-cur-weight), 0, counterReset(cur, prev, w, elapsed), t), nil
+}
+
+// counterReset is when a key whose current window counts cur and previous
+// one prev, elapsed into a window of w, is empty again: when this window's
+// count has slid out, else the previous one's.
+func counterReset(cur, prev, w, elapsed int64) int64 {
+	switch {
+	case cur > 0:
+		return 2*w - elapsed
+	case prev > 0:
+		return w - elapsed
+	}
+	return 0
 }

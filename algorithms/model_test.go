@@ -3,6 +3,9 @@ package algorithms_test
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -204,39 +207,88 @@ func TestNewModel(t *testing.T) {
 }
 
 // TestModelDecisionsDoNotAllocate: once a key is known, a decision
-// allocates nothing, whether it passes or not.
+// allocates nothing, whether it passes or not, keyed by string or by index.
 func TestModelDecisionsDoNotAllocate(t *testing.T) {
+	for _, name := range algorithms.Names() {
+		t.Run(name+"/string", func(t *testing.T) { testModelDoesNotAllocate(t, name, [3]string{"a", "b", "c"}) })
+		t.Run(name+"/index", func(t *testing.T) { testModelDoesNotAllocate(t, name, [3]int{0, 5000, 1 << 40}) })
+	}
+}
+
+func testModelDoesNotAllocate[K comparable](t *testing.T, name string, keys [3]K) {
+	t.Helper()
 	limit := algorithms.Limit{Requests: 1000, Window: time.Second}
+	m, err := algorithms.NewModel[K](name, limit, algorithms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := epoch
+	allowed := 0
+	// Warm up past a few windows, so that every slice has grown.
+	for i := range 20_000 {
+		now = now.Add(time.Duration(i%3) * 200 * time.Microsecond)
+		if _, err := m.AllowN(now, keys[i%3], 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(10_000, func() {
+		i++
+		now = now.Add(time.Duration(i%3) * 200 * time.Microsecond)
+		if d, _ := m.AllowN(now, keys[i%3], 1+int64(i%2)); d.Allowed {
+			allowed++
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per decision, want 0", allocs)
+	}
+	if allowed == 0 {
+		t.Error("nothing was allowed: the test measured only rejections")
+	}
+}
+
+// TestModelByIndex: a model keyed by index (a simulation's, which keeps
+// its states in pages) decides as the model keyed by string does, field
+// for field, through the differential test's random calls, on keys across
+// pages and outside them.
+func TestModelByIndex(t *testing.T) {
+	indexes := []int{0, 1, 1023, 1024, 70_000, 1<<30 - 1, 1 << 30, -1, math.MinInt, math.MaxInt}
 	for _, name := range algorithms.Names() {
 		t.Run(name, func(t *testing.T) {
-			m, err := algorithms.NewModel[string](name, limit, algorithms.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			keys := []string{"a", "b", "c"}
-			now := epoch
-			allowed := 0
-			// Warm up past a few windows, so that every slice has grown.
-			for i := range 20_000 {
-				now = now.Add(time.Duration(i%3) * 200 * time.Microsecond)
-				if _, err := m.AllowN(now, keys[i%3], 1); err != nil {
+			rng := rand.New(rand.NewPCG(7, streamOf(name)))
+			calls := 0
+			for range 200 {
+				sc := newScenario(rng, name, 300)
+				opts := algorithms.Options{ClockSkewAllowance: sc.skew}
+				byName, err := algorithms.NewModel[string](name, sc.limit, opts)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			i := 0
-			allocs := testing.AllocsPerRun(10_000, func() {
-				i++
-				now = now.Add(time.Duration(i%3) * 200 * time.Microsecond)
-				if d, _ := m.AllowN(now, keys[i%3], 1+int64(i%2)); d.Allowed {
-					allowed++
+				byIndex, err := algorithms.NewModel[int](name, sc.limit, opts)
+				if err != nil {
+					t.Fatal(err)
 				}
-			})
-			if allocs != 0 {
-				t.Errorf("%v allocations per decision, want 0", allocs)
+				keys := make([]int, sc.keys)
+				for i := range keys {
+					keys[i] = indexes[rng.IntN(len(indexes))] // may repeat: the same key twice
+				}
+				for i, c := range sc.calls {
+					now := time.UnixMicro(c.now)
+					want, err := byName.AllowN(now, strconv.Itoa(keys[c.key]), c.cost)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := byIndex.AllowN(now, keys[c.key], c.cost)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != want {
+						t.Fatalf("%+v skew %v, call %d %v on key %d: %+v by index, %+v by name", sc.limit, sc.skew, i, c, keys[c.key], got, want)
+					}
+					calls++
+				}
 			}
-			if allowed == 0 {
-				t.Error("nothing was allowed: the test measured only rejections")
-			}
+			t.Logf("%d calls", calls)
 		})
 	}
 }
@@ -271,5 +323,37 @@ func BenchmarkModel(b *testing.B) {
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 			})
 		}
+	}
+}
+
+// BenchmarkModelAllowN measures one decision per iteration as a simulation
+// asks for them: keys by index, 100,000 of them in random order, so that
+// reaching a key's state is a cache miss. Time moves 10 µs a request: each
+// key is asked about once a second, within its 100 a minute, so most
+// requests pass and write state.
+func BenchmarkModelAllowN(b *testing.B) {
+	const keys = 100_000
+	rng := rand.New(rand.NewPCG(1, 2))
+	order := make([]int, 1<<20)
+	for i := range order {
+		order[i] = rng.IntN(keys)
+	}
+	limit := algorithms.Limit{Requests: 100, Window: time.Minute}
+	for _, name := range algorithms.Names() {
+		b.Run(name, func(b *testing.B) {
+			m, err := algorithms.NewModel[int](name, limit, algorithms.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				now := epoch.Add(time.Duration(i) * 10 * time.Microsecond)
+				if _, err := m.AllowN(now, order[i%len(order)], 1); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -15,7 +15,7 @@ import "time"
 // token) and gets RetryAfter 70ms, ResetAfter 1.97s.
 type tokenModel[K comparable] struct {
 	modelBase
-	keys map[K]*bucket
+	keys keyStore[K, bucket]
 }
 
 // AllowN implements Model.
@@ -25,7 +25,7 @@ func (m *tokenModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) 
 		return Decision{}, err
 	}
 	w, c := m.window, m.limit.Capacity()
-	s := m.keys[key]
+	s := m.keys.state(key)
 	tokens, frac := c, int64(0)
 	ok, stamp, whole, part := m.readBucket(s, t)
 	if ok {
@@ -52,10 +52,6 @@ func (m *tokenModel[K]) AllowN(now time.Time, key K, n int64) (Decision, error) 
 	}
 	tokens -= n
 	full := m.untilHolds(c, tokens, frac, ahead)
-	if s == nil {
-		s = &bucket{}
-		m.keys[key] = s
-	}
 	// A missing key reads as a full bucket, so the key may go once the
 	// bucket is full.
 	*s = bucket{count: tokens, frac: frac, ts: stamp, expireAt: m.expiry(full)}
