@@ -93,7 +93,8 @@ func (s *Session) simulate(ctx context.Context, i int, r Run, start time.Time) s
 		out.err = err
 		return out
 	}
-	decide, err := modelsDecide(r.Algorithm, cfg, s.load.clockSkew(r.ClockSkew))
+	skew := s.load.clockSkew(r.ClockSkew)
+	decide, err := modelsDecide(r.Algorithm, cfg, skew)
 	if err != nil {
 		closeReplay(cfg)
 		out.err = err
@@ -105,15 +106,15 @@ func (s *Session) simulate(ctx context.Context, i int, r Run, start time.Time) s
 		out.err = err
 		return out
 	}
-	if skew := s.load.clockSkew(r.ClockSkew); oracle != nil && skew.D == 0 {
-		// Every model decides at the request's instant, the schedule's
-		// instants never decrease, and Simulate decides one at a time.
-		oracle.o.InOrder()
-	}
 	simulate := workload.Simulate
-	if s.load.clockSkew(r.ClockSkew).D == 0 {
-		// Without skew the schedule's instants never step back, and each
-		// model and the oracle keep nothing across keys (modelsDecide).
+	if skew.D == 0 {
+		// Every model decides at the request's instant and the schedule's
+		// instants never decrease, so each key's decisions reach the
+		// oracle in order, one at a time; and neither the models
+		// (modelsDecide) nor the oracle keep anything across keys.
+		if oracle != nil {
+			oracle.o.InOrder()
+		}
 		simulate = workload.SimulateByKey
 	}
 	began := time.Now()

@@ -189,7 +189,8 @@ func (s *simulation) decideByKey() {
 		// Keys too sparse for a count per key: a stable sort.
 		slices.SortStableFunc(sorted, func(a, b simRequest) int { return cmp.Compare(a.key, b.key) })
 	} else {
-		starts := append(c.starts[:0], make([]int, top+2)...)
+		starts := slices.Grow(c.starts[:0], top+2)[:top+2]
+		clear(starts)
 		for i := range c.reqs {
 			starts[c.reqs[i].key+1]++
 		}
