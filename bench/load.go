@@ -35,14 +35,14 @@ var workloads = []struct {
 	uses []string
 }{
 	{Closed, []string{"concurrency", "pipeline"}},
-	{Steady, []string{"rate", "max-inflight", "miss-after", "spin-wait"}},
-	{Bursty, []string{"rate", "burst-size", "burst-every", "max-inflight", "miss-after", "spin-wait"}},
-	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after", "spin-wait"}},
-	{Poisson, []string{"rate", "max-inflight", "miss-after", "spin-wait"}},
-	{Ramp, []string{"rate", "rate-start", "max-inflight", "miss-after", "spin-wait"}},
-	{Trace, []string{"trace", "trace-speed", "max-inflight", "miss-after", "spin-wait"}},
+	{Steady, []string{"rate", "max-inflight", "miss-after", "spin-wait", "spin"}},
+	{Bursty, []string{"rate", "burst-size", "burst-every", "max-inflight", "miss-after", "spin-wait", "spin"}},
+	{WindowEdge, []string{"burst-size", "edge-offset", "max-inflight", "miss-after", "spin-wait", "spin"}},
+	{Poisson, []string{"rate", "max-inflight", "miss-after", "spin-wait", "spin"}},
+	{Ramp, []string{"rate", "rate-start", "max-inflight", "miss-after", "spin-wait", "spin"}},
+	{Trace, []string{"trace", "trace-speed", "max-inflight", "miss-after", "spin-wait", "spin"}},
 	{Synthetic, []string{"sources", "rate", "rate-zipf", "on-mean", "off-mean", "pareto-alpha", "diurnal",
-		"diurnal-period", "abusive", "abusive-rate", "max-inflight", "miss-after", "spin-wait"}},
+		"diurnal-period", "abusive", "abusive-rate", "max-inflight", "miss-after", "spin-wait", "spin"}},
 }
 
 // WorkloadNames lists the workloads in the order help shows them.
@@ -120,10 +120,10 @@ type Load struct {
 	// before it counts as missed.
 	Timeout, Interval, MissAfter time.Duration
 	// SpinWait is how long before each slot the open model's sender
-	// spins instead of sleeping (workload.Config.SpinWait), PreciseSleep
-	// whether it sleeps its thread there instead (Config.PreciseSleep).
-	SpinWait     time.Duration
-	PreciseSleep bool
+	// stops sleeping on timers (workload.Config.SpinWait), Spin whether it
+	// spins there instead of sleeping its thread (Config.Spin).
+	SpinWait time.Duration
+	Spin     bool
 	// ClientClock passes rlbench's clock to the scripts instead of Redis
 	// TIME, with every TTL padded by ClockSkewAllowance.
 	ClientClock        bool

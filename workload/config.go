@@ -79,16 +79,18 @@ type Config struct {
 	Interval time.Duration
 	// SpinWait is how long before each slot of the open model the
 	// sender stops sleeping on Go's timers, which wake up to a millisecond
-	// late (schedule lag), and waits precisely: spinning, yielding, all of
-	// it, or with PreciseSleep on Linux in short sleeps of the thread to
-	// within a learnt margin of the slot, then spinning the margin. 0
-	// only sleeps on Go's timers.
+	// late (schedule lag), and waits precisely: on Linux in short sleeps
+	// of its thread to within a learnt margin of the slot, spinning the
+	// margin; with Spin, or elsewhere, spinning all of it. 0 only sleeps
+	// on Go's timers.
 	SpinWait time.Duration
-	// PreciseSleep trades schedule lag for CPU: within SpinWait the
-	// sender sleeps its thread instead of spinning (Linux only), a third
-	// of the CPU of spinning, but a blocked thread gives up its processor
-	// and may wait for it back, so the median lag is tens of µs.
-	PreciseSleep bool
+	// Spin makes the sender spin for all of SpinWait instead of sleeping
+	// its thread: the least lag, but a core for the whole open run, which
+	// a small machine takes from the replies (their service times grow)
+	// and from a Redis beside it. With one processor (GOMAXPROCS 1) the
+	// spin yields to other goroutines, and replies wait for the network
+	// poller, which a spinning processor seldom runs.
+	Spin bool
 	// MissAfter is how late after its slot a request of the open model may
 	// be sent before it counts as missed; 0 means DefaultMissAfter.
 	MissAfter time.Duration

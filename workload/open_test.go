@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -822,18 +823,26 @@ func TestAccuracyOnMiniredis(t *testing.T) {
 }
 
 // TestOpenSpinWaitNeverEarly runs the open model on the real clock with
-// the spin wait on, spinning and (on Linux) sleeping precisely: every slot
-// is sent, none before it is due, and whoever paces hands requests to
-// every worker (a limiter that takes 2 ms keeps several in flight). How
-// late a send is depends on the machine, so it is not checked.
+// the spin wait on, sleeping precisely (on Linux), spinning, and spinning
+// on one processor (yielding): every slot is sent, none before it is due,
+// and whoever paces hands requests to every worker (a limiter that takes
+// 2 ms keeps several in flight). How late a send is depends on the
+// machine, so it is not checked.
 func TestOpenSpinWaitNeverEarly(t *testing.T) {
-	for _, precise := range []bool{false, true} {
-		t.Run(fmt.Sprintf("precise=%v", precise), func(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		spin  bool
+		procs int
+	}{{"sleep", false, 0}, {"spin", true, 0}, {"spin-one-processor", true, 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.procs > 0 {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.procs))
+			}
 			f := &probeLimiter{delay: 2 * time.Millisecond}
 			var seen samples
 			res := runChecked(t, t.Context(), Config{
 				Target: target.Limiter(f), Promise: f, Name: f.Name(), Limit: hundredAMinute, Key: "k", Pacer: steadyPacer(t, 5000),
-				Requests: 300, MaxInflight: 16, SpinWait: DefaultSpinWait, PreciseSleep: precise, Observe: seen.observe,
+				Requests: 300, MaxInflight: 16, SpinWait: DefaultSpinWait, Spin: c.spin, Observe: seen.observe,
 			}, f)
 			if res.Sent != 300 || res.Accepted != 300 {
 				t.Fatalf("sent %d, accepted %d; want 300, 300", res.Sent, res.Accepted)

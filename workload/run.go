@@ -152,7 +152,7 @@ func (r *runner) closed(ctx context.Context) {
 // time.
 func (r *runner) open(ctx context.Context) {
 	r.begin(ctx, r.cfg.MaxInflight)
-	p := &pacing{turn: make(chan struct{}, 1), timer: time.NewTimer(0), margin: minMargin}
+	p := &pacing{turn: make(chan struct{}, 1), timer: time.NewTimer(0), margin: minMargin, yield: runtime.GOMAXPROCS(0) == 1}
 	<-p.timer.C
 	p.turn <- struct{}{}
 	var wg sync.WaitGroup
@@ -168,6 +168,9 @@ func (r *runner) open(ctx context.Context) {
 					return
 				}
 				p.turn <- struct{}{}
+				if r.cfg.SpinWait > 0 {
+					spinUntil(intended) // the hand-over lead (nextSlot)
+				}
 				s := r.decide(d, hit, intended)
 				lane.observe(&s)
 			}
@@ -192,6 +195,7 @@ type pacing struct {
 	next         uint64        // the next slot to send
 	pastDuration bool          // the schedule, not Requests or its own end, reached Duration
 	margin       time.Duration // how early a precise sleep ends before a slot
+	yield        bool          // spin yielding: the only processor is needed by others
 }
 
 // nextSlot waits for the next slot of the schedule and returns it, or
@@ -213,7 +217,24 @@ func (r *runner) nextSlot(ctx context.Context, p *pacing) (hit uint64, intended 
 		return 0, time.Time{}, false
 	}
 	intended = r.start.Add(offset)
-	r.waitUntil(ctx, p, intended)
+	// Waking the next worker to pace may take a system call (to start a
+	// thread for an idle processor), tens of µs on a virtual machine: the
+	// turn is handed on a lead before the slot, and the sender spins the
+	// rest, so that this cost falls before the slot, not between the slot
+	// and its send. Unless told to spin, the sender spins at most a
+	// quarter of the wait for a slot, lead and margin each (see
+	// waitUntil): a processor spinning for every slot is one the replies
+	// cannot use, and their service times would grow by more than the lag
+	// it saves.
+	lead, budget := time.Duration(0), time.Duration(0)
+	if r.cfg.SpinWait > 0 {
+		budget = max(time.Until(intended)/4, 0)
+		lead = min(handOverLead, budget)
+		if r.cfg.Spin {
+			lead, budget = handOverLead, r.cfg.SpinWait
+		}
+	}
+	r.waitUntil(ctx, p, intended.Add(-lead), budget)
 	// The schedule, not the wall clock, says when the run ends: a
 	// generator running late still sends every slot, and says so.
 	if r.cancelled() {
@@ -226,11 +247,11 @@ func (r *runner) nextSlot(ctx context.Context, p *pacing) (hit uint64, intended 
 
 // waitUntil returns at intended or when ctx is done: it sleeps on timer
 // until SpinWait before, since Go's timers wake up to a millisecond late,
-// which would be schedule lag. For the rest it sleeps precisely where it
-// can (preciseSleep), waking a margin early that it learns from how late
-// its sleeps wake, and spins the margin; elsewhere it spins, yielding to
-// other goroutines.
-func (r *runner) waitUntil(ctx context.Context, p *pacing, intended time.Time) {
+// which would be schedule lag. For the rest it sleeps its thread precisely
+// where it can (preciseSleep), waking a margin early that it learns from
+// how late its sleeps wake, and spins the margin, or budget if that is
+// less; with Spin, or elsewhere, it spins all of it.
+func (r *runner) waitUntil(ctx context.Context, p *pacing, intended time.Time, budget time.Duration) {
 	if sleep := time.Until(intended) - r.cfg.SpinWait; sleep > 0 {
 		p.timer.Reset(sleep)
 		select {
@@ -247,21 +268,31 @@ func (r *runner) waitUntil(ctx context.Context, p *pacing, intended time.Time) {
 		switch {
 		case left <= 0:
 			return
-		case !sleepsPrecisely || !r.cfg.PreciseSleep:
-			runtime.Gosched()
-		case left > p.margin:
-			asked := left - p.margin
+		case sleepsPrecisely && !r.cfg.Spin && left > min(p.margin, budget):
+			asked := left - min(p.margin, budget)
 			preciseSleep(asked)
 			p.learn(left - time.Until(intended) - asked)
+		case p.yield:
+			runtime.Gosched()
 		default:
-			// The margin is microseconds: spinning without yielding keeps
-			// another goroutine from running into the slot.
-			for time.Now().Before(intended) {
-			}
+			// Spinning without yielding keeps another goroutine from
+			// running into the slot, and keeps this processor out of the
+			// run queues, where a yielding spinner is found before the
+			// network poller is asked for the replies that are ready.
+			spinUntil(intended)
 			return
 		}
 	}
 }
+
+// spinUntil returns at t, spinning without yielding.
+func spinUntil(t time.Time) {
+	for time.Now().Before(t) {
+	}
+}
+
+// handOverLead is how long before its slot the sender hands the turn on.
+const handOverLead = 50 * time.Microsecond
 
 // The margin before a slot at which the sender stops sleeping and spins
 // lies between these, starting at the first.

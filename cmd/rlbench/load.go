@@ -115,9 +115,11 @@ func addLoadFlags(f *pflag.FlagSet, o *RunOptions, d loadDefaults) {
 	f.DurationVar(&o.Interval, "interval", time.Second, "width of one point of the time series, at most 8784h")
 	f.DurationVar(&o.MissAfter, "miss-after", workload.DefaultMissAfter, "how late after its slot a request counts as missed, at most 8784h")
 	f.DurationVar(&o.SpinWait, "spin-wait", workload.DefaultSpinWait, "how long before each slot of the open model the sender stops sleeping on timers, which wake up to 1ms late, "+
-		"and spins, yielding, to the slot; 0 only sleeps on timers, at most 1s")
-	f.BoolVar(&o.PreciseSleep, "precise-sleep", false, "within --spin-wait, sleep the sender's thread to a learnt margin before each slot and spin only that "+
-		"(Linux; a third of the CPU, but a median lag of tens of µs)")
+		"and waits precisely (on Linux sleeping its thread to a learnt margin before the slot, spinning the margin); 0 only sleeps on timers, at most 1s")
+	f.BoolVar(&o.Spin, "spin", false, "spin for all of --spin-wait instead of sleeping the sender's thread: the least lag, but a core for the whole open run, "+
+		"which a small machine takes from the replies and from a Redis beside it")
+	f.Bool("precise-sleep", true, "")
+	_ = f.MarkDeprecated("precise-sleep", "sleeping the sender's thread is now the default; --spin spins instead")
 	f.BoolVar(&o.ClientClock, "client-clock", false, "pass rlbench's clock to the scripts instead of Redis TIME")
 	f.DurationVar(&o.ClockSkewAllowance, "clock-skew-allowance", algorithms.DefaultClockSkewAllowance,
 		"with --client-clock, how far rlbench's clock may be from the Redis server's: every TTL is padded by it")
