@@ -353,6 +353,18 @@ engine_paired() {
 	record lib_paired_engine_cpu_us µs/decision "$engine_cpu"
 }
 
+# The machine itself: a thread that only reads the clock, alone, for as
+# long as an open-model run, before the open-model runs of the repetition.
+# Its gaps are time the machine took from a thread that never blocks, which
+# no in-process generator's schedule can beat.
+machine_hiccups() {
+	timed "libpath -mode hiccup (a lone thread reading the clock)" "$lib" -mode hiccup -for "${OPEN_SECONDS}s"
+	local gaps longest
+	read -r gaps longest <"$tmp/out"
+	record hiccup_gaps_over_100us count "$gaps"
+	record hiccup_longest_gap µs "$longest"
+}
+
 open_model() {
 	local r
 	for r in "${OPEN_RATES[@]}"; do
@@ -414,6 +426,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	interleave lib_gcra_1 lib_rate_1
 	interleave lib_gcra_50 lib_rate_50
 	engine_paired
+	machine_hiccups
 	open_model
 	memory_big
 	memory_keys
@@ -500,6 +513,8 @@ for r in "${OPEN_RATES[@]}"; do
 		"$(fmt "$p50" %.1f) µs, $(fmt "$p99" %.1f) µs; service time p50 $(fmt "$(med "open_${r}_service_p50")" %.1f) µs; rlbench CPU $(fmt "$(med "open_${r}_cpu")" %.2f) s per s of run" \
 		'p50 ≤ 50 µs, p99 ≤ 500 µs' "$ok"
 done
+row "the machine: a lone thread reading the clock for ${OPEN_SECONDS} s (libpath -mode hiccup): gaps over 100 µs, longest gap" \
+	"$(fmt "$(med hiccup_gaps_over_100us)" %.0f), $(fmt "$(med hiccup_longest_gap)" %.1f) µs" 'stated' —
 ratio_row "peak RSS at 50 workers: $NBIG ÷ $N requests" rl_rss_big rl_rss_small '≤' 1.1 %.0f KiB
 keys_value() { # NAME: median in MiB, or "failed" when any repetition failed
 	if values "$1" | grep -q failed; then echo "failed (address space capped at $(mib "$mem_cap_kib"))"; else mib "$(med "$1")"; fi

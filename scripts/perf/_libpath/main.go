@@ -8,6 +8,11 @@
 //	            (redisrate.go, only in the module perf.sh makes)
 //	paired      gcra and engine in one process, in alternating blocks of
 //	            -block decisions, -n in all on each side (below)
+//	hiccup      no Redis: one thread reads the clock in a loop for -for and
+//	            prints the gaps over 100 µs between readings and the
+//	            longest gap in µs, the time the machine took from a thread
+//	            that never blocks (as jHiccup measures it), which bounds
+//	            any schedule an in-process generator keeps
 //
 // Every mode sends -n decisions from -c goroutines at one hot key, on one
 // go-redis client with a connection per goroutine, after a warm-up that
@@ -40,6 +45,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -80,13 +86,19 @@ var loops = map[string]func(rdb *redis.Client, key string, l limit) (decide, err
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:6379", "Redis address")
-	mode := flag.String("mode", "gcra", "gcra, engine, paired or redis_rate")
+	mode := flag.String("mode", "gcra", "gcra, engine, paired, redis_rate or hiccup")
 	workers := flag.Int("c", 1, "goroutines")
 	n := flag.Int64("n", 100000, "decisions to time")
 	key := flag.String("key", "perf:libpath", "the one user key")
 	rate := flag.Int64("rate", 1000000, "limit per second, and the burst")
 	block := flag.Int64("block", 20000, "decisions per block of -mode paired")
+	span := flag.Duration("for", 3*time.Second, "how long -mode hiccup reads the clock")
 	flag.Parse()
+	if *mode == "hiccup" {
+		gaps, longest := hiccups(*span)
+		fmt.Printf("%d %.1f\n", gaps, float64(longest)/float64(time.Microsecond))
+		return
+	}
 	l := limit{requests: *rate, burst: *rate, window: time.Second}
 	if *mode == "paired" {
 		line, err := paired(*addr, *workers, *n, *block, *key, l)
@@ -295,4 +307,28 @@ func engineRun(ctx context.Context, rdb *redis.Client, workers int, key string, 
 		}
 		return took, nil
 	}, nil
+}
+
+// hiccupGap is the gap between two readings of the clock that counts as
+// one the machine took.
+const hiccupGap = 100 * time.Microsecond
+
+// hiccups reads the clock in a loop on one locked thread for span and
+// returns how many gaps between readings exceeded hiccupGap, and the
+// longest gap.
+func hiccups(span time.Duration) (gaps int, longest time.Duration) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := time.Now()
+	last := start
+	for last.Sub(start) < span {
+		now := time.Now()
+		gap := now.Sub(last)
+		if gap > hiccupGap {
+			gaps++
+		}
+		longest = max(longest, gap)
+		last = now
+	}
+	return gaps, longest
 }
