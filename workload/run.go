@@ -226,12 +226,17 @@ func (r *runner) nextSlot(ctx context.Context, p *pacing) (hit uint64, intended 
 	// waitUntil): a processor spinning for every slot is one the replies
 	// cannot use, and their service times would grow by more than the lag
 	// it saves.
+	// With one processor there is no hand-over lead: the next worker
+	// could not run while the sender spins.
 	lead, budget := time.Duration(0), time.Duration(0)
 	if r.cfg.SpinWait > 0 {
 		budget = max(time.Until(intended)/4, 0)
 		lead = min(handOverLead, budget)
 		if r.cfg.Spin {
 			lead, budget = handOverLead, r.cfg.SpinWait
+		}
+		if p.yield {
+			lead = 0
 		}
 	}
 	r.waitUntil(ctx, p, intended.Add(-lead), budget)
