@@ -279,6 +279,19 @@ rl_c50() {
 	record rl_c50_cpu_us µs/decision "$(per_decision_us "$cpu_s" "$sent")"
 	record rl_rss_small KiB "$rss_kib"
 }
+# The floor of a Go client: the same EVALSHA written and read by hand on
+# net.Conns, one goroutine per connection (libpath -mode bare), no client
+# library; it prints the p50 round trip and decisions/s.
+bare() { # STEP GOROUTINES REQUESTS
+	timed "$1" "${pin[@]}" "$lib" -addr "127.0.0.1:$port" \
+		-mode bare -c "$2" -n "$3" -sha "$sha" -key "$rb_key" -rate "$LIMIT"
+	read -r p50 rps <"$tmp/out"
+}
+bare_c50() {
+	bare "a bare Go loop, 50 goroutines on 50 connections (libpath -mode bare)" 50 "$N"
+	record bare_c50_rps /s "$rps"
+	record bare_c50_cpu_us µs/decision "$(per_decision_us "$cpu_s" "$N")"
+}
 rb_c1() {
 	rb "redis-benchmark, 1 client" 1 "$N1"
 	record "rb_c1_p50$pinned" µs "$p50"
@@ -287,17 +300,21 @@ rl_c1() {
 	rlb "rlbench, 1 worker" 1 "$N1"
 	record "rl_c1_p50$pinned" µs "$p50"
 }
+bare_c1() {
+	bare "a bare Go loop, 1 connection (libpath -mode bare)" 1 "$N1"
+	record "bare_c1_p50$pinned" µs "$p50"
+}
 pinned=''
 one_worker_pinned() {
 	taskset -a -c -p 0 "$server_pid" >/dev/null
 	pin=(taskset -c "$client_cpu")
 	pinned=_pinned
-	interleave rb_c1 rl_c1
+	interleave rb_c1 rl_c1 bare_c1
 	pin=()
 	pinned=''
 	taskset -a -c -p "$server_affinity" "$server_pid" >/dev/null
 }
-one_worker() { interleave rb_c1 rl_c1 rueidis_c1; }
+one_worker() { interleave rb_c1 rl_c1 rueidis_c1 bare_c1; }
 
 # The second driver, beside go-redis's runs of the same repetition.
 rueidis_c50() {
@@ -419,7 +436,7 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for ((rep = 1; rep <= REPS; rep++)); do
 	echo "perf: repetition $rep of $REPS" >&2
-	interleave rb_c50 rl_c50 rueidis_c50
+	interleave rb_c50 rl_c50 rueidis_c50 bare_c50
 	one_worker_pinned
 	one_worker
 	pipelined
@@ -460,6 +477,9 @@ ratio_row "closed model, 50 workers: decisions/s, rlbench ÷ redis-benchmark -c 
 	rl_c50_rps rb_c50_rps '≥' 1.0 %.0f /s
 ratio_row "client CPU per decision at 50 workers, rlbench ÷ redis-benchmark" \
 	rl_c50_cpu_us rb_c50_cpu_us '≤' 1.0 %.1f µs
+row "closed model, 50: a bare Go loop (50 net.Conns, RESP by hand) ÷ redis-benchmark, decisions/s and CPU per decision; rlbench ÷ the bare loop, the same" \
+	"$(fmt "$(ratios bare_c50_rps rb_c50_rps | median)" %.2f) and $(fmt "$(ratios bare_c50_cpu_us rb_c50_cpu_us | median)" %.2f) ($(fmt "$(med bare_c50_rps)" %.0f) /s, $(fmt "$(med bare_c50_cpu_us)" %.1f) µs); $(fmt "$(ratios rl_c50_rps bare_c50_rps | median)" %.2f) and $(fmt "$(ratios rl_c50_cpu_us bare_c50_cpu_us | median)" %.2f)" \
+	'stated' —
 if ((cpus > 1)); then
 	where="client on CPU $client_cpu, redis-server on CPU 0"
 else
@@ -469,6 +489,14 @@ ratio_row "one worker: p50, rlbench ÷ redis-benchmark -c 1, pinned ($where)" \
 	rl_c1_p50_pinned rb_c1_p50_pinned '≤' 1.3 %.1f µs
 ratio_row "one worker: p50, rlbench ÷ redis-benchmark -c 1, unpinned" \
 	rl_c1_p50 rb_c1_p50 '≤' 1.3 %.1f µs
+for p in _pinned ''; do
+	how=unpinned
+	[[ -n "$p" ]] && how=pinned
+	bare="$(ratios "bare_c1_p50$p" "rb_c1_p50$p" | median)"
+	over="$(ratios "rl_c1_p50$p" "bare_c1_p50$p" | median)"
+	row "one worker, $how: p50, a bare Go loop (one net.Conn, RESP by hand) ÷ redis-benchmark -c 1; rlbench ÷ the bare loop" \
+		"$(fmt "$bare" %.2f) ($(fmt "$(med "bare_c1_p50$p")" %.1f) µs); $(fmt "$over" %.2f)" 'stated' —
+done
 ratio_row "library, 1 goroutine: decisions/s, rlbench gcra (package algorithms) ÷ redis_rate v10" \
 	lib_gcra_c1 lib_redis_rate_c1 '≥' 1.0 %.0f /s
 ratio_row "library, 50 goroutines: decisions/s, rlbench gcra ÷ redis_rate v10" \

@@ -8,6 +8,12 @@
 //	            (redisrate.go, only in the module perf.sh makes)
 //	paired      gcra and engine in one process, in alternating blocks of
 //	            -block decisions, -n in all on each side (below)
+//	bare        the Go floor: -n EVALSHAs of -sha from -c goroutines, each
+//	            on a net.Conn of its own, the RESP written and read with
+//	            bufio and no client library, one at a time per connection,
+//	            as redis-benchmark -c sends them (key -key, ARGV '' -rate
+//	            1000000 1: the fixed window's); it prints the p50 round trip
+//	            in µs and the decisions per second
 //	hiccup      no Redis: one thread reads the clock in a loop for -for and
 //	            prints the gaps over 100 µs between readings and the
 //	            longest gap in µs, the time the machine took from a thread
@@ -40,13 +46,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -86,14 +96,24 @@ var loops = map[string]func(rdb *redis.Client, key string, l limit) (decide, err
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:6379", "Redis address")
-	mode := flag.String("mode", "gcra", "gcra, engine, paired, redis_rate or hiccup")
+	mode := flag.String("mode", "gcra", "gcra, engine, paired, redis_rate, bare or hiccup")
 	workers := flag.Int("c", 1, "goroutines")
 	n := flag.Int64("n", 100000, "decisions to time")
 	key := flag.String("key", "perf:libpath", "the one user key")
 	rate := flag.Int64("rate", 1000000, "limit per second, and the burst")
 	block := flag.Int64("block", 20000, "decisions per block of -mode paired")
 	span := flag.Duration("for", 3*time.Second, "how long -mode hiccup reads the clock")
+	sha := flag.String("sha", "", "the script -mode bare runs")
 	flag.Parse()
+	if *mode == "bare" {
+		p50, perSecond, err := bareLoop(*addr, *sha, *key, *rate, *workers, *n)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "libpath: bare, %d goroutines: %v\n", *workers, err)
+			os.Exit(1)
+		}
+		fmt.Printf("%.1f %.0f\n", float64(p50)/float64(time.Microsecond), perSecond)
+		return
+	}
 	if *mode == "hiccup" {
 		gaps, longest := hiccups(*span)
 		fmt.Printf("%d %.1f\n", gaps, float64(longest)/float64(time.Microsecond))
@@ -331,4 +351,98 @@ func hiccups(span time.Duration) (gaps int, longest time.Duration) {
 		last = now
 	}
 	return gaps, longest
+}
+
+// bareLoop sends n EVALSHAs of sha from workers goroutines, each on a
+// connection of its own to addr and one at a time, and returns the median
+// round trip and the decisions per second of wall time. The script must
+// answer with an array of integers whose first says whether the request
+// was admitted (as rlbench's scripts do); anything else, or a rejection,
+// is an error.
+func bareLoop(addr, sha, key string, rate int64, workers int, n int64) (time.Duration, float64, error) {
+	if sha == "" || workers < 1 || n < int64(workers) {
+		return 0, 0, fmt.Errorf("-sha is needed, and -n %d must be at least -c %d, at least 1", n, workers)
+	}
+	args := []string{"EVALSHA", sha, "1", key, "", strconv.FormatInt(rate, 10), "1000000", "1"}
+	cmd := fmt.Appendf(nil, "*%d\r\n", len(args))
+	for _, a := range args {
+		cmd = fmt.Appendf(cmd, "$%d\r\n%s\r\n", len(a), a)
+	}
+	conns := make([]net.Conn, workers)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	took := make([]time.Duration, n)
+	errs := make([]error, workers)
+	var ready, done sync.WaitGroup
+	begin := make(chan struct{})
+	for i, c := range conns {
+		lo, hi := n*int64(i)/int64(workers), n*int64(i+1)/int64(workers)
+		ready.Add(1)
+		done.Go(func() {
+			w, r := bufio.NewWriter(c), bufio.NewReader(c)
+			for range 20 { // warm-up
+				if errs[i] = bareRoundTrip(w, r, cmd); errs[i] != nil {
+					ready.Done()
+					return
+				}
+			}
+			ready.Done()
+			<-begin
+			for j := lo; j < hi; j++ {
+				start := time.Now()
+				if errs[i] = bareRoundTrip(w, r, cmd); errs[i] != nil {
+					return
+				}
+				took[j] = time.Since(start)
+			}
+		})
+	}
+	ready.Wait()
+	start := time.Now()
+	close(begin)
+	done.Wait()
+	elapsed := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, err
+	}
+	slices.Sort(took)
+	return took[len(took)/2], float64(n) / elapsed.Seconds(), nil
+}
+
+// bareRoundTrip writes cmd and reads its reply: an array of integers, the
+// first 1 (admitted).
+func bareRoundTrip(w *bufio.Writer, r *bufio.Reader, cmd []byte) error {
+	if _, err := w.Write(cmd); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	head, err := r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(string(head), "*")))
+	if head[0] != '*' || err != nil || count < 1 {
+		return fmt.Errorf("reply %q, want an array of integers", head)
+	}
+	for i := range count {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if line[0] != ':' {
+			return fmt.Errorf("reply element %d is %q, want an integer", i, line)
+		}
+		if i == 0 && strings.TrimSpace(string(line)) != ":1" {
+			return errRejected
+		}
+	}
+	return nil
 }
