@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -345,4 +347,55 @@ func sameReply(a, b any) bool {
 		return true
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// TestRueidisLoneCallerSync: a lone caller with a deadline is served on
+// its own goroutine (rueidis's syncDo), as go-redis serves it, not through
+// rueidis's writer and reader goroutines, which cost a one-worker run
+// about 15 µs a decision. rueidis starts those for good at the first
+// command sent under a context that has no deadline but can be canceled,
+// as the run's is: opening the client must not be such a command.
+func TestRueidisLoneCallerSync(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	tgt, err := Open(ctx, "redis://"+srv.Addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	c, err := tgt.Driver(ctx, ClientRueidis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer dcancel()
+	s := redis.NewScript(`return {1, 2, 3, 4, 5}`)
+	for range 3 {
+		if ok, reply, err := c.(*Rueidis).EvalInts(dctx, s.Hash(), `return {1, 2, 3, 4, 5}`, []string{"k"}, nil, make([]int64, 5)); !ok || err != nil {
+			t.Fatalf("EvalInts: %v, %v, %v", ok, reply, err)
+		}
+	}
+	if strings.Contains(goroutines(), "rueidis.(*pipe)._backgroundRead") {
+		t.Error("rueidis serves a lone caller through its writer and reader goroutines")
+	}
+	// The check can fail: callers at once start the goroutines.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				_, _, _ = c.(*Rueidis).EvalInts(dctx, s.Hash(), `return {1, 2, 3, 4, 5}`, []string{"k"}, nil, make([]int64, 5))
+			}
+		})
+	}
+	wg.Wait()
+	if !strings.Contains(goroutines(), "rueidis.(*pipe)._backgroundRead") {
+		t.Error("concurrent callers started no reader goroutine: the check above proves nothing")
+	}
+}
+
+// goroutines returns the stacks of every goroutine.
+func goroutines() string {
+	buf := make([]byte, 1<<20)
+	return string(buf[:runtime.Stack(buf, true)])
 }
