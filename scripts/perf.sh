@@ -460,6 +460,7 @@ ratios() { # A B: A/B per repetition, one a line
 	paste <(values "$1") <(values "$2") | awk '$2 > 0 { print $1 / $2 }'
 }
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
+ratio() { fmt "$(ratios "$1" "$2" | median)" %.2f; } # A B: the median ratio, printed
 verdict() { # VALUE OP GOAL, OP one of ≥ ≤
 	awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { print ((op == "≥") ? (v >= g) : (v <= g)) ? "met" : "NOT met" }'
 }
@@ -478,7 +479,7 @@ ratio_row "closed model, 50 workers: decisions/s, rlbench ÷ redis-benchmark -c 
 ratio_row "client CPU per decision at 50 workers, rlbench ÷ redis-benchmark" \
 	rl_c50_cpu_us rb_c50_cpu_us '≤' 1.0 %.1f µs
 row "closed model, 50: a bare Go loop (50 net.Conns, RESP by hand) ÷ redis-benchmark, decisions/s and CPU per decision; rlbench ÷ the bare loop, the same" \
-	"$(fmt "$(ratios bare_c50_rps rb_c50_rps | median)" %.2f) and $(fmt "$(ratios bare_c50_cpu_us rb_c50_cpu_us | median)" %.2f) ($(fmt "$(med bare_c50_rps)" %.0f) /s, $(fmt "$(med bare_c50_cpu_us)" %.1f) µs); $(fmt "$(ratios rl_c50_rps bare_c50_rps | median)" %.2f) and $(fmt "$(ratios rl_c50_cpu_us bare_c50_cpu_us | median)" %.2f)" \
+	"$(ratio bare_c50_rps rb_c50_rps) and $(ratio bare_c50_cpu_us rb_c50_cpu_us) ($(fmt "$(med bare_c50_rps)" %.0f) /s, $(fmt "$(med bare_c50_cpu_us)" %.1f) µs); $(ratio rl_c50_rps bare_c50_rps) and $(ratio rl_c50_cpu_us bare_c50_cpu_us)" \
 	'stated' —
 if ((cpus > 1)); then
 	where="client on CPU $client_cpu, redis-server on CPU 0"
@@ -492,10 +493,8 @@ ratio_row "one worker: p50, rlbench ÷ redis-benchmark -c 1, unpinned" \
 for p in _pinned ''; do
 	how=unpinned
 	[[ -n "$p" ]] && how=pinned
-	bare="$(ratios "bare_c1_p50$p" "rb_c1_p50$p" | median)"
-	over="$(ratios "rl_c1_p50$p" "bare_c1_p50$p" | median)"
 	row "one worker, $how: p50, a bare Go loop (one net.Conn, RESP by hand) ÷ redis-benchmark -c 1; rlbench ÷ the bare loop" \
-		"$(fmt "$bare" %.2f) ($(fmt "$(med "bare_c1_p50$p")" %.1f) µs); $(fmt "$over" %.2f)" 'stated' —
+		"$(ratio "bare_c1_p50$p" "rb_c1_p50$p") ($(fmt "$(med "bare_c1_p50$p")" %.1f) µs); $(ratio "rl_c1_p50$p" "bare_c1_p50$p")" 'stated' —
 done
 ratio_row "library, 1 goroutine: decisions/s, rlbench gcra (package algorithms) ÷ redis_rate v10" \
 	lib_gcra_c1 lib_redis_rate_c1 '≥' 1.0 %.0f /s

@@ -361,52 +361,48 @@ func hiccups(span time.Duration) (gaps int, longest time.Duration) {
 // is an error.
 func bareLoop(addr, sha, key string, rate int64, workers int, n int64) (time.Duration, float64, error) {
 	if sha == "" || workers < 1 || n < int64(workers) {
-		return 0, 0, fmt.Errorf("-sha is needed, and -n %d must be at least -c %d, at least 1", n, workers)
+		return 0, 0, fmt.Errorf("-sha is needed, -c at least 1 and -n at least -c (-c %d, -n %d)", workers, n)
 	}
 	args := []string{"EVALSHA", sha, "1", key, "", strconv.FormatInt(rate, 10), "1000000", "1"}
 	cmd := fmt.Appendf(nil, "*%d\r\n", len(args))
 	for _, a := range args {
 		cmd = fmt.Appendf(cmd, "$%d\r\n%s\r\n", len(a), a)
 	}
-	conns := make([]net.Conn, workers)
+	type conn struct {
+		w *bufio.Writer
+		r *bufio.Reader
+	}
+	conns := make([]conn, workers)
 	for i := range conns {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			return 0, 0, err
 		}
 		defer c.Close()
-		conns[i] = c
+		conns[i] = conn{bufio.NewWriter(c), bufio.NewReader(c)}
+		for range 20 { // warm-up
+			if err := bareRoundTrip(conns[i].w, conns[i].r, cmd); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
 	took := make([]time.Duration, n)
 	errs := make([]error, workers)
-	var ready, done sync.WaitGroup
-	begin := make(chan struct{})
+	var wg sync.WaitGroup
+	start := time.Now()
 	for i, c := range conns {
 		lo, hi := n*int64(i)/int64(workers), n*int64(i+1)/int64(workers)
-		ready.Add(1)
-		done.Go(func() {
-			w, r := bufio.NewWriter(c), bufio.NewReader(c)
-			for range 20 { // warm-up
-				if errs[i] = bareRoundTrip(w, r, cmd); errs[i] != nil {
-					ready.Done()
-					return
-				}
-			}
-			ready.Done()
-			<-begin
+		wg.Go(func() {
 			for j := lo; j < hi; j++ {
-				start := time.Now()
-				if errs[i] = bareRoundTrip(w, r, cmd); errs[i] != nil {
+				sent := time.Now()
+				if errs[i] = bareRoundTrip(c.w, c.r, cmd); errs[i] != nil {
 					return
 				}
-				took[j] = time.Since(start)
+				took[j] = time.Since(sent)
 			}
 		})
 	}
-	ready.Wait()
-	start := time.Now()
-	close(begin)
-	done.Wait()
+	wg.Wait()
 	elapsed := time.Since(start)
 	if err := errors.Join(errs...); err != nil {
 		return 0, 0, err
