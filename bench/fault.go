@@ -108,6 +108,7 @@ type Deployment interface {
 // requests that ended from its injection to the next one.
 type faultRun struct {
 	start time.Time
+	ended time.Time // when finish was called (under mu)
 	stop  context.CancelFunc
 	done  chan struct{}
 
@@ -124,8 +125,13 @@ type eventEnds struct{ failed, decided time.Time }
 // injectFaults starts injecting faults, in the order of their times, into
 // d from cfg.Start on, and hooks the attribution to cfg.Observe. A fault of
 // one server hits the one that serves key.
+//
+// A fault being injected when the run ends is seen through under ctx (a
+// failover waits for the sentinels or the cluster to agree, which can
+// outlast a short run): cut off, its event would say it failed when it
+// only had not finished, and the deployment would be left halfway.
 func injectFaults(ctx context.Context, d Deployment, faults []Fault, cfg *workload.Config, key string) *faultRun {
-	ctx, cancel := context.WithCancel(ctx)
+	due, cancel := context.WithCancel(ctx)
 	fr := &faultRun{start: cfg.Start, stop: cancel, done: make(chan struct{})}
 	next := cfg.Observe
 	cfg.Observe = func(s workload.Sample) {
@@ -141,13 +147,27 @@ func injectFaults(ctx context.Context, d Deployment, faults []Fault, cfg *worklo
 		for i, f := range order {
 			timer := time.NewTimer(time.Until(fr.start.Add(f.At)))
 			select {
-			case <-ctx.Done():
-				timer.Stop()
+			case <-due.Done():
+			case <-timer.C:
+			}
+			timer.Stop()
+			// A fault that fell due while the one before it was being
+			// injected past the run's end is not injected either.
+			if due.Err() != nil {
+				fr.mu.Lock()
+				ended := fr.ended
+				fr.mu.Unlock()
+				if ended.IsZero() { // interrupted: the run is ending now
+					ended = time.Now()
+				}
 				for _, f := range order[i:] {
-					fr.record(report.Event{AtUS: f.At.Microseconds(), Kind: f.Kind, Error: "the run ended before its time"}, time.Time{})
+					why := "the run ended before its time"
+					if i > 0 && f.At < ended.Sub(fr.start) {
+						why = "the run ended while the fault before it was being injected"
+					}
+					fr.record(report.Event{AtUS: f.At.Microseconds(), Kind: f.Kind, Error: why}, time.Time{})
 				}
 				return
-			case <-timer.C:
 			}
 			// The event is in place before the fault, so that what fails
 			// while it is being injected is its.
@@ -214,8 +234,12 @@ func (fr *faultRun) observe(s workload.Sample) {
 }
 
 // finish stops injecting (a fault not yet due is recorded as not
-// injected) and returns the events with their outages.
+// injected), waits for the one being injected, and returns the events
+// with their outages.
 func (fr *faultRun) finish() []report.Event {
+	fr.mu.Lock()
+	fr.ended = time.Now()
+	fr.mu.Unlock()
 	fr.stop()
 	<-fr.done
 	fr.mu.Lock()

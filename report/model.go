@@ -273,8 +273,9 @@ type Event struct {
 	Kind   string `json:"kind"`
 	// Detail says what was done, to which server.
 	Detail string `json:"detail,omitempty"`
-	// Error says why the fault could not be injected, or that the run
-	// ended before its time.
+	// Error says why the fault could not be injected, or why it was not:
+	// the run ended before its time, or while the fault before it was
+	// still being injected.
 	Error string `json:"error,omitempty"`
 	// Accepted, Rejected, Errors and Unknown count the decisions of the
 	// requests that ended from the injection up to the next event;

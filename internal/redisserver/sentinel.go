@@ -295,6 +295,7 @@ func (d *Sentinel) agreed(ctx context.Context, c *redis.SentinelClient, s, maste
 
 // poll calls check until it returns nil, for at most timeout.
 func poll(ctx context.Context, timeout time.Duration, check func(context.Context) error) error {
+	began := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
@@ -304,7 +305,9 @@ func poll(ctx context.Context, timeout time.Duration, check func(context.Context
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w after %v: %w", ctx.Err(), timeout, err)
+			// The time it took, not timeout: ctx may have been canceled
+			// from outside before then.
+			return fmt.Errorf("%w after %v: %w", ctx.Err(), time.Since(began).Round(time.Millisecond), err)
 		case <-time.After(pollInterval):
 		}
 	}
